@@ -1,0 +1,20 @@
+package io.caravan;
+
+/**
+ * The error codes a workflow run or a broker call reports. The first three come from the seed
+ * ({@code seeds/000_*}); the rest name Caravan's own failures so a caller can tell them apart.
+ */
+public enum ErrorCode {
+    CONNECTION_FAILED,
+    CREDENTIAL_NOT_FOUND,
+    QUEUE_NOT_FOUND,
+    /** A template named a value that the run context does not hold. */
+    TEMPLATE_VALUE_MISSING,
+    /** A message or HTTP body could not be read as the node expects. */
+    BAD_PAYLOAD,
+    /** An http node got a response it treats as failure, or could not call at all. */
+    HTTP_ERROR,
+    TIMEOUT,
+    /** Anything not classified above; the message carries the cause. */
+    INTERNAL
+}

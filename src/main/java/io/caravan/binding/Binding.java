@@ -1,0 +1,73 @@
+package io.caravan.binding;
+
+import io.caravan.CaravanException;
+import io.caravan.credential.Credential;
+import io.caravan.credential.CredentialSpec;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+
+/**
+ * Everything Caravan knows about one broker, behind one small interface: the compiler and the
+ * runtime call only this. A new broker is one new sub-package with one implementation, listed
+ * once in {@link Bindings}.
+ */
+public interface Binding {
+
+    /** The {@code queue_type} workflows use for this broker, e.g. {@code kafka}. */
+    String queueType();
+
+    /** The credential type this broker takes, e.g. {@code queue_kafka}, and its fields. */
+    CredentialSpec credentialSpec();
+
+    /** Fields a send_message node of this queue_type accepts beyond the seed's. */
+    List<BindingField> sendFields();
+
+    /** Fields a receive_message node of this queue_type accepts beyond the seed's. */
+    List<BindingField> receiveFields();
+
+    /**
+     * Puts the clients or connection factories for {@code credential} into the registry under
+     * {@link Bindings#beanName(String)}, so endpoint URIs refer to them and carry no secret.
+     */
+    void bind(CamelContext context, Credential credential);
+
+    /** The endpoint URI that consumes {@code channel.address()} continuously (a trigger). */
+    String consumerUri(Channel channel);
+
+    /** The endpoint URI that sends to {@code channel.address()}. */
+    String producerUri(Channel channel);
+
+    /**
+     * Header names the consumer itself reads when the exchange completes (to delete, ack or
+     * commit). The trigger keeps these and drops every other inbound header.
+     */
+    Set<String> consumerHeaders();
+
+    /** Reads what the consumer put on the exchange into the seed's message shape. */
+    ReceivedMessage received(Exchange exchange);
+
+    /**
+     * Sets the headers the producer of {@link #producerUri} needs to send {@code attributes}
+     * and the binding's own rendered send fields (e.g. a Kafka key). The exchange has no other
+     * header when this is called, and its body is the message.
+     */
+    void prepareSend(Exchange exchange, Channel channel, Map<String, String> attributes,
+                     Map<String, String> renderedFields);
+
+    /** The id the broker gave (or Caravan set on) the message just sent. */
+    String sentMessageId(Exchange exchange);
+
+    /**
+     * A receive_message action: takes up to {@code max} messages within {@code wait};
+     * acknowledges/deletes/commits them only when {@code deleteAfter}.
+     */
+    List<ReceivedMessage> pull(CamelContext context, Channel channel, int max, Duration wait,
+                               boolean deleteAfter) throws Exception;
+
+    /** Maps a client exception to CONNECTION_FAILED, QUEUE_NOT_FOUND, ... with the broker's message. */
+    CaravanException classify(Throwable failure, Channel channel);
+}

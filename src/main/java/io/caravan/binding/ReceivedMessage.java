@@ -1,0 +1,23 @@
+package io.caravan.binding;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One consumed message in the seed's shape: {@code id}, {@code body}, {@code attributes},
+ * {@code receipt} (SQS receipt handle, Kafka partition/offset, AMQP delivery tag) and
+ * {@code timestamp} (ISO-8601 UTC).
+ */
+public record ReceivedMessage(String id, String body, Map<String, String> attributes, String receipt,
+                              String timestamp, Map<String, Object> metadata) {
+
+    public Map<String, Object> toOutput() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("id", id);
+        out.put("body", body);
+        out.put("attributes", attributes);
+        out.put("receipt", receipt);
+        out.put("timestamp", timestamp);
+        return out;
+    }
+}

@@ -1,0 +1,74 @@
+package io.caravan.template;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The data one workflow run has seen so far: {@code input} (the trigger's payload),
+ * {@code trigger} (the trigger node's whole output) and each finished node's output under its
+ * id. Values are plain JSON-shaped Java (Map, List, String, Number, Boolean, null). One run
+ * is one exchange, so this is not shared between threads.
+ */
+public final class RunContext {
+
+    public static final String INPUT = "input";
+    public static final String TRIGGER = "trigger";
+    public static final String NOW = "now";
+
+    private final String executionId;
+    private final Map<String, Object> roots = new LinkedHashMap<>();
+    private final Map<String, Boolean> ran = new LinkedHashMap<>();
+
+    public RunContext() {
+        this(UUID.randomUUID().toString());
+    }
+
+    public RunContext(String executionId) {
+        this.executionId = executionId;
+    }
+
+    public String executionId() {
+        return executionId;
+    }
+
+    /** Records the trigger node's output; {@code input} is its payload. */
+    public void startWith(String triggerNodeId, Map<String, Object> triggerOutput, Object input) {
+        roots.put(TRIGGER, triggerOutput);
+        roots.put(INPUT, input);
+        putOutput(triggerNodeId, triggerOutput);
+    }
+
+    public void putOutput(String nodeId, Object output) {
+        roots.put(nodeId, output);
+        ran.put(nodeId, Boolean.TRUE);
+    }
+
+    public boolean hasRun(String nodeId) {
+        return ran.containsKey(nodeId);
+    }
+
+    public Object output(String nodeId) {
+        return roots.get(nodeId);
+    }
+
+    /** Whether {@code root} names something in this run (now is always there). */
+    public boolean hasRoot(String root) {
+        return NOW.equals(root) || roots.containsKey(root);
+    }
+
+    public Object root(String root) {
+        return roots.get(root);
+    }
+
+    public Map<String, Object> roots() {
+        return Collections.unmodifiableMap(roots);
+    }
+
+    /** The nodes that ran, in the order they ran. */
+    public List<String> ranNodes() {
+        return List.copyOf(ran.keySet());
+    }
+}

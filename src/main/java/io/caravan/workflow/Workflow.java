@@ -1,0 +1,34 @@
+package io.caravan.workflow;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A validated workflow. Nodes are in the order they are written; {@link #executionOrder()}
+ * gives the order they run in. {@code version} is a content hash of the source file.
+ */
+public record Workflow(String id, String name, List<WorkflowNode> nodes, List<Edge> edges,
+                       String sourceFile, String version) {
+
+    public Optional<WorkflowNode> node(String nodeId) {
+        return nodes.stream().filter(n -> n.id().equals(nodeId)).findFirst();
+    }
+
+    public WorkflowNode trigger() {
+        return nodes.stream().filter(WorkflowNode::trigger).findFirst()
+                .orElseThrow(() -> new IllegalStateException("workflow " + id + " has no trigger"));
+    }
+
+    public List<Edge> incoming(String nodeId) {
+        return edges.stream().filter(e -> e.to().equals(nodeId)).toList();
+    }
+
+    public List<Edge> outgoing(String nodeId) {
+        return edges.stream().filter(e -> e.from().equals(nodeId)).toList();
+    }
+
+    /** Nodes in a topological order of the edges, ties broken by the order in the file. */
+    public List<WorkflowNode> executionOrder() {
+        return Graphs.topologicalOrder(this);
+    }
+}

@@ -1,0 +1,19 @@
+package io.caravan.workflow;
+
+import java.util.List;
+import java.util.stream.Collectors;
+
+/** Thrown when one or more workflow files are invalid; carries every problem found. */
+public class WorkflowException extends RuntimeException {
+
+    private final List<Diagnostic> diagnostics;
+
+    public WorkflowException(List<Diagnostic> diagnostics) {
+        super(diagnostics.stream().map(Diagnostic::format).collect(Collectors.joining("\n")));
+        this.diagnostics = List.copyOf(diagnostics);
+    }
+
+    public List<Diagnostic> diagnostics() {
+        return diagnostics;
+    }
+}

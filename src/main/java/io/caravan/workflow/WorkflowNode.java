@@ -1,0 +1,9 @@
+package io.caravan.workflow;
+
+/**
+ * One node of a workflow after validation: its id, type, display name and its config with
+ * defaults applied. {@code trigger} tells whether this node starts the workflow.
+ */
+public record WorkflowNode(String id, NodeType type, String name, NodeConfig config, boolean trigger,
+                           Location location) {
+}

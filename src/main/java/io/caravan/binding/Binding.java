@@ -2,7 +2,6 @@ package io.caravan.binding;
 
 import io.caravan.CaravanException;
 import io.caravan.credential.Credential;
-import io.caravan.credential.CredentialSpec;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -17,17 +16,12 @@ import org.apache.camel.Exchange;
  */
 public interface Binding {
 
-    /** The {@code queue_type} workflows use for this broker, e.g. {@code kafka}. */
-    String queueType();
+    /** Its queue_type, credential type and extra node fields. */
+    BindingSpec spec();
 
-    /** The credential type this broker takes, e.g. {@code queue_kafka}, and its fields. */
-    CredentialSpec credentialSpec();
-
-    /** Fields a send_message node of this queue_type accepts beyond the seed's. */
-    List<BindingField> sendFields();
-
-    /** Fields a receive_message node of this queue_type accepts beyond the seed's. */
-    List<BindingField> receiveFields();
+    default String queueType() {
+        return spec().queueType();
+    }
 
     /**
      * Puts the clients or connection factories for {@code credential} into the registry under

@@ -31,10 +31,14 @@ public final class Template {
         this.parts = parts;
     }
 
+    /**
+     * Parses a template. The text is JSON when it starts (after white space) with '[' or with a
+     * single '{'; a text that starts with a reference ({@code {{input.name}} ordered}) is plain.
+     */
     public static Template parse(String text) {
         List<Object> parts = new ArrayList<>();
         String trimmed = text.stripLeading();
-        boolean json = trimmed.startsWith("{") || trimmed.startsWith("[");
+        boolean json = trimmed.startsWith("[") || (trimmed.startsWith("{") && !trimmed.startsWith("{{"));
         int i = 0;
         StringBuilder literal = new StringBuilder();
         while (i < text.length()) {
@@ -45,7 +49,7 @@ public final class Template {
             }
             int close = text.indexOf("}}", open + 2);
             if (close < 0) {
-                throw new TemplateException("'{{' is never closed with '}}'", open);
+                throw new TemplateException("'{{' at " + open + " is never closed with '}}'", open);
             }
             literal.append(text, i, open);
             if (literal.length() > 0) {
@@ -63,67 +67,67 @@ public final class Template {
 
     /**
      * Parses the inside of {@code {{ }}}: a root name followed by {@code .key} and {@code [n]}
-     * steps. Node ids may contain '-', so a key runs up to the next '.' or '['.
+     * steps, e.g. {@code action-1.response.items[0].sku}. Node ids and keys may contain '-', so
+     * a name runs up to the next '.' or '['. {@code offset} is the offset of the opening braces
+     * in the whole text; errors point at the offending character.
      */
     static Reference parseReference(String inner, int offset) {
         String ref = inner.strip();
         if (ref.isEmpty()) {
-            throw new TemplateException("empty reference '{{}}'", offset);
+            throw new TemplateException("empty reference '{{}}' at " + offset, offset);
         }
-        List<String> tokens = new ArrayList<>();
+        // offset of ref's first character in the whole text
+        int base = offset + 2 + (inner.length() - inner.stripLeading().length());
         List<Object> path = new ArrayList<>();
         int i = 0;
-        StringBuilder key = new StringBuilder();
-        while (i < ref.length()) {
-            char c = ref.charAt(i);
-            if (c == '.') {
-                flushKey(key, tokens, path, ref, offset);
+        while (true) {
+            int start = i;
+            while (i < ref.length() && isNameChar(ref.charAt(i))) {
                 i++;
-            } else if (c == '[') {
-                flushKey(key, tokens, path, ref, offset, true);
+            }
+            if (i == start) {
+                if (i == ref.length()) {
+                    throw new TemplateException("expected a name after '.' at " + (base + i) + " in {{" + ref + "}}",
+                            base + i);
+                }
+                throw new TemplateException("expected a name at " + (base + i) + " in {{" + ref + "}}, found '"
+                        + ref.charAt(i) + "'", base + i);
+            }
+            path.add(ref.substring(start, i));
+            while (i < ref.length() && ref.charAt(i) == '[') {
                 int end = ref.indexOf(']', i);
                 if (end < 0) {
-                    throw new TemplateException("'[' without ']' in {{" + ref + "}}", offset);
+                    throw new TemplateException("'[' at " + (base + i) + " is never closed with ']' in {{" + ref + "}}",
+                            base + i);
                 }
                 String index = ref.substring(i + 1, end).strip();
+                if (!index.matches("[0-9]+")) {
+                    throw new TemplateException("array index '" + index + "' at " + (base + i + 1)
+                            + " is not a whole number in {{" + ref + "}}", base + i + 1);
+                }
                 try {
                     path.add(Integer.parseInt(index));
                 } catch (NumberFormatException e) {
-                    throw new TemplateException("array index '" + index + "' is not a number in {{" + ref + "}}", offset);
+                    throw new TemplateException("array index '" + index + "' at " + (base + i + 1)
+                            + " is too large in {{" + ref + "}}", base + i + 1);
                 }
                 i = end + 1;
-            } else if (Character.isWhitespace(c) || c == '{' || c == '}') {
-                throw new TemplateException("unexpected '" + c + "' in {{" + ref + "}}", offset);
-            } else {
-                key.append(c);
-                i++;
             }
+            if (i == ref.length()) {
+                break;
+            }
+            if (ref.charAt(i) != '.') {
+                throw new TemplateException("unexpected '" + ref.charAt(i) + "' at " + (base + i) + " in {{" + ref + "}}",
+                        base + i);
+            }
+            i++;
         }
-        flushKey(key, tokens, path, ref, offset);
-        if (tokens.isEmpty()) {
-            throw new TemplateException("reference {{" + ref + "}} has no name", offset);
-        }
-        String root = tokens.get(0);
-        // the root is the first key; everything after it is the path
-        List<Object> rest = path.subList(1, path.size());
-        return new Reference(root, List.copyOf(rest), ref, offset);
+        String root = (String) path.get(0);
+        return new Reference(root, List.copyOf(path.subList(1, path.size())), ref, offset);
     }
 
-    private static void flushKey(StringBuilder key, List<String> tokens, List<Object> path, String ref, int offset) {
-        flushKey(key, tokens, path, ref, offset, false);
-    }
-
-    private static void flushKey(StringBuilder key, List<String> tokens, List<Object> path, String ref, int offset,
-                                 boolean beforeIndex) {
-        if (key.length() == 0) {
-            if (!beforeIndex || path.isEmpty()) {
-                throw new TemplateException("empty name in {{" + ref + "}}", offset);
-            }
-            return;
-        }
-        tokens.add(key.toString());
-        path.add(key.toString());
-        key.setLength(0);
+    private static boolean isNameChar(char c) {
+        return c != '.' && c != '[' && c != ']' && c != '{' && c != '}' && !Character.isWhitespace(c);
     }
 
     public String text() {
@@ -184,7 +188,10 @@ public final class Template {
             return Instant.now().truncatedTo(ChronoUnit.MILLIS).toString();
         }
         if (!ctx.hasRoot(ref.root())) {
-            throw new MissingValueException(ref.text(), "'" + ref.root() + "' has not run in this execution");
+            String why = RunContext.INPUT.equals(ref.root()) || RunContext.TRIGGER.equals(ref.root())
+                    ? "this run has no trigger data"
+                    : "'" + ref.root() + "' has not run in this execution";
+            throw new MissingValueException(ref.text(), why);
         }
         Object value = ctx.root(ref.root());
         StringBuilder at = new StringBuilder(ref.root());

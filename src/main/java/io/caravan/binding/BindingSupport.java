@@ -1,0 +1,121 @@
+package io.caravan.binding;
+
+import io.caravan.CaravanException;
+import io.caravan.ErrorCode;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
+import java.net.URLEncoder;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/** Small helpers every binding needs: spotting control headers, reading node limits, wording failures. */
+public final class BindingSupport {
+
+    /** Seed defaults for receive_message (seeds/000: max_messages 10, wait_time 5s). */
+    public static final int DEFAULT_MAX_MESSAGES = 10;
+    public static final Duration DEFAULT_WAIT = Duration.ofSeconds(5);
+
+    private static final Pattern USER_INFO = Pattern.compile("([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\\s]+@");
+
+    private BindingSupport() {
+    }
+
+    /**
+     * Whether a header or attribute name is one Camel or a component reads as an instruction
+     * ({@code Camel*}, {@code kafka.*}, {@code org.apache.camel.*}). Such names are never user
+     * attributes: inbound they are dropped, outbound they are not sent (FIELD-NOTES, CVE-2025-27636).
+     */
+    public static boolean isControlName(String name) {
+        String n = name.toLowerCase(Locale.ROOT);
+        return n.startsWith("camel") || n.startsWith("kafka.") || n.startsWith("org.apache.camel");
+    }
+
+    public static int maxMessages(Channel channel) {
+        if (channel.config() != null && channel.config().has("max_messages")) {
+            return (int) Math.max(1, channel.config().number("max_messages"));
+        }
+        return DEFAULT_MAX_MESSAGES;
+    }
+
+    public static Duration waitTime(Channel channel) {
+        if (channel.config() != null && channel.config().get("wait_time") instanceof Duration d) {
+            return d;
+        }
+        return DEFAULT_WAIT;
+    }
+
+    /** A binding-specific node field, or empty when absent or blank. */
+    public static Optional<String> field(Channel channel, String name) {
+        if (channel.config() == null) {
+            return Optional.empty();
+        }
+        return channel.config().optionalString(name).filter(s -> !s.isBlank());
+    }
+
+    /** Encodes a value for an endpoint URI query. */
+    public static String q(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8);
+    }
+
+    public static String iso(long epochMillis) {
+        return Instant.ofEpochMilli(epochMillis).toString();
+    }
+
+    /** The first cause of the given type in the chain, if any. */
+    public static <T extends Throwable> Optional<T> cause(Throwable failure, Class<T> type) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (type.isInstance(t)) {
+                return Optional.of(type.cast(t));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Refused, unknown host, unroutable or timed out: the broker could not be reached. */
+    public static boolean isUnreachable(Throwable failure) {
+        return cause(failure, ConnectException.class).isPresent()
+                || cause(failure, UnknownHostException.class).isPresent()
+                || cause(failure, NoRouteToHostException.class).isPresent()
+                || cause(failure, SocketTimeoutException.class).isPresent();
+    }
+
+    /**
+     * The failure's own message (the deepest one that says something), with any
+     * {@code scheme://user:password@} part masked so a URL in a client message leaks no secret.
+     */
+    public static String brokerMessage(Throwable failure) {
+        String message = null;
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t.getMessage() != null && !t.getMessage().isBlank()) {
+                message = t.getMessage();
+            }
+        }
+        if (message == null) {
+            message = failure.getClass().getSimpleName();
+        }
+        return USER_INFO.matcher(message).replaceAll("$1***@");
+    }
+
+    public static CaravanException connectionFailed(String queueType, String address, Throwable failure, Channel channel) {
+        return new CaravanException(ErrorCode.CONNECTION_FAILED,
+                "cannot reach " + queueType + " at " + address + ": " + brokerMessage(failure),
+                channel == null ? null : channel.nodeId(), failure);
+    }
+
+    public static CaravanException queueNotFound(String queueType, String queue, Throwable failure, Channel channel) {
+        return new CaravanException(ErrorCode.QUEUE_NOT_FOUND,
+                queueType + " queue not found: " + queue + ": " + brokerMessage(failure),
+                channel == null ? null : channel.nodeId(), failure);
+    }
+
+    public static CaravanException other(String queueType, Throwable failure, Channel channel) {
+        return new CaravanException(ErrorCode.INTERNAL, queueType + " call failed: " + brokerMessage(failure),
+                channel == null ? null : channel.nodeId(), failure);
+    }
+}

@@ -1,0 +1,88 @@
+package io.caravan.binding.kafka;
+
+import io.caravan.credential.Credential;
+import java.util.List;
+import java.util.Locale;
+import java.util.Properties;
+import org.apache.camel.component.kafka.KafkaClientFactory;
+import org.apache.camel.component.kafka.KafkaConfiguration;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.common.config.SaslConfigs;
+
+/**
+ * Creates Kafka clients for one {@code queue_kafka} credential: camel-kafka endpoints reference it
+ * as {@code kafkaClientFactory=#...} and it adds the brokers, consumer group and SASL/TLS settings
+ * to the client properties Camel builds, so none of them is an endpoint option.
+ */
+public final class CredentialKafkaClientFactory implements KafkaClientFactory {
+
+    private final String brokers;
+    private final String groupId;
+    private final Properties security = new Properties();
+
+    public CredentialKafkaClientFactory(Credential credential) {
+        Object list = credential.get("brokers");
+        this.brokers = list instanceof List<?> l ? String.join(",", l.stream().map(String::valueOf).toList())
+                : String.valueOf(list);
+        this.groupId = credential.string("consumer_group");
+        boolean tls = Boolean.parseBoolean(String.valueOf(credential.get("enable_tls")));
+        String mechanism = credential.string("sasl_mechanism");
+        boolean sasl = mechanism != null && !mechanism.isBlank();
+        security.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG,
+                sasl ? (tls ? "SASL_SSL" : "SASL_PLAINTEXT") : (tls ? "SSL" : "PLAINTEXT"));
+        if (sasl) {
+            String m = mechanism.toUpperCase(Locale.ROOT);
+            security.put(SaslConfigs.SASL_MECHANISM, m);
+            String module = m.startsWith("SCRAM-") ? "org.apache.kafka.common.security.scram.ScramLoginModule"
+                    : "org.apache.kafka.common.security.plain.PlainLoginModule";
+            security.put(SaslConfigs.SASL_JAAS_CONFIG, module + " required username=\""
+                    + jaasEscape(credential.string("sasl_username")) + "\" password=\""
+                    + jaasEscape(credential.string("sasl_password")) + "\";");
+        }
+    }
+
+    /** The client properties for this credential (bootstrap servers, security, group), for direct clients. */
+    Properties apply(Properties props, boolean consumer) {
+        props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, brokers);
+        props.putAll(security);
+        if (consumer && groupId != null) {
+            // the credential names the group; it wins over the random group Camel uses when none is set
+            props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+        }
+        return props;
+    }
+
+    String brokers() {
+        return brokers;
+    }
+
+    @Override
+    public Producer getProducer(Properties props) {
+        return new KafkaProducer<>(apply(props, false));
+    }
+
+    @Override
+    public Consumer getConsumer(Properties props) {
+        return new KafkaConsumer<>(apply(props, true));
+    }
+
+    @Override
+    public String getBrokers(KafkaConfiguration configuration) {
+        return brokers;
+    }
+
+    private static String jaasEscape(String value) {
+        return value == null ? "" : value.replace("\\", "\\\\").replace("\"", "\\\"");
+    }
+
+    /** Never shows the JAAS line: it holds the password. */
+    @Override
+    public String toString() {
+        return "CredentialKafkaClientFactory[" + brokers + ", group=" + groupId + "]";
+    }
+}

@@ -1,0 +1,255 @@
+package io.caravan.binding.kafka;
+
+import io.caravan.CaravanException;
+import io.caravan.binding.Binding;
+import io.caravan.binding.BindingField;
+import io.caravan.binding.BindingSpec;
+import io.caravan.binding.BindingSupport;
+import io.caravan.binding.Bindings;
+import io.caravan.binding.Channel;
+import io.caravan.binding.ReceivedMessage;
+import io.caravan.credential.Credential;
+import io.caravan.credential.CredentialSpec;
+import io.caravan.credential.CredentialSpec.Field;
+import io.caravan.credential.CredentialSpec.Kind;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.component.kafka.KafkaConstants;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/**
+ * Apache Kafka on camel-kafka. The credential becomes a {@link CredentialKafkaClientFactory} in
+ * the registry ({@code kafkaClientFactory=#...}) that adds brokers, group and SASL/TLS to every
+ * client, so no secret is in a URI.
+ *
+ * <p>{@link #pull} (the receive_message action) uses a short-lived {@link KafkaConsumer} instead
+ * of a Camel consumer: the action reads a bounded batch once and commits only when asked, which a
+ * long-running Camel consumer with its own commit manager cannot express. With
+ * {@code deleteAfter=false} nothing is committed, so the next pull in the same consumer group
+ * reads the same records again (a peek); with {@code true} the group's offsets move past them.
+ */
+public final class KafkaBinding implements Binding {
+
+    public static final String QUEUE_TYPE = "kafka";
+
+    private static final BindingSpec SPEC = new BindingSpec(QUEUE_TYPE,
+            new CredentialSpec("queue_kafka", List.of(
+                    new Field("brokers", Kind.STRING_LIST, true, false, "bootstrap servers, host:port"),
+                    new Field("consumer_group", Kind.STRING, true, false, "consumer group id"),
+                    new Field("sasl_mechanism", Kind.STRING, false, false, "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512"),
+                    new Field("sasl_username", Kind.STRING, false, false, "SASL user"),
+                    new Field("sasl_password", Kind.STRING, false, true, "SASL password"),
+                    new Field("enable_tls", Kind.BOOLEAN, false, false, "connect with TLS"))),
+            List.of(new BindingField("key", true, false, "record key; records with one key keep their order")),
+            List.of(), Set.of());
+
+    private final Map<String, String> addresses = new ConcurrentHashMap<>();
+
+    @Override
+    public BindingSpec spec() {
+        return SPEC;
+    }
+
+    @Override
+    public void bind(CamelContext context, Credential credential) {
+        CredentialKafkaClientFactory factory = new CredentialKafkaClientFactory(credential);
+        addresses.put(credential.id(), factory.brokers());
+        String name = Bindings.beanName(credential.id());
+        context.getRegistry().unbind(name);
+        context.getRegistry().bind(name, CredentialKafkaClientFactory.class, factory);
+    }
+
+    /*
+     * Options from https://camel.apache.org/components/next/kafka-component.html:
+     * - autoCommitEnable=false: the consumer then commits through its commit manager after each
+     *   record has been processed (KafkaRecordProcessor.processExchange records the offset only
+     *   once the exchange is done), not on a timer that may run ahead of the route.
+     * - breakOnFirstError=true: a record whose exchange failed unhandled is sought back to and
+     *   retried rather than skipped; the workflow's dead-letter handling is what moves past a
+     *   poison record (FIELD-NOTES: never this option without a dead-letter path).
+     * - autoOffsetReset=earliest: a new group starts at the beginning, so no record sent before
+     *   the first start is lost.
+     * - pollTimeoutMs=500: a stopping route waits at most this long for its poll to return.
+     */
+    @Override
+    public String consumerUri(Channel channel) {
+        return "kafka:" + channel.address() + "?kafkaClientFactory=#" + Bindings.beanName(channel.credentialId())
+                + "&autoCommitEnable=false&breakOnFirstError=true&autoOffsetReset=earliest&pollTimeoutMs=500"
+                + "&maxPollRecords=" + Math.max(1, BindingSupport.maxMessages(channel));
+    }
+
+    /** recordMetadata=true puts the broker's RecordMetadata (partition, offset) on the exchange. */
+    @Override
+    public String producerUri(Channel channel) {
+        return "kafka:" + channel.address() + "?kafkaClientFactory=#" + Bindings.beanName(channel.credentialId())
+                + "&recordMetadata=true";
+    }
+
+    /**
+     * None: with autoCommitEnable=false and no allowManualCommit the commit manager commits the
+     * offsets it recorded from the ConsumerRecord itself, not from headers
+     * (camel-kafka consumer/support/KafkaRecordProcessor.java).
+     */
+    @Override
+    public Set<String> consumerHeaders() {
+        return Set.of();
+    }
+
+    @Override
+    public ReceivedMessage received(Exchange exchange) {
+        org.apache.camel.Message in = exchange.getMessage();
+        String topic = in.getHeader(KafkaConstants.TOPIC, String.class);
+        Integer partition = in.getHeader(KafkaConstants.PARTITION, Integer.class);
+        Long offset = in.getHeader(KafkaConstants.OFFSET, Long.class);
+        Long timestamp = in.getHeader(KafkaConstants.TIMESTAMP, Long.class);
+        Object body = in.getBody();
+        // the record's own headers, not the exchange's: those also hold Camel's kafka.* headers
+        Headers headers = in.getHeader(KafkaConstants.HEADERS, Headers.class);
+        Object key = in.getHeader(KafkaConstants.KEY);
+        return toReceived(topic, partition, offset, key, body, headers, timestamp);
+    }
+
+    private static ReceivedMessage toReceived(String topic, Integer partition, Long offset, Object key, Object body,
+                                              Headers headers, Long timestamp) {
+        Map<String, String> attributes = new LinkedHashMap<>();
+        if (headers != null) {
+            for (Header h : headers) {
+                if (!BindingSupport.isControlName(h.key())) {
+                    attributes.put(h.key(), h.value() == null ? "" : new String(h.value(), StandardCharsets.UTF_8));
+                }
+            }
+        }
+        Map<String, Object> metadata = new LinkedHashMap<>();
+        metadata.put("topic", topic);
+        metadata.put("partition", partition);
+        metadata.put("offset", offset);
+        if (key != null) {
+            metadata.put("key", text(key));
+        }
+        return new ReceivedMessage(topic + "-" + partition + "-" + offset, text(body), attributes,
+                partition + ":" + offset, timestamp == null || timestamp < 0 ? null : BindingSupport.iso(timestamp),
+                metadata);
+    }
+
+    private static String text(Object value) {
+        if (value == null) {
+            return null;
+        }
+        return value instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : value.toString();
+    }
+
+    /** Attributes go as byte[] headers (the producer's header serializer passes bytes through). */
+    @Override
+    public void prepareSend(Exchange exchange, Channel channel, Map<String, String> attributes,
+                            Map<String, String> renderedFields) {
+        attributes.forEach((name, value) -> {
+            if (!BindingSupport.isControlName(name) && value != null) {
+                exchange.getMessage().setHeader(name, value.getBytes(StandardCharsets.UTF_8));
+            }
+        });
+        String key = renderedFields.get("key");
+        if (key != null && !key.isEmpty()) {
+            exchange.getMessage().setHeader(KafkaConstants.KEY, key);
+        }
+    }
+
+    @Override
+    public String sentMessageId(Exchange exchange) {
+        Object meta = exchange.getMessage().getHeader(KafkaConstants.KAFKA_RECORD_META);
+        if (meta instanceof List<?> list && !list.isEmpty() && list.get(0) instanceof RecordMetadata m) {
+            return m.topic() + "-" + m.partition() + "-" + m.offset();
+        }
+        return null;
+    }
+
+    @Override
+    public List<ReceivedMessage> pull(CamelContext context, Channel channel, int max, Duration wait,
+                                      boolean deleteAfter) {
+        CredentialKafkaClientFactory factory = context.getRegistry().lookupByNameAndType(
+                Bindings.beanName(channel.credentialId()), CredentialKafkaClientFactory.class);
+        if (factory == null) {
+            throw new IllegalStateException("credential " + channel.credentialId() + " is not bound to a Kafka client");
+        }
+        Properties props = new Properties();
+        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, String.valueOf(max));
+        // a missing topic is QUEUE_NOT_FOUND here, as a missing SQS or RabbitMQ queue is
+        props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
+        factory.apply(props, true);
+
+        long deadline = System.nanoTime() + wait.toNanos();
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props)) {
+            // fails fast (TimeoutException) when no broker answers within the wait
+            List<PartitionInfo> partitions = consumer.partitionsFor(channel.address(), wait.isZero() ? Duration.ofSeconds(1) : wait);
+            if (partitions == null || partitions.isEmpty()) {
+                throw new UnknownTopicOrPartitionException("topic " + channel.address() + " does not exist");
+            }
+            consumer.subscribe(List.of(channel.address()));
+            List<ConsumerRecord<String, byte[]>> taken = new ArrayList<>();
+            while (taken.size() < max) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofNanos(Math.min(left, 200_000_000L)))) {
+                    if (taken.size() < max) {
+                        taken.add(r);
+                    }
+                }
+            }
+            if (deleteAfter && !taken.isEmpty()) {
+                Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+                for (ConsumerRecord<String, byte[]> r : taken) {
+                    offsets.merge(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1),
+                            (a, b) -> a.offset() >= b.offset() ? a : b);
+                }
+                consumer.commitSync(offsets);
+            }
+            return taken.stream().map(r -> toReceived(r.topic(), r.partition(), r.offset(), r.key(), r.value(),
+                    r.headers(), r.timestamp())).toList();
+        }
+    }
+
+    @Override
+    public CaravanException classify(Throwable failure, Channel channel) {
+        if (failure instanceof CaravanException ce) {
+            return ce;
+        }
+        String topic = channel == null ? "?" : channel.address();
+        if (BindingSupport.cause(failure, UnknownTopicOrPartitionException.class).isPresent()) {
+            return BindingSupport.queueNotFound(QUEUE_TYPE, topic, failure, channel);
+        }
+        // Kafka clients retry connections quietly; what surfaces is a timeout waiting for metadata.
+        if (BindingSupport.isUnreachable(failure) || BindingSupport.cause(failure, TimeoutException.class).isPresent()) {
+            String address = channel == null ? null : addresses.get(channel.credentialId());
+            return BindingSupport.connectionFailed(QUEUE_TYPE, address == null ? "(unbound credential)" : address,
+                    failure, channel);
+        }
+        return BindingSupport.other(QUEUE_TYPE, failure, channel);
+    }
+}

@@ -1,0 +1,279 @@
+package io.caravan.binding.rabbitmq;
+
+import static io.caravan.binding.BindingSupport.q;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.GetResponse;
+import com.rabbitmq.client.ShutdownSignalException;
+import io.caravan.CaravanException;
+import io.caravan.binding.Binding;
+import io.caravan.binding.BindingField;
+import io.caravan.binding.BindingSpec;
+import io.caravan.binding.BindingSupport;
+import io.caravan.binding.Bindings;
+import io.caravan.binding.Channel;
+import io.caravan.binding.ReceivedMessage;
+import io.caravan.credential.Credential;
+import io.caravan.credential.CredentialSpec;
+import io.caravan.credential.CredentialSpec.Field;
+import io.caravan.credential.CredentialSpec.Kind;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.SSLContext;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.component.springrabbit.SpringRabbitMQConstants;
+import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
+import org.springframework.amqp.rabbit.connection.Connection;
+
+/**
+ * RabbitMQ (AMQP 0-9-1) on camel-spring-rabbitmq. The credential's URL becomes a confirming
+ * {@link CachingConnectionFactory} in the registry ({@code connectionFactory=#...}); the URL
+ * holds the password, so it never appears in a URI.
+ *
+ * <p>{@link #pull} (the receive_message action) uses {@code basic.get} on the bound connection
+ * instead of a Camel consumer: the action takes a bounded batch once and acknowledges only when
+ * asked (otherwise it nacks with requeue), while a listener container would keep consuming.
+ */
+public final class RabbitMqBinding implements Binding {
+
+    public static final String QUEUE_TYPE = "rabbitmq";
+
+    private static final BindingSpec SPEC = new BindingSpec(QUEUE_TYPE,
+            new CredentialSpec("queue_rabbitmq", List.of(
+                    new Field("url", Kind.STRING, true, true,
+                            "amqp://user:password@host:5672/vhost, or amqps:// for TLS"))),
+            List.of(new BindingField("exchange", false, false, "exchange to publish to instead of the default exchange"),
+                    new BindingField("routing_key", false, false, "routing key (default: the destination)")),
+            List.of(new BindingField("exchange", false, false, "exchange the consumed queue is bound to"),
+                    new BindingField("routing_key", false, false, "binding key of the queue on that exchange")),
+            Set.of("exchange"));
+
+    private final Map<String, String> addresses = new ConcurrentHashMap<>();
+
+    @Override
+    public BindingSpec spec() {
+        return SPEC;
+    }
+
+    @Override
+    public void bind(CamelContext context, Credential credential) {
+        com.rabbitmq.client.ConnectionFactory rabbit = new com.rabbitmq.client.ConnectionFactory();
+        URI url;
+        try {
+            url = URI.create(credential.string("url"));
+            rabbit.setUri(url);
+            if ("amqps".equalsIgnoreCase(url.getScheme())) {
+                // setUri alone would trust every certificate; use the JVM's trust store and check the host
+                rabbit.useSslProtocol(SSLContext.getDefault());
+                rabbit.enableHostnameVerification();
+            }
+        } catch (Exception e) {
+            // the parser's message quotes the URL, password included
+            throw new IllegalArgumentException("credential " + credential.id()
+                    + ": url is not a valid amqp:// or amqps:// URL");
+        }
+        CachingConnectionFactory factory = new CachingConnectionFactory(rabbit);
+        // Publisher confirms: the producer (confirm=enabled) waits for the broker's ack, so a send
+        // that returns has reached the broker (FIELD-NOTES: confirm=auto did not confirm).
+        factory.setPublisherConfirmType(CachingConnectionFactory.ConfirmType.CORRELATED);
+        factory.setPublisherReturns(true);
+        factory.setConnectionNameStrategy(f -> "caravan:" + credential.id());
+        addresses.put(credential.id(), rabbit.getHost() + ":" + rabbit.getPort() + "/" + rabbit.getVirtualHost());
+
+        String name = Bindings.beanName(credential.id());
+        if (context.getRegistry().lookupByName(name) instanceof CachingConnectionFactory old) {
+            context.getRegistry().unbind(name);
+            old.destroy();
+        }
+        context.getRegistry().bind(name, CachingConnectionFactory.class, factory);
+    }
+
+    /*
+     * Options from https://camel.apache.org/components/next/spring-rabbitmq-component.html and
+     * SpringRabbitMQEndpoint.declareElements / DefaultListenerContainerFactory:
+     * - autoDeclare=true with arg.queue.durable=true: the queue is declared durable (the
+     *   component's default is non-durable, which loses messages on a broker restart).
+     * - without an exchange the queue is read straight from the default exchange, which may be
+     *   neither declared nor bound to: skipDeclareExchange and skipBindQueue.
+     * - maximumRetryAttempts=0: NeverRetryPolicy — spring-rabbitmq's own 5 x 1 s retry would
+     *   stack on the workflow's retry (FIELD-NOTES).
+     * - rejectAndDontRequeue=false: a failure the workflow did not handle is requeued, not
+     *   dropped (with no dead-letter exchange a rejected message is gone).
+     */
+    @Override
+    public String consumerUri(Channel channel) {
+        String queue = channel.address();
+        String exchange = BindingSupport.field(channel, "exchange").orElse(null);
+        StringBuilder uri = new StringBuilder("spring-rabbitmq:")
+                .append(exchange == null ? SpringRabbitMQConstants.DEFAULT_EXCHANGE_NAME : exchange)
+                .append("?connectionFactory=#").append(Bindings.beanName(channel.credentialId()))
+                .append("&queues=").append(q(queue))
+                .append("&autoDeclare=true&arg.queue.durable=true")
+                .append("&maximumRetryAttempts=0&rejectAndDontRequeue=false")
+                .append("&prefetchCount=").append(Math.max(1, BindingSupport.maxMessages(channel)));
+        if (exchange == null) {
+            uri.append("&skipDeclareExchange=true&skipBindQueue=true");
+        } else {
+            uri.append("&routingKey=").append(q(BindingSupport.field(channel, "routing_key").orElse(queue)));
+        }
+        return uri.toString();
+    }
+
+    /**
+     * To a queue: the default exchange with the queue name as routing key. With {@code exchange}:
+     * that exchange and {@code routing_key}. confirm=enabled waits for the publisher confirm.
+     */
+    @Override
+    public String producerUri(Channel channel) {
+        String exchange = BindingSupport.field(channel, "exchange").orElse(null);
+        String routingKey = BindingSupport.field(channel, "routing_key")
+                .orElse(channel.address() == null ? "" : channel.address());
+        return "spring-rabbitmq:" + (exchange == null ? SpringRabbitMQConstants.DEFAULT_EXCHANGE_NAME : exchange)
+                + "?connectionFactory=#" + Bindings.beanName(channel.credentialId())
+                + "&routingKey=" + q(routingKey) + "&confirm=enabled";
+    }
+
+    /**
+     * None: in AUTO acknowledge mode the listener container acks or rejects on its own channel
+     * once the listener returns (spring-amqp), reading no exchange header.
+     */
+    @Override
+    public Set<String> consumerHeaders() {
+        return Set.of();
+    }
+
+    @Override
+    public ReceivedMessage received(Exchange exchange) {
+        org.apache.camel.Message in = exchange.getMessage();
+        Map<String, String> attributes = new LinkedHashMap<>();
+        // the AMQP headers table arrives as plain exchange headers, beside Camel's own ones
+        in.getHeaders().forEach((name, value) -> {
+            if (!BindingSupport.isControlName(name) && value != null) {
+                attributes.put(name, text(value));
+            }
+        });
+        Long tag = in.getHeader(SpringRabbitMQConstants.DELIVERY_TAG, Long.class);
+        String id = in.getHeader(SpringRabbitMQConstants.MESSAGE_ID, String.class);
+        Date timestamp = in.getHeader(SpringRabbitMQConstants.TIMESTAMP, Date.class);
+        Map<String, Object> metadata = new LinkedHashMap<>();
+        metadata.put("redelivered", Boolean.TRUE.equals(in.getHeader(SpringRabbitMQConstants.REDELIVERED)));
+        String receipt = tag == null ? null : tag.toString();
+        return new ReceivedMessage(id != null ? id : receipt, text(in.getBody()), attributes, receipt,
+                timestamp == null ? null : timestamp.toInstant().toString(), metadata);
+    }
+
+    private static String text(Object value) {
+        if (value == null) {
+            return null;
+        }
+        // byte[] bodies and AMQP LongString header values are UTF-8 text
+        return value instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : value.toString();
+    }
+
+    /** AMQP has no broker-assigned id, so Caravan sets the message-id property to a UUID. */
+    @Override
+    public void prepareSend(Exchange exchange, Channel channel, Map<String, String> attributes,
+                            Map<String, String> renderedFields) {
+        org.apache.camel.Message out = exchange.getMessage();
+        attributes.forEach((name, value) -> {
+            if (!BindingSupport.isControlName(name) && value != null) {
+                out.setHeader(name, value);
+            }
+        });
+        out.setHeader(SpringRabbitMQConstants.MESSAGE_ID, UUID.randomUUID().toString());
+        out.setHeader(SpringRabbitMQConstants.TIMESTAMP, new Date());
+        out.setHeader(SpringRabbitMQConstants.CONTENT_TYPE, "text/plain");
+        out.setHeader(SpringRabbitMQConstants.CONTENT_ENCODING, "UTF-8");
+    }
+
+    @Override
+    public String sentMessageId(Exchange exchange) {
+        return exchange.getMessage().getHeader(SpringRabbitMQConstants.MESSAGE_ID, String.class);
+    }
+
+    @Override
+    public List<ReceivedMessage> pull(CamelContext context, Channel channel, int max, Duration wait,
+                                      boolean deleteAfter) throws Exception {
+        CachingConnectionFactory factory = context.getRegistry().lookupByNameAndType(
+                Bindings.beanName(channel.credentialId()), CachingConnectionFactory.class);
+        if (factory == null) {
+            throw new IllegalStateException("credential " + channel.credentialId() + " is not bound to RabbitMQ");
+        }
+        long deadline = System.nanoTime() + wait.toNanos();
+        List<ReceivedMessage> taken = new ArrayList<>();
+        try (Connection connection = factory.createConnection();
+             com.rabbitmq.client.Channel ch = connection.createChannel(false)) {
+            long lastTag = -1;
+            while (taken.size() < max) {
+                GetResponse r = ch.basicGet(channel.address(), false);
+                if (r == null) {
+                    if (System.nanoTime() >= deadline) {
+                        break;
+                    }
+                    Thread.sleep(50); // basic.get does not block; poll until the wait is over
+                    continue;
+                }
+                lastTag = r.getEnvelope().getDeliveryTag();
+                taken.add(toReceived(r));
+            }
+            if (lastTag >= 0) {
+                if (deleteAfter) {
+                    ch.basicAck(lastTag, true);
+                } else {
+                    ch.basicNack(lastTag, true, true);
+                }
+            }
+        }
+        return taken;
+    }
+
+    private static ReceivedMessage toReceived(GetResponse r) {
+        AMQP.BasicProperties p = r.getProps();
+        Map<String, String> attributes = new LinkedHashMap<>();
+        if (p.getHeaders() != null) {
+            p.getHeaders().forEach((name, value) -> {
+                if (!BindingSupport.isControlName(name) && value != null) {
+                    attributes.put(name, text(value));
+                }
+            });
+        }
+        String tag = String.valueOf(r.getEnvelope().getDeliveryTag());
+        Map<String, Object> metadata = new LinkedHashMap<>();
+        metadata.put("redelivered", r.getEnvelope().isRedeliver());
+        return new ReceivedMessage(p.getMessageId() != null ? p.getMessageId() : tag,
+                new String(r.getBody(), StandardCharsets.UTF_8), attributes, tag,
+                p.getTimestamp() == null ? null : p.getTimestamp().toInstant().toString(), metadata);
+    }
+
+    @Override
+    public CaravanException classify(Throwable failure, Channel channel) {
+        if (failure instanceof CaravanException ce) {
+            return ce;
+        }
+        String queue = channel == null ? "?" : channel.address();
+        // a missing queue or exchange closes the channel with reply code 404 NOT_FOUND
+        boolean notFound = BindingSupport.cause(failure, ShutdownSignalException.class)
+                .map(s -> s.getReason() instanceof AMQP.Channel.Close c && c.getReplyCode() == AMQP.NOT_FOUND)
+                .orElse(false)
+                || BindingSupport.brokerMessage(failure).contains("NOT_FOUND");
+        if (notFound) {
+            return BindingSupport.queueNotFound(QUEUE_TYPE, queue, failure, channel);
+        }
+        if (BindingSupport.isUnreachable(failure)) {
+            String address = channel == null ? null : addresses.get(channel.credentialId());
+            return BindingSupport.connectionFailed(QUEUE_TYPE, address == null ? "(unbound credential)" : address,
+                    failure, channel);
+        }
+        return BindingSupport.other(QUEUE_TYPE, failure, channel);
+    }
+}

@@ -25,7 +25,7 @@ public final class TestBrokers {
 
     public static final String RABBITMQ_HOST = "127.0.0.1";
     public static final int RABBITMQ_PORT = 5672;
-    public static final String RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672/";
+    public static final String RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672";
     /** Set to true (CI) to make RabbitMQ tests fail instead of skip when no RabbitMQ runs. */
     public static final String REQUIRE_RABBITMQ_ENV = "CARAVAN_REQUIRE_RABBITMQ";
 

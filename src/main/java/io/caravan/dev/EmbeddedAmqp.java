@@ -57,7 +57,7 @@ public final class EmbeddedAmqp implements AutoCloseable {
 
     /** The URL a {@code queue_rabbitmq} credential uses for this broker. */
     public String url() {
-        return "amqp://guest:guest@127.0.0.1:" + port + "/";
+        return "amqp://guest:guest@127.0.0.1:" + port; // no path: the default vhost "/"
     }
 
     @Override

@@ -76,9 +76,22 @@ public final class KafkaBinding implements Binding {
     public void bind(CamelContext context, Credential credential) {
         CredentialKafkaClientFactory factory = new CredentialKafkaClientFactory(credential);
         addresses.put(credential.id(), factory.brokers());
+        // camel-kafka's consumer insists on its own brokers option (KafkaConsumer.doStart) even
+        // with a client factory; the URI names this property, which only bind() fills in.
+        context.getPropertiesComponent().addOverrideProperty(brokersProperty(credential.id()), factory.brokers());
         String name = Bindings.beanName(credential.id());
         context.getRegistry().unbind(name);
         context.getRegistry().bind(name, CredentialKafkaClientFactory.class, factory);
+    }
+
+    /** The property holding a credential's brokers; endpoint URIs refer to it as a placeholder. */
+    public static String brokersProperty(String credentialId) {
+        return "caravan.credential." + credentialId + ".brokers";
+    }
+
+    private static String base(Channel channel) {
+        return "kafka:" + channel.address() + "?brokers={{" + brokersProperty(channel.credentialId())
+                + "}}&kafkaClientFactory=#" + Bindings.beanName(channel.credentialId());
     }
 
     /*
@@ -95,16 +108,14 @@ public final class KafkaBinding implements Binding {
      */
     @Override
     public String consumerUri(Channel channel) {
-        return "kafka:" + channel.address() + "?kafkaClientFactory=#" + Bindings.beanName(channel.credentialId())
-                + "&autoCommitEnable=false&breakOnFirstError=true&autoOffsetReset=earliest&pollTimeoutMs=500"
+        return base(channel) + "&autoCommitEnable=false&breakOnFirstError=true&autoOffsetReset=earliest&pollTimeoutMs=500"
                 + "&maxPollRecords=" + Math.max(1, BindingSupport.maxMessages(channel));
     }
 
     /** recordMetadata=true puts the broker's RecordMetadata (partition, offset) on the exchange. */
     @Override
     public String producerUri(Channel channel) {
-        return "kafka:" + channel.address() + "?kafkaClientFactory=#" + Bindings.beanName(channel.credentialId())
-                + "&recordMetadata=true";
+        return base(channel) + "&recordMetadata=true";
     }
 
     /**

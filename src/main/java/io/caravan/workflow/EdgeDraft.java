@@ -1,0 +1,9 @@
+package io.caravan.workflow;
+
+/** An edge as written, with where its {@code from}, {@code to} and {@code when} values are, for messages. */
+record EdgeDraft(Edge edge, Location fromAt, Location toAt, Location whenAt) {
+
+    static EdgeDraft added(Edge edge) {
+        return new EdgeDraft(edge, edge.location(), edge.location(), edge.location());
+    }
+}

@@ -1,0 +1,169 @@
+package io.caravan.workflow;
+
+import io.caravan.template.Reference;
+import io.caravan.template.Template;
+import io.caravan.template.TemplateException;
+import java.text.ParseException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.quartz.CronExpression;
+
+/**
+ * Turns one written config value into the Java value its {@link FieldSpec} asks for, recording a
+ * problem when it does not fit. Template values are parsed here and their references kept for
+ * the graph check that follows.
+ */
+final class FieldReader {
+
+    /** A template or expression in the file and the references it makes. */
+    record TemplateSite(Location location, String label, List<Reference> references) {
+    }
+
+    private final Problems problems;
+    private final List<String> queueTypes;
+    private final ExpressionChecker expressions;
+
+    FieldReader(Problems problems, List<String> queueTypes, ExpressionChecker expressions) {
+        this.problems = problems;
+        this.queueTypes = queueTypes;
+        this.expressions = expressions;
+    }
+
+    /** The value of {@code node} for {@code spec}, or empty when it is wrong (a problem is recorded). */
+    Optional<Object> read(FieldSpec spec, SourceNode node, List<TemplateSite> sites) {
+        String name = spec.name();
+        switch (spec.kind()) {
+            case ANY:
+                return Optional.ofNullable(node.toPlain());
+            case WHOLE_NUMBER:
+                return wholeNumber(spec, node);
+            case BOOLEAN:
+                if (node instanceof SourceScalar s && s.value() instanceof Boolean b) {
+                    return Optional.of(b);
+                }
+                return wrong(node, name + " must be true or false");
+            case TEMPLATE_MAP:
+                return templateMap(spec, node, sites);
+            default:
+                break;
+        }
+        if (!(node instanceof SourceScalar s && s.value() instanceof String text)) {
+            return wrong(node, name + " must be " + (spec.kind() == FieldSpec.Kind.DURATION ? Durations.FORM : "a string"));
+        }
+        switch (spec.kind()) {
+            case TEMPLATE:
+                return template(name, text, node.location(), sites);
+            case EXPRESSION:
+                return expression(name, text, node.location(), sites);
+            case DURATION:
+                return duration(spec, text, node);
+            case CHOICE:
+                return oneOf(name, text, spec.choices(), node);
+            case QUEUE_TYPE:
+                return oneOf(name, text, queueTypes, node);
+            case CRON:
+                return cron(text, node);
+            default:
+                return Optional.of(text);
+        }
+    }
+
+    private Optional<Object> wholeNumber(FieldSpec spec, SourceNode node) {
+        if (!(node instanceof SourceScalar s && s.value() instanceof Long n)) {
+            return wrong(node, spec.name() + " must be a whole number");
+        }
+        if ((spec.min() != null && n < spec.min()) || (spec.max() != null && n > spec.max())) {
+            problems.add(node.location(), spec.name() + " must be between " + spec.min() + " and " + spec.max()
+                    + ", got " + n);
+            return Optional.empty();
+        }
+        return Optional.of(n);
+    }
+
+    private Optional<Object> templateMap(FieldSpec spec, SourceNode node, List<TemplateSite> sites) {
+        if (!(node instanceof SourceMap map)) {
+            return wrong(node, spec.name() + " must be an object of strings");
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        boolean ok = true;
+        for (SourceMap.Entry e : map.entries()) {
+            String label = spec.name() + "." + e.key();
+            if (e.value() instanceof SourceScalar s && s.value() instanceof String text) {
+                ok &= template(label, text, s.location(), sites).isPresent();
+                out.put(e.key(), text);
+            } else {
+                wrong(e.value(), label + " must be a string");
+                ok = false;
+            }
+        }
+        return ok ? Optional.of(out) : Optional.empty();
+    }
+
+    private Optional<Object> template(String label, String text, Location at, List<TemplateSite> sites) {
+        try {
+            sites.add(new TemplateSite(at, label, Template.parse(text).references()));
+            return Optional.of(text);
+        } catch (TemplateException e) {
+            problems.add(at, label + " is not a valid template: " + e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    private Optional<Object> expression(String label, String text, Location at, List<TemplateSite> sites) {
+        try {
+            sites.add(new TemplateSite(at, label, new ArrayList<>(expressions.references(text))));
+            return Optional.of(text);
+        } catch (TemplateException e) {
+            problems.add(at, label + " is not a valid expression: " + e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    private Optional<Object> duration(FieldSpec spec, String text, SourceNode node) {
+        Optional<Duration> parsed = Durations.parse(text);
+        if (parsed.isEmpty()) {
+            return wrong(node, spec.name() + " must be " + Durations.FORM);
+        }
+        Duration d = parsed.get();
+        if (spec.positive() && d.isZero()) {
+            String limit = spec.maxDuration() == null ? "" : " and at most " + Durations.format(spec.maxDuration());
+            problems.add(node.location(), spec.name() + " must be more than 0" + limit + ", got \"" + text + "\"");
+            return Optional.empty();
+        }
+        if (spec.maxDuration() != null && d.compareTo(spec.maxDuration()) > 0) {
+            problems.add(node.location(), spec.name() + " must be at most " + Durations.format(spec.maxDuration())
+                    + ", got \"" + text + "\"");
+            return Optional.empty();
+        }
+        return Optional.of(d);
+    }
+
+    private Optional<Object> oneOf(String name, String text, List<String> choices, SourceNode node) {
+        if (choices.contains(text)) {
+            return Optional.of(text);
+        }
+        problems.add(node.location(), name + " must be one of " + String.join(", ", choices) + ", got \"" + text + "\"");
+        return Optional.empty();
+    }
+
+    private Optional<Object> cron(String text, SourceNode node) {
+        try {
+            CronExpression.validateExpression(text);
+            return Optional.of(text);
+        } catch (ParseException e) {
+            problems.add(node.location(), "cron \"" + text + "\" is not a Quartz cron expression (seconds minutes hours"
+                    + " day-of-month month day-of-week [year], e.g. \"0 0/5 * * * ?\"): " + e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    private Optional<Object> wrong(SourceNode node, String expectation) {
+        String got = node instanceof SourceScalar s && s.value() != null ? s.shown() : node.kindName();
+        problems.add(node.location(), expectation + ", got " + got);
+        return Optional.empty();
+    }
+}

@@ -1,0 +1,235 @@
+package io.caravan.workflow;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Checks a workflow's graph: edges name nodes, condition edges carry {@code when}, exactly one
+ * trigger, no cycle, every node reached. It also works out which nodes run before each node,
+ * which is what templates may refer to.
+ */
+final class GraphChecker {
+
+    /** The edges to keep (condition shorthands added), the trigger's id or null, and each node's earlier nodes. */
+    record Result(List<Edge> edges, String trigger, Map<String, List<String>> earlier) {
+    }
+
+    private final Problems problems;
+    private final Map<String, NodeDraft> nodes = new LinkedHashMap<>();
+    private final Location nodesAt;
+    private final boolean complete;
+
+    /**
+     * {@code complete} tells whether every node was read with its id and type; when not, the
+     * trigger count and reachability are not judged, as they would only echo the earlier problem.
+     */
+    GraphChecker(Problems problems, List<NodeDraft> nodes, Location nodesAt, boolean complete) {
+        this.problems = problems;
+        nodes.forEach(n -> this.nodes.put(n.id(), n));
+        this.nodesAt = nodesAt;
+        this.complete = complete && !nodes.isEmpty();
+    }
+
+    Result check(List<EdgeDraft> written) {
+        List<Edge> edges = knownEdges(written);
+        addConditionShorthands(edges);
+        List<String> triggers = triggers(edges);
+        String trigger = null;
+        if (!complete) {
+            trigger = null;
+        } else if (triggers.isEmpty()) {
+            problems.add(nodesAt, "workflow has no trigger; it needs exactly one webhook, schedule, or"
+                    + " receive_message node with no incoming edge");
+        } else if (triggers.size() > 1) {
+            problems.add(nodesAt, "workflow has " + triggers.size() + " triggers (" + String.join(", ", triggers)
+                    + "); it needs exactly one");
+        } else {
+            trigger = triggers.get(0);
+        }
+        for (Edge e : edges) {
+            NodeDraft to = nodes.get(e.to());
+            if (to.type() != null && to.type().role() == NodeType.Role.TRIGGER) {
+                problems.add(e.location(), "edge into trigger '" + e.to() + "' (" + to.type().wireName()
+                        + "); a trigger starts the workflow and has no incoming edges");
+            }
+        }
+        boolean cyclic = reportCycles(edges);
+        if (trigger != null && !cyclic) {
+            Set<String> reached = reachable(trigger, edges);
+            for (NodeDraft n : nodes.values()) {
+                if (!reached.contains(n.id())) {
+                    problems.add(n.location(), "node '" + n.id() + "' is not reached from trigger '" + trigger
+                            + "'; add an edge to it or remove it");
+                }
+            }
+        }
+        return new Result(List.copyOf(edges), trigger, earlier(edges));
+    }
+
+    /** Edges whose ends exist and whose {@code when} fits; the others are reported and dropped. */
+    private List<Edge> knownEdges(List<EdgeDraft> written) {
+        List<Edge> edges = new ArrayList<>();
+        for (EdgeDraft d : written) {
+            Edge e = d.edge();
+            boolean ok = knownNode(e.from(), d.fromAt(), "from") & knownNode(e.to(), d.toAt(), "to");
+            if (!ok) {
+                continue;
+            }
+            NodeDraft from = nodes.get(e.from());
+            if (from.is(NodeType.CONDITION) && e.when() == null) {
+                problems.add(e.location(), "edge from condition '" + e.from() + "' needs 'when: true' or 'when: false'");
+            } else if (!from.is(NodeType.CONDITION) && e.when() != null && from.type() != null) {
+                problems.add(d.whenAt(), "'when' is only allowed on edges leaving a condition node; '" + e.from()
+                        + "' is " + from.type().wireName());
+            }
+            if (edges.stream().anyMatch(x -> sameEdge(x, e))) {
+                problems.add(e.location(), "duplicate edge " + e.from() + " -> " + e.to());
+                continue;
+            }
+            edges.add(e);
+        }
+        return edges;
+    }
+
+    private boolean knownNode(String id, Location at, String end) {
+        if (id == null || nodes.containsKey(id)) {
+            return id != null;
+        }
+        problems.add(at, "edge '" + end + "' names no node '" + id + "'; known nodes: "
+                + Problems.list(List.copyOf(nodes.keySet())));
+        return false;
+    }
+
+    /** {@code onTrue: X} on a condition means the edge (condition -> X, when true) unless it is written. */
+    private void addConditionShorthands(List<Edge> edges) {
+        for (NodeDraft n : nodes.values()) {
+            if (!n.is(NodeType.CONDITION)) {
+                continue;
+            }
+            for (String key : List.of("onTrue", "onFalse")) {
+                Object target = n.values().get(key);
+                if (!(target instanceof String to)) {
+                    continue;
+                }
+                Location at = n.locations().get(key);
+                if (!nodes.containsKey(to)) {
+                    problems.add(at, key + " names no node '" + to + "'; known nodes: "
+                            + Problems.list(List.copyOf(nodes.keySet())));
+                    continue;
+                }
+                Edge e = new Edge(n.id(), to, key.equals("onTrue"), at);
+                if (edges.stream().noneMatch(x -> sameEdge(x, e))) {
+                    edges.add(e);
+                }
+            }
+        }
+    }
+
+    private static boolean sameEdge(Edge a, Edge b) {
+        return a.from().equals(b.from()) && a.to().equals(b.to()) && Objects.equals(a.when(), b.when());
+    }
+
+    private List<String> triggers(List<Edge> edges) {
+        List<String> out = new ArrayList<>();
+        for (NodeDraft n : nodes.values()) {
+            if (isTrigger(n, edges)) {
+                out.add(n.id());
+            }
+        }
+        return out;
+    }
+
+    static boolean isTrigger(NodeDraft n, List<Edge> edges) {
+        if (n.type() == null) {
+            return false;
+        }
+        return switch (n.type().role()) {
+            case TRIGGER -> true;
+            case EITHER -> edges.stream().noneMatch(e -> e.to().equals(n.id()));
+            case ACTION -> false;
+        };
+    }
+
+    /** Reports each cycle once, naming its nodes in order; true if there was any. */
+    private boolean reportCycles(List<Edge> edges) {
+        Map<String, List<String>> next = successors(edges);
+        Set<String> inReportedCycle = new HashSet<>();
+        boolean any = false;
+        for (String start : nodes.keySet()) {
+            if (inReportedCycle.contains(start)) {
+                continue;
+            }
+            List<String> cycle = shortestPathBack(start, next);
+            if (cycle != null) {
+                any = true;
+                inReportedCycle.addAll(cycle);
+                problems.add(nodes.get(start).location(), "cycle: " + String.join(" -> ", cycle) + " -> " + start
+                        + "; a workflow runs each node at most once");
+            }
+        }
+        return any;
+    }
+
+    /** The nodes on a shortest path from {@code start} back to itself, or null if there is none. */
+    private static List<String> shortestPathBack(String start, Map<String, List<String>> next) {
+        Map<String, String> parent = new HashMap<>();
+        Deque<String> queue = new ArrayDeque<>(List.of(start));
+        Set<String> seen = new HashSet<>();
+        while (!queue.isEmpty()) {
+            String at = queue.removeFirst();
+            for (String n : next.getOrDefault(at, List.of())) {
+                if (n.equals(start)) {
+                    List<String> path = new ArrayList<>();
+                    for (String p = at; p != null; p = parent.get(p)) {
+                        path.add(0, p);
+                    }
+                    return path;
+                }
+                if (seen.add(n)) {
+                    parent.put(n, at);
+                    queue.addLast(n);
+                }
+            }
+        }
+        return null;
+    }
+
+    private Set<String> reachable(String from, List<Edge> edges) {
+        Map<String, List<String>> next = successors(edges);
+        Set<String> seen = new HashSet<>(List.of(from));
+        Deque<String> queue = new ArrayDeque<>(List.of(from));
+        while (!queue.isEmpty()) {
+            for (String n : next.getOrDefault(queue.removeFirst(), List.of())) {
+                if (seen.add(n)) {
+                    queue.addLast(n);
+                }
+            }
+        }
+        return seen;
+    }
+
+    /** For each node, the nodes with a path to it, in file order. */
+    private Map<String, List<String>> earlier(List<Edge> edges) {
+        List<Edge> reversed = edges.stream().map(e -> new Edge(e.to(), e.from(), e.when(), e.location())).toList();
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        for (String id : nodes.keySet()) {
+            Set<String> before = reachable(id, reversed);
+            out.put(id, nodes.keySet().stream().filter(n -> !n.equals(id) && before.contains(n)).toList());
+        }
+        return out;
+    }
+
+    private static Map<String, List<String>> successors(List<Edge> edges) {
+        Map<String, List<String>> next = new HashMap<>();
+        edges.forEach(e -> next.computeIfAbsent(e.from(), k -> new ArrayList<>()).add(e.to()));
+        return next;
+    }
+}

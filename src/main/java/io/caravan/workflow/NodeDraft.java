@@ -1,0 +1,16 @@
+package io.caravan.workflow;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A node as far as validation got: its config values so far and the templates it holds. Kept
+ * apart from WorkflowNode because a draft may be incomplete (its type may be unknown).
+ */
+record NodeDraft(String id, NodeType type, String name, Location location, Location configLocation,
+                 Map<String, Object> values, Map<String, Location> locations, List<FieldReader.TemplateSite> sites) {
+
+    boolean is(NodeType t) {
+        return type == t;
+    }
+}

@@ -1,0 +1,349 @@
+package io.caravan.workflow;
+
+import io.caravan.ErrorCode;
+import io.caravan.binding.BindingField;
+import io.caravan.binding.BindingSpec;
+import io.caravan.credential.Credential;
+import io.caravan.credential.CredentialStore;
+import io.caravan.template.Reference;
+import io.caravan.template.RunContext;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Turns a parsed workflow file into a {@link Workflow}, or reports every problem in it at once
+ * with its line, column and JSON path. What each key accepts comes from {@link NodeSpecs}.
+ */
+public final class WorkflowValidator {
+
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");
+    private static final Set<String> FIXED_ROOTS = Set.of(RunContext.INPUT, RunContext.TRIGGER, RunContext.NOW);
+
+    private final List<BindingSpec> bindings;
+    private final CredentialStore credentials;
+    private final ExpressionChecker expressions;
+
+    public WorkflowValidator(List<BindingSpec> bindings, CredentialStore credentials) {
+        this(bindings, credentials, ExpressionChecker.templateReferences());
+    }
+
+    public WorkflowValidator(List<BindingSpec> bindings, CredentialStore credentials, ExpressionChecker expressions) {
+        this.bindings = List.copyOf(bindings);
+        this.credentials = credentials;
+        this.expressions = expressions;
+    }
+
+    /** The workflow in {@code file}; throws WorkflowException listing every problem. */
+    public Workflow validate(ParsedFile file) {
+        return new Run(file).validate();
+    }
+
+    /** The state of validating one file. */
+    private final class Run {
+
+        private final ParsedFile file;
+        private final Problems problems;
+        private final FieldReader reader;
+
+        Run(ParsedFile file) {
+            this.file = file;
+            this.problems = new Problems(file.displayName());
+            this.reader = new FieldReader(problems, bindings.stream().map(BindingSpec::queueType).toList(), expressions);
+        }
+
+        Workflow validate() {
+            if (!(file.root() instanceof SourceMap wf)) {
+                problems.add(file.root().location(), "a workflow must be an object with id and nodes, got "
+                        + file.root().kindName());
+                throw new WorkflowException(problems.sorted());
+            }
+            unknownKeys(wf, NodeSpecs.WORKFLOW_KEYS, "workflow");
+            String id = id(wf, "workflow");
+            String name = string(wf, "name").orElse(id);
+            string(wf, "description");
+            List<NodeDraft> nodes = nodes(wf);
+            boolean complete = nodes.stream().allMatch(n -> n.type() != null) && nodes.size() == nodeCount(wf);
+            List<EdgeDraft> edges = edges(wf);
+            Location nodesAt = wf.get("nodes").map(SourceNode::location).orElse(wf.location());
+            GraphChecker.Result graph = new GraphChecker(problems, nodes, nodesAt, complete).check(edges);
+            for (NodeDraft n : nodes) {
+                checkReferences(n, graph.earlier().getOrDefault(n.id(), List.of()));
+            }
+            if (!problems.isEmpty()) {
+                throw new WorkflowException(problems.sorted());
+            }
+            List<WorkflowNode> built = nodes.stream().map(n -> new WorkflowNode(n.id(), n.type(), n.name(),
+                    new NodeConfig(n.values(), n.locations(), n.configLocation()), n.id().equals(graph.trigger()),
+                    n.location())).toList();
+            return new Workflow(id, name, built, graph.edges(), file.displayName(), file.version());
+        }
+
+        private int nodeCount(SourceMap wf) {
+            return wf.get("nodes").filter(SourceList.class::isInstance).map(l -> ((SourceList) l).items().size()).orElse(0);
+        }
+
+        private List<NodeDraft> nodes(SourceMap wf) {
+            Optional<SourceNode> list = wf.get("nodes");
+            if (list.isEmpty()) {
+                problems.add(wf.location(), "workflow is missing required key 'nodes'");
+                return List.of();
+            }
+            if (!(list.get() instanceof SourceList items) || items.items().isEmpty()) {
+                problems.add(list.get().location(), "nodes must be a non-empty list, got " + describe(list.get()));
+                return List.of();
+            }
+            List<NodeDraft> out = new ArrayList<>();
+            Map<String, Location> seen = new HashMap<>();
+            for (SourceNode item : items.items()) {
+                node(item).ifPresent(n -> {
+                    Location first = seen.putIfAbsent(n.id(), n.location());
+                    if (first == null) {
+                        out.add(n);
+                    } else {
+                        Location at = ((SourceMap) item).get("id").orElseThrow().location();
+                        problems.add(at, "duplicate node id '" + n.id() + "' (first at " + first.line() + ":"
+                                + first.column() + ")");
+                    }
+                });
+            }
+            return out;
+        }
+
+        private Optional<NodeDraft> node(SourceNode item) {
+            if (!(item instanceof SourceMap node)) {
+                problems.add(item.location(), "a node must be an object with id and type, got " + item.kindName());
+                return Optional.empty();
+            }
+            String id = id(node, "node");
+            NodeType type = type(node);
+            NodeSpecs.NodeSpec base = type == null ? null : NodeSpecs.of(type);
+            List<String> nodeKeys = base == null ? anyNodeKeys() : base.nodeKeys();
+            String owner = type == null ? "node" : type.wireName() + " node";
+            unknownKeys(node, nodeKeys, owner);
+            String name = string(node, "name").orElse(id);
+            Optional<SourceNode> configNode = node.get("config");
+            SourceMap config = null;
+            if (configNode.isPresent() && !(configNode.get() instanceof SourceMap)) {
+                problems.add(configNode.get().location(), "config must be an object, got " + configNode.get().kindName());
+            } else {
+                config = (SourceMap) configNode.orElse(null);
+            }
+            Location configAt = config != null ? config.location()
+                    : new Location(node.location().line(), node.location().column(),
+                            WorkflowParser.childPath(node.location().path(), "config"));
+            if (id == null || type == null) {
+                return Optional.ofNullable(id).map(i -> new NodeDraft(i, null, name, node.location(), configAt,
+                        Map.of(), Map.of(), List.of()));
+            }
+            Map<String, SourceNode> written = written(node, config, base);
+            BindingSpec binding = binding(written.get("queue_type"));
+            NodeSpecs.NodeSpec spec = NodeSpecs.of(type, binding);
+            if (config != null) {
+                unknownKeys(config, configKeys(spec, binding), type.wireName() + " config");
+            }
+            Map<String, Object> values = new LinkedHashMap<>();
+            Map<String, Location> locations = new LinkedHashMap<>();
+            List<FieldReader.TemplateSite> sites = new ArrayList<>();
+            for (FieldSpec f : spec.fields()) {
+                SourceNode value = written.get(f.name());
+                if (value != null) {
+                    locations.put(f.name(), value.location());
+                    reader.read(f, value, sites).ifPresent(v -> values.put(f.name(), v));
+                } else if (f.required()) {
+                    problems.add(configAt, type.wireName() + " config is missing required key '" + f.name() + "'");
+                } else if (f.defaultValue() != null) {
+                    values.put(f.name(), f.defaultValue());
+                }
+            }
+            checkGroups(spec, written, configAt);
+            if (binding != null && values.get("credential_id") instanceof String credentialId) {
+                checkCredential(credentialId, binding, locations.get("credential_id"));
+            }
+            return Optional.of(new NodeDraft(id, type, name, node.location(), configAt, values, locations, sites));
+        }
+
+        /** Config fields as written, with the seed's node-level condition keys folded in. */
+        private Map<String, SourceNode> written(SourceMap node, SourceMap config, NodeSpecs.NodeSpec spec) {
+            Map<String, SourceNode> out = new LinkedHashMap<>();
+            if (config != null) {
+                config.entries().stream().filter(e -> config.get(e.key()).isPresent())
+                        .forEach(e -> out.put(e.key(), e.value()));
+            }
+            spec.nodeLevel().forEach((key, field) -> node.get(key).ifPresent(v -> {
+                if (out.containsKey(field)) {
+                    problems.add(node.entry(key).orElseThrow().keyLocation(), "'" + key + "' and config '" + field
+                            + "' say the same thing; write only one");
+                } else {
+                    out.put(field, v);
+                }
+            }));
+            return out;
+        }
+
+        private BindingSpec binding(SourceNode queueType) {
+            if (queueType instanceof SourceScalar s && s.value() instanceof String q) {
+                return bindings.stream().filter(b -> b.queueType().equals(q)).findFirst().orElse(null);
+            }
+            return null;
+        }
+
+        /** With the binding unknown, any binding's field is accepted so a bad queue_type is reported once. */
+        private List<String> configKeys(NodeSpecs.NodeSpec spec, BindingSpec binding) {
+            Set<String> keys = new LinkedHashSet<>(spec.fieldNames());
+            if (binding == null && (spec.type() == NodeType.SEND_MESSAGE || spec.type() == NodeType.RECEIVE_MESSAGE)) {
+                for (BindingSpec b : bindings) {
+                    List<BindingField> extra = spec.type() == NodeType.SEND_MESSAGE ? b.sendFields() : b.receiveFields();
+                    extra.forEach(f -> keys.add(f.name()));
+                }
+            }
+            return List.copyOf(keys);
+        }
+
+        private void checkGroups(NodeSpecs.NodeSpec spec, Map<String, SourceNode> written, Location configAt) {
+            for (NodeSpecs.Group g : spec.groups()) {
+                long given = g.names().stream().filter(written::containsKey).count();
+                String names = String.join(", ", g.names());
+                if (given == 0 && g.exactlyOne()) {
+                    problems.add(configAt, spec.type().wireName() + " config needs one of " + names);
+                } else if (given == 0) {
+                    problems.add(configAt, spec.type().wireName() + " config is missing required key '"
+                            + g.names().get(0) + "' (or " + String.join(", ", g.names().subList(1, g.names().size())) + ")");
+                } else if (given > 1 && g.exactlyOne()) {
+                    problems.add(configAt, spec.type().wireName() + " config takes only one of " + names);
+                }
+            }
+        }
+
+        private void checkCredential(String id, BindingSpec binding, Location at) {
+            Optional<Credential> credential = credentials.find(id);
+            if (credential.isEmpty()) {
+                problems.add(at, ErrorCode.CREDENTIAL_NOT_FOUND.name(), "credential '" + id
+                        + "' not found; known credentials: " + Problems.list(credentials.ids()));
+            } else if (!credential.get().type().equals(binding.credential().type())) {
+                problems.add(at, "credential '" + id + "' is " + credential.get().type() + " but queue_type "
+                        + binding.queueType() + " needs " + binding.credential().type());
+            }
+        }
+
+        private void checkReferences(NodeDraft node, List<String> earlier) {
+            for (FieldReader.TemplateSite site : node.sites()) {
+                for (Reference ref : site.references()) {
+                    if (!FIXED_ROOTS.contains(ref.root()) && !earlier.contains(ref.root())) {
+                        problems.add(site.location(), "{{" + ref.text() + "}} names no earlier node; earlier nodes: "
+                                + Problems.list(earlier));
+                    }
+                }
+            }
+        }
+
+        private List<EdgeDraft> edges(SourceMap wf) {
+            Optional<SourceNode> list = wf.get("edges");
+            if (list.isEmpty()) {
+                return List.of();
+            }
+            if (!(list.get() instanceof SourceList items)) {
+                problems.add(list.get().location(), "edges must be a list, got " + list.get().kindName());
+                return List.of();
+            }
+            List<EdgeDraft> out = new ArrayList<>();
+            for (SourceNode item : items.items()) {
+                if (!(item instanceof SourceMap edge)) {
+                    problems.add(item.location(), "an edge must be an object with from and to, got " + item.kindName());
+                    continue;
+                }
+                unknownKeys(edge, NodeSpecs.EDGE_KEYS, "edge");
+                String from = requiredString(edge, "from", "edge");
+                String to = requiredString(edge, "to", "edge");
+                Boolean when = null;
+                Optional<SourceNode> whenNode = edge.get("when");
+                if (whenNode.isPresent()) {
+                    if (whenNode.get() instanceof SourceScalar s && s.value() instanceof Boolean b) {
+                        when = b;
+                    } else {
+                        problems.add(whenNode.get().location(), "when must be true or false, got " + describe(whenNode.get()));
+                    }
+                }
+                if (from != null && to != null) {
+                    out.add(new EdgeDraft(new Edge(from, to, when, edge.location()), at(edge, "from"), at(edge, "to"),
+                            whenNode.map(SourceNode::location).orElse(edge.location())));
+                }
+            }
+            return out;
+        }
+
+        private NodeType type(SourceMap node) {
+            String type = requiredString(node, "type", "node");
+            if (type == null) {
+                return null;
+            }
+            Optional<NodeType> t = NodeType.fromWireName(type);
+            if (t.isEmpty()) {
+                problems.add(at(node, "type"), "unknown node type '" + type + "'; valid types: "
+                        + String.join(", ", NodeType.wireNames()));
+            }
+            return t.orElse(null);
+        }
+
+        private String id(SourceMap map, String owner) {
+            String id = requiredString(map, "id", owner);
+            if (id != null && !ID.matcher(id).matches()) {
+                problems.add(at(map, "id"), "id '" + id + "' must start with a letter or digit and hold only"
+                        + " letters, digits, '_', '.' and '-'");
+                return null;
+            }
+            return id;
+        }
+
+        private String requiredString(SourceMap map, String key, String owner) {
+            if (map.get(key).isEmpty()) {
+                problems.add(map.location(), owner + " is missing required key '" + key + "'");
+                return null;
+            }
+            return string(map, key).orElse(null);
+        }
+
+        private Optional<String> string(SourceMap map, String key) {
+            Optional<SourceNode> v = map.get(key);
+            if (v.isEmpty()) {
+                return Optional.empty();
+            }
+            if (v.get() instanceof SourceScalar s && s.value() instanceof String text) {
+                return Optional.of(text);
+            }
+            problems.add(v.get().location(), key + " must be a string, got " + describe(v.get()));
+            return Optional.empty();
+        }
+
+        private void unknownKeys(SourceMap map, List<String> valid, String owner) {
+            for (SourceMap.Entry e : map.entries()) {
+                if (!valid.contains(e.key())) {
+                    problems.add(e.keyLocation(), "unknown key '" + e.key() + "' in " + owner + "; valid keys: "
+                            + Problems.list(valid));
+                }
+            }
+        }
+
+        private static Location at(SourceMap map, String key) {
+            return map.get(key).map(SourceNode::location).orElse(map.location());
+        }
+
+        private static String describe(SourceNode node) {
+            return node instanceof SourceScalar s && s.value() != null ? s.shown() : node.kindName();
+        }
+
+        private static List<String> anyNodeKeys() {
+            Set<String> keys = new LinkedHashSet<>(NodeSpecs.NODE_KEYS);
+            for (NodeType t : NodeType.values()) {
+                keys.addAll(NodeSpecs.of(t).nodeKeys());
+            }
+            return List.copyOf(keys);
+        }
+    }
+}

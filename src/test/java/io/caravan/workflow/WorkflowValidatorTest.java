@@ -1,0 +1,583 @@
+package io.caravan.workflow;
+
+import static io.caravan.workflow.Check.problems;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.caravan.template.Reference;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class WorkflowValidatorTest {
+
+    @Test
+    void validWorkflowGetsDefaultsAndTrigger() {
+        Workflow wf = Check.yaml("""
+                id: orders
+                nodes:
+                  - id: in
+                    type: receive_message
+                    config:
+                      queue_type: kafka
+                      source: orders
+                      credential_id: kafka-cred
+                  - id: out
+                    type: send_message
+                    name: Forward
+                    config:
+                      queue_type: kafka
+                      destination: audit
+                      message: '{"order": {{in.messages}}}'
+                      key: "{{input.id}}"
+                      attributes: {source: caravan}
+                      credential_id: kafka-cred
+                edges:
+                  - {from: in, to: out}
+                """);
+
+        assertThat(wf.id()).isEqualTo("orders");
+        assertThat(wf.name()).isEqualTo("orders");
+        assertThat(wf.sourceFile()).isEqualTo("wf.yaml");
+        assertThat(wf.trigger().id()).isEqualTo("in");
+        NodeConfig in = wf.node("in").orElseThrow().config();
+        assertThat(in.number("max_messages")).isEqualTo(10L);
+        assertThat(in.duration("wait_time")).isEqualTo(Duration.ofSeconds(5));
+        assertThat(in.bool("delete_after")).isFalse();
+        assertThat(in.location("source")).isEqualTo(new Location(7, 15, "$.nodes[0].config.source"));
+        WorkflowNode out = wf.node("out").orElseThrow();
+        assertThat(out.name()).isEqualTo("Forward");
+        assertThat(out.trigger()).isFalse();
+        assertThat(out.config().string("message")).isEqualTo("{\"order\": {{in.messages}}}");
+        assertThat(out.config().string("key")).isEqualTo("{{input.id}}");
+        assertThat(out.config().stringMap("attributes")).isEqualTo(Map.of("source", "caravan"));
+        assertThat(wf.edges()).containsExactly(new Edge("in", "out", null, new Location(20, 5, "$.edges[0]")));
+    }
+
+    @Test
+    void unknownKeysListTheValidOnes() {
+        assertThat(problems("""
+                id: wf
+                nodse: []
+                nodes:
+                  - id: hook
+                    type: webhook
+                    confg: {}
+                  - id: out
+                    type: send_message
+                    config:
+                      queue_type: sqs
+                      destinaton: q
+                      destination: q
+                      message: hi
+                      credential_id: sqs-cred
+                edges:
+                  - {from: hook, to: out, label: x}
+                """)).containsExactly(
+                "wf.yaml:2:1: error: unknown key 'nodse' in workflow; valid keys: id, name, description, nodes,"
+                        + " edges (at $.nodse)",
+                "wf.yaml:6:5: error: unknown key 'confg' in webhook node; valid keys: id, type, name, config"
+                        + " (at $.nodes[0].confg)",
+                "wf.yaml:11:7: error: unknown key 'destinaton' in send_message config; valid keys: queue_type,"
+                        + " destination, message, attributes, credential_id (at $.nodes[1].config.destinaton)",
+                "wf.yaml:16:27: error: unknown key 'label' in edge; valid keys: from, to, when (at $.edges[0].label)");
+    }
+
+    @Test
+    void bindingFieldsAreValidKeysForTheirQueueTypeOnly() {
+        assertThat(problems("""
+                id: wf
+                nodes:
+                  - id: hook
+                    type: webhook
+                  - id: out
+                    type: send_message
+                    config: {queue_type: sqs, destination: q, message: hi, credential_id: sqs-cred, key: k}
+                edges:
+                  - {from: hook, to: out}
+                """)).containsExactly("wf.yaml:7:85: error: unknown key 'key' in send_message config; valid keys:"
+                + " queue_type, destination, message, attributes, credential_id (at $.nodes[1].config.key)");
+    }
+
+    @Test
+    void missingRequiredKeys() {
+        assertThat(problems("""
+                name: no id
+                nodes:
+                  - type: webhook
+                  - id: out
+                  - id: send
+                    type: send_message
+                    config:
+                      queue_type: sqs
+                """)).containsExactly(
+                "wf.yaml:1:1: error: workflow is missing required key 'id' (at $)",
+                "wf.yaml:3:5: error: node is missing required key 'id' (at $.nodes[0])",
+                "wf.yaml:4:5: error: node is missing required key 'type' (at $.nodes[1])",
+                "wf.yaml:8:7: error: send_message config is missing required key 'destination' (at $.nodes[2].config)",
+                "wf.yaml:8:7: error: send_message config is missing required key 'message' (at $.nodes[2].config)",
+                "wf.yaml:8:7: error: send_message config is missing required key 'credential_id' (at $.nodes[2].config)");
+    }
+
+    @Test
+    void absentConfigIsReportedAtTheNode() {
+        assertThat(problems("""
+                id: wf
+                nodes:
+                  - id: hook
+                    type: webhook
+                  - id: wait
+                    type: delay
+                edges:
+                  - {from: hook, to: wait}
+                """)).containsExactly(
+                "wf.yaml:5:5: error: delay config is missing required key 'duration' (at $.nodes[1].config)");
+    }
+
+    @Test
+    void nodesMustBeANonEmptyList() {
+        assertThat(problems("id: wf\nnodes: []\n")).containsExactly(
+                "wf.yaml:2:8: error: nodes must be a non-empty list, got a list (at $.nodes)");
+        assertThat(problems("id: wf\n")).containsExactly(
+                "wf.yaml:1:1: error: workflow is missing required key 'nodes' (at $)");
+        assertThat(problems("- id: wf\n")).containsExactly(
+                "wf.yaml:1:1: error: a workflow must be an object with id and nodes, got a list (at $)");
+    }
+
+    @Test
+    void unknownNodeTypeListsTheTypes() {
+        assertThat(problems("""
+                id: wf
+                nodes:
+                  - id: hook
+                    type: webhok
+                """)).containsExactly(
+                "wf.yaml:4:11: error: unknown node type 'webhok'; valid types: webhook, schedule, receive_message,"
+                        + " send_message, http, condition, transform, log, delay (at $.nodes[0].type)");
+    }
+
+    @Test
+    void idsMustMatchThePatternAndBeUnique() {
+        assertThat(problems("""
+                id: my workflow
+                nodes:
+                  - id: hook
+                    type: webhook
+                  - id: hook
+                    type: log
+                    config: {message: hi}
+                  - id: -bad
+                    type: log
+                    config: {message: hi}
+                """)).containsExactly(
+                "wf.yaml:1:5: error: id 'my workflow' must start with a letter or digit and hold only letters,"
+                        + " digits, '_', '.' and '-' (at $.id)",
+                "wf.yaml:5:9: error: duplicate node id 'hook' (first at 3:5) (at $.nodes[1].id)",
+                "wf.yaml:8:9: error: id '-bad' must start with a letter or digit and hold only letters,"
+                        + " digits, '_', '.' and '-' (at $.nodes[2].id)");
+    }
+
+    @Test
+    void wrongTypesSayWhatWasExpectedAndWhatWasWritten() {
+        assertThat(problems("""
+                id: wf
+                nodes:
+                  - id: in
+                    type: receive_message
+                    name: 5
+                    config:
+                      queue_type: sqs
+                      source: [q]
+                      max_messages: ten
+                      delete_after: "yes"
+                      wait_time: 5
+                      credential_id: sqs-cred
+                  - id: out
+                    type: http
+                    config:
+                      url: http://x
+                      headers: {X-Retry: 3, X-Ok: "y"}
+                edges:
+                  - {from: in, to: out, when: "true"}
+                """)).containsExactly(
+                "wf.yaml:5:11: error: name must be a string, got 5 (at $.nodes[0].name)",
+                "wf.yaml:8:15: error: source must be a string, got a list (at $.nodes[0].config.source)",
+                "wf.yaml:9:21: error: max_messages must be a whole number, got \"ten\" (at $.nodes[0].config.max_messages)",
+                "wf.yaml:10:21: error: delete_after must be true or false, got \"yes\" (at $.nodes[0].config.delete_after)",
+                "wf.yaml:11:18: error: wait_time must be a duration like 500ms, 5s, 2m, 1h or 1m30s, got 5"
+                        + " (at $.nodes[0].config.wait_time)",
+                "wf.yaml:17:26: error: headers.X-Retry must be a string, got 3 (at $.nodes[1].config.headers.X-Retry)",
+                "wf.yaml:19:31: error: when must be true or false, got \"true\" (at $.edges[0].when)");
+    }
+
+    @Test
+    void rangesAndDurations() {
+        assertThat(problems("""
+                id: wf
+                nodes:
+                  - id: in
+                    type: receive_message
+                    config: {queue_type: sqs, source: q, credential_id: sqs-cred, max_messages: 0, wait_time: 5 sec}
+                  - id: a
+                    type: delay
+                    config: {duration: 2h}
+                  - id: b
+                    type: delay
+                    config: {duration: 0s}
+                  - id: c
+                    type: delay
+                    config: {duration: 1m30s}
+                edges:
+                  - {from: in, to: a}
+                  - {from: a, to: b}
+                  - {from: b, to: c}
+                """)).containsExactly(
+                "wf.yaml:5:81: error: max_messages must be between 1 and 1000, got 0 (at $.nodes[0].config.max_messages)",
+                "wf.yaml:5:95: error: wait_time must be a duration like 500ms, 5s, 2m, 1h or 1m30s, got \"5 sec\""
+                        + " (at $.nodes[0].config.wait_time)",
+                "wf.yaml:8:24: error: duration must be at most 1h, got \"2h\" (at $.nodes[1].config.duration)",
+                "wf.yaml:11:24: error: duration must be more than 0 and at most 1h, got \"0s\""
+                        + " (at $.nodes[2].config.duration)");
+    }
+
+    @Test
+    void durationsAreReadIntoJavaDurations() {
+        assertThat(Durations.parse("500ms")).contains(Duration.ofMillis(500));
+        assertThat(Durations.parse("1m30s")).contains(Duration.ofSeconds(90));
+        assertThat(Durations.parse("1h")).contains(Duration.ofHours(1));
+        assertThat(Durations.parse("2m")).contains(Duration.ofMinutes(2));
+        assertThat(Durations.parse("5")).isEmpty();
+        assertThat(Durations.parse("")).isEmpty();
+        assertThat(Durations.parse("5s1m")).isEmpty();
+        assertThat(Durations.format(Duration.ofSeconds(90))).isEqualTo("1m30s");
+    }
+
+    @Test
+    void scheduleNeedsExactlyOneOfCronAndInterval() {
+        String template = """
+                id: wf
+                nodes:
+                  - id: tick
+                    type: schedule
+                    config: %s
+                """;
+        assertThat(problems(template.formatted("{payload: {a: 1}}"))).containsExactly(
+                "wf.yaml:5:13: error: schedule config needs one of cron, interval (at $.nodes[0].config)");
+        assertThat(problems(template.formatted("{cron: '0 * * * * ?', interval: 5s}"))).containsExactly(
+                "wf.yaml:5:13: error: schedule config takes only one of cron, interval (at $.nodes[0].config)");
+        assertThat(problems(template.formatted("{cron: '* * * * *'}"))).containsExactly(
+                "wf.yaml:5:20: error: cron \"* * * * *\" is not a Quartz cron expression (seconds minutes hours"
+                        + " day-of-month month day-of-week [year], e.g. \"0 0/5 * * * ?\"): Unexpected end of expression."
+                        + " (at $.nodes[0].config.cron)");
+        assertThat(problems(template.formatted("{interval: 0s}"))).containsExactly(
+                "wf.yaml:5:24: error: interval must be more than 0, got \"0s\" (at $.nodes[0].config.interval)");
+
+        Workflow wf = Check.yaml(template.formatted("{cron: '0 0/5 * * * ?', payload: {batch: [1, 2], on: true}}"));
+        NodeConfig config = wf.trigger().config();
+        assertThat(config.string("cron")).isEqualTo("0 0/5 * * * ?");
+        assertThat(config.get("payload")).isEqualTo(Map.of("batch", List.of(1L, 2L), "on", true));
+    }
+
+    @Test
+    void queueTypeAndChoicesListTheValidValues() {
+        assertThat(problems("""
+                id: wf
+                nodes:
+                  - id: hook
+                    type: webhook
+                  - id: call
+                    type: http
+                    config: {method: FETCH, url: "http://x"}
+                  - id: say
+                    type: log
+                    config: {message: hi, level: loud}
+                  - id: out
+                    type: send_message
+                    config: {queue_type: nats, destination: q, message: m, credential_id: sqs-cred}
+                edges:
+                  - {from: hook, to: call}
+                  - {from: call, to: say}
+                  - {from: say, to: out}
+                """)).containsExactly(
+                "wf.yaml:7:22: error: method must be one of GET, POST, PUT, PATCH, DELETE, HEAD, got \"FETCH\""
+                        + " (at $.nodes[1].config.method)",
+                "wf.yaml:10:34: error: level must be one of trace, debug, info, warn, error, got \"loud\""
+                        + " (at $.nodes[2].config.level)",
+                "wf.yaml:13:26: error: queue_type must be one of sqs, kafka, rabbitmq, got \"nats\""
+                        + " (at $.nodes[3].config.queue_type)");
+    }
+
+    @Test
+    void credentialMustExistAndFitTheQueueType() {
+        assertThat(problems("""
+                id: wf
+                nodes:
+                  - id: hook
+                    type: webhook
+                  - id: a
+                    type: send_message
+                    config: {queue_type: sqs, destination: q, message: m, credential_id: nope}
+                  - id: b
+                    type: send_message
+                    config: {queue_type: sqs, destination: q, message: m, credential_id: kafka-cred}
+                edges:
+                  - {from: hook, to: a}
+                  - {from: a, to: b}
+                """)).containsExactly(
+                "wf.yaml:7:74: error: CREDENTIAL_NOT_FOUND: credential 'nope' not found; known credentials:"
+                        + " sqs-cred, kafka-cred, rabbit-cred (at $.nodes[1].config.credential_id)",
+                "wf.yaml:10:74: error: credential 'kafka-cred' is queue_kafka but queue_type sqs needs queue_aws_sqs"
+                        + " (at $.nodes[2].config.credential_id)");
+    }
+
+    @Test
+    void rabbitmqExchangeStandsInForDestination() {
+        String template = """
+                id: wf
+                nodes:
+                  - id: hook
+                    type: webhook
+                  - id: out
+                    type: send_message
+                    config: {queue_type: rabbitmq, message: m, credential_id: rabbit-cred%s}
+                edges:
+                  - {from: hook, to: out}
+                """;
+        Workflow wf = Check.yaml(template.formatted(", exchange: events, routing_key: user.created"));
+        assertThat(wf.node("out").orElseThrow().config().string("exchange")).isEqualTo("events");
+        assertThat(wf.node("out").orElseThrow().config().has("destination")).isFalse();
+        assertThat(problems(template.formatted(""))).containsExactly(
+                "wf.yaml:7:13: error: send_message config is missing required key 'destination' (or exchange)"
+                        + " (at $.nodes[1].config)");
+    }
+
+    @Test
+    void edgesMustNameNodesAndConditionEdgesNeedWhen() {
+        assertThat(problems("""
+                id: wf
+                nodes:
+                  - id: hook
+                    type: webhook
+                  - id: check
+                    type: condition
+                    config: {expression: "{{input.ok}} == true"}
+                  - id: ok-branch
+                    type: log
+                    config: {message: ok}
+                edges:
+                  - {from: hook, to: check, when: true}
+                  - {from: check, to: ok-branch}
+                  - {from: check, to: nowhere, when: false}
+                """)).containsExactly(
+                "wf.yaml:12:35: error: 'when' is only allowed on edges leaving a condition node; 'hook' is webhook"
+                        + " (at $.edges[0].when)",
+                "wf.yaml:13:5: error: edge from condition 'check' needs 'when: true' or 'when: false' (at $.edges[1])",
+                "wf.yaml:14:23: error: edge 'to' names no node 'nowhere'; known nodes: hook, check, ok-branch"
+                        + " (at $.edges[2].to)");
+    }
+
+    @Test
+    void seedConditionFormAddsItsEdges() {
+        Workflow wf = Check.yaml("""
+                id: wf
+                nodes:
+                  - id: hook
+                    type: webhook
+                  - id: check
+                    type: condition
+                    condition: "{{hook.body.ok}} == true"
+                    onTrue: good
+                    onFalse: bad
+                  - id: good
+                    type: log
+                    config: {message: ok}
+                  - id: bad
+                    type: log
+                    config: {message: "not ok: {{check.result}}"}
+                edges:
+                  - {from: hook, to: check}
+                  - {from: check, to: good, when: true}
+                """);
+        assertThat(wf.node("check").orElseThrow().config().string("expression")).isEqualTo("{{hook.body.ok}} == true");
+        assertThat(wf.edges()).extracting(e -> e.from() + "->" + e.to() + ":" + e.when())
+                .containsExactly("hook->check:null", "check->good:true", "check->bad:false");
+        assertThat(wf.edges().get(2).location()).isEqualTo(new Location(9, 14, "$.nodes[1].onFalse"));
+    }
+
+    @Test
+    void conditionWrittenTwiceOrPointingNowhere() {
+        assertThat(problems("""
+                id: wf
+                nodes:
+                  - id: hook
+                    type: webhook
+                  - id: check
+                    type: condition
+                    condition: "{{input.a}}"
+                    onTrue: ghost
+                    config: {expression: "{{input.b}}"}
+                edges:
+                  - {from: hook, to: check}
+                """)).containsExactly(
+                "wf.yaml:7:5: error: 'condition' and config 'expression' say the same thing; write only one"
+                        + " (at $.nodes[1].condition)",
+                "wf.yaml:8:13: error: onTrue names no node 'ghost'; known nodes: hook, check (at $.nodes[1].onTrue)");
+    }
+
+    @Test
+    void exactlyOneTrigger() {
+        assertThat(problems("""
+                id: wf
+                nodes:
+                  - id: a
+                    type: webhook
+                  - id: b
+                    type: schedule
+                    config: {interval: 5s}
+                  - id: c
+                    type: receive_message
+                    config: {queue_type: sqs, source: q, credential_id: sqs-cred}
+                """)).containsExactly(
+                "wf.yaml:3:3: error: workflow has 3 triggers (a, b, c); it needs exactly one (at $.nodes)");
+        assertThat(problems("""
+                id: wf
+                nodes:
+                  - id: say
+                    type: log
+                    config: {message: hi}
+                """)).containsExactly("wf.yaml:3:3: error: workflow has no trigger; it needs exactly one webhook,"
+                + " schedule, or receive_message node with no incoming edge (at $.nodes)");
+    }
+
+    @Test
+    void triggerWithIncomingEdge() {
+        assertThat(problems("""
+                id: wf
+                nodes:
+                  - id: hook
+                    type: webhook
+                  - id: say
+                    type: log
+                    config: {message: hi}
+                edges:
+                  - {from: hook, to: say}
+                  - {from: say, to: hook}
+                """)).containsExactly(
+                "wf.yaml:3:5: error: cycle: hook -> say -> hook; a workflow runs each node at most once (at $.nodes[0])",
+                "wf.yaml:10:5: error: edge into trigger 'hook' (webhook); a trigger starts the workflow and has no"
+                        + " incoming edges (at $.edges[1])");
+    }
+
+    @Test
+    void cyclesNameTheirNodes() {
+        assertThat(problems("""
+                id: wf
+                nodes:
+                  - id: hook
+                    type: webhook
+                  - id: a
+                    type: log
+                    config: {message: a}
+                  - id: b
+                    type: log
+                    config: {message: b}
+                  - id: c
+                    type: log
+                    config: {message: c}
+                edges:
+                  - {from: hook, to: a}
+                  - {from: a, to: b}
+                  - {from: b, to: c}
+                  - {from: c, to: a}
+                """)).containsExactly(
+                "wf.yaml:5:5: error: cycle: a -> b -> c -> a; a workflow runs each node at most once (at $.nodes[1])");
+    }
+
+    @Test
+    void nodesTheTriggerDoesNotReach() {
+        assertThat(problems("""
+                id: wf
+                nodes:
+                  - id: hook
+                    type: webhook
+                  - id: a
+                    type: log
+                    config: {message: a}
+                  - id: orphan
+                    type: log
+                    config: {message: b}
+                edges:
+                  - {from: hook, to: a}
+                """)).containsExactly("wf.yaml:8:5: error: node 'orphan' is not reached from trigger 'hook'; add an"
+                + " edge to it or remove it (at $.nodes[2])");
+    }
+
+    @Test
+    void templatesMustParseAndNameEarlierNodes() {
+        assertThat(problems("""
+                id: wf
+                nodes:
+                  - id: trigger-1
+                    type: webhook
+                  - id: action-1
+                    type: http
+                    config:
+                      url: "https://api/{{trigger.body.id}}"
+                      headers: {X-Id: "{{action-2.id}}"}
+                  - id: action-2
+                    type: transform
+                    config:
+                      template: '{"id": {{action-9.id}}, "now": "{{now}}", "in": {{input}}, "a": {{action-1.body}}}'
+                  - id: action-3
+                    type: log
+                    config: {message: "{{action-1.x"}
+                edges:
+                  - {from: trigger-1, to: action-1}
+                  - {from: action-1, to: action-2}
+                  - {from: action-2, to: action-3}
+                """)).containsExactly(
+                "wf.yaml:9:23: error: {{action-2.id}} names no earlier node; earlier nodes: trigger-1"
+                        + " (at $.nodes[1].config.headers.X-Id)",
+                "wf.yaml:13:17: error: {{action-9.id}} names no earlier node; earlier nodes: trigger-1, action-1"
+                        + " (at $.nodes[2].config.template)",
+                "wf.yaml:16:23: error: message is not a valid template: '{{' is never closed with '}}'"
+                        + " (at $.nodes[3].config.message)");
+    }
+
+    @Test
+    void conditionExpressionsAreReadByTheGivenChecker() {
+        List<String> seen = new ArrayList<>();
+        ExpressionChecker checker = expression -> {
+            seen.add(expression);
+            return List.of(new Reference("later", List.of("x"), "later.x", 0));
+        };
+        String yaml = """
+                id: wf
+                nodes:
+                  - id: hook
+                    type: webhook
+                  - id: check
+                    type: condition
+                    condition: "later.x > 3"
+                  - id: later
+                    type: log
+                    config: {message: hi}
+                edges:
+                  - {from: hook, to: check}
+                  - {from: check, to: later, when: true}
+                """;
+        ParsedFile parsed = WorkflowParser.parse(yaml.getBytes(StandardCharsets.UTF_8), WorkflowParser.Format.YAML,
+                "wf.yaml");
+        List<String> problems = new ArrayList<>();
+        try {
+            new WorkflowValidator(TestBindings.ALL, TestBindings.CREDENTIALS, checker).validate(parsed);
+        } catch (WorkflowException e) {
+            e.diagnostics().forEach(d -> problems.add(d.format()));
+        }
+        assertThat(seen).containsExactly("later.x > 3");
+        assertThat(problems).containsExactly("wf.yaml:7:16: error: {{later.x}} names no earlier node; earlier"
+                + " nodes: hook (at $.nodes[1].condition)");
+    }
+}

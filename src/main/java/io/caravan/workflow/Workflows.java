@@ -1,0 +1,92 @@
+package io.caravan.workflow;
+
+import io.caravan.binding.BindingSpec;
+import io.caravan.credential.CredentialStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/** Loads workflow files: one file, or many files and directories checked together. */
+public final class Workflows {
+
+    /** Every workflow that validated, and every problem found in the others. */
+    public record LoadResult(List<Workflow> workflows, List<Diagnostic> diagnostics) {
+
+        public boolean ok() {
+            return diagnostics.isEmpty();
+        }
+    }
+
+    private Workflows() {
+    }
+
+    /** Parses and validates one file; {@code displayName} is how diagnostics name it. */
+    public static Workflow load(Path file, String displayName, List<BindingSpec> bindings, CredentialStore credentials) {
+        return new WorkflowValidator(bindings, credentials).validate(WorkflowParser.parse(file, displayName));
+    }
+
+    /** As {@link #validateAll} but throws WorkflowException when anything is wrong. */
+    public static List<Workflow> loadAll(List<Path> paths, List<BindingSpec> bindings, CredentialStore credentials) {
+        LoadResult result = validateAll(paths, new WorkflowValidator(bindings, credentials));
+        if (!result.ok()) {
+            throw new WorkflowException(result.diagnostics());
+        }
+        return result.workflows();
+    }
+
+    public static LoadResult validateAll(List<Path> paths, List<BindingSpec> bindings, CredentialStore credentials) {
+        return validateAll(paths, new WorkflowValidator(bindings, credentials));
+    }
+
+    /**
+     * Validates files and directories. A file given by name is always read as a workflow; a
+     * directory contributes its .json/.yaml/.yml files that look like workflows (not Camel
+     * routes or kamelets), in name order. Workflow ids must be unique across all of them.
+     */
+    public static LoadResult validateAll(List<Path> paths, WorkflowValidator validator) {
+        List<Workflow> workflows = new ArrayList<>();
+        List<Diagnostic> diagnostics = new ArrayList<>();
+        Map<String, Diagnostic> firstById = new HashMap<>();
+        for (Path file : expand(paths, diagnostics)) {
+            try {
+                ParsedFile parsed = WorkflowParser.parse(file, file.toString());
+                Workflow wf = validator.validate(parsed);
+                // a valid workflow's root is an object with an id
+                Location idAt = ((SourceMap) parsed.root()).get("id").orElseThrow().location();
+                Diagnostic here = Diagnostic.at(wf.sourceFile(), idAt, "duplicate workflow id '" + wf.id() + "'");
+                Diagnostic first = firstById.putIfAbsent(wf.id(), here);
+                if (first == null) {
+                    workflows.add(wf);
+                } else {
+                    diagnostics.add(Diagnostic.at(wf.sourceFile(), idAt, here.message() + " (also in " + first.file()
+                            + ":" + first.line() + ":" + first.column() + ")"));
+                }
+            } catch (WorkflowException e) {
+                diagnostics.addAll(e.diagnostics());
+            }
+        }
+        return new LoadResult(List.copyOf(workflows), List.copyOf(diagnostics));
+    }
+
+    private static List<Path> expand(List<Path> paths, List<Diagnostic> diagnostics) {
+        List<Path> files = new ArrayList<>();
+        for (Path p : paths) {
+            if (Files.isDirectory(p)) {
+                try (Stream<Path> list = Files.list(p)) {
+                    list.filter(Files::isRegularFile).filter(WorkflowParser::looksLikeWorkflow).sorted()
+                            .forEach(files::add);
+                } catch (IOException e) {
+                    diagnostics.add(new Diagnostic(p.toString(), 1, 1, "cannot list directory: " + e.getMessage(), "$", null));
+                }
+            } else {
+                files.add(p);
+            }
+        }
+        return files;
+    }
+}

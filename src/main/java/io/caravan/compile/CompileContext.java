@@ -1,0 +1,107 @@
+package io.caravan.compile;
+
+import io.caravan.CaravanException;
+import io.caravan.ErrorCode;
+import io.caravan.binding.Binding;
+import io.caravan.binding.Channel;
+import io.caravan.template.Template;
+import io.caravan.workflow.Workflow;
+import io.caravan.workflow.WorkflowNode;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * What node compilers share while one workflow compiles: the workflow, the bindings, and the
+ * beans (processors, predicates) the route refers to by name.
+ */
+public final class CompileContext {
+
+    private final Workflow workflow;
+    private final Function<String, Binding> bindings;
+    private final Map<String, Object> beans = new LinkedHashMap<>();
+    private final Map<String, Function<Throwable, CaravanException>> classifiers = new LinkedHashMap<>();
+
+    CompileContext(Workflow workflow, Function<String, Binding> bindings) {
+        this.workflow = workflow;
+        this.bindings = bindings;
+    }
+
+    public Workflow workflow() {
+        return workflow;
+    }
+
+    public Binding binding(WorkflowNode node) {
+        return bindings.apply(node.config().string("queue_type"));
+    }
+
+    /** The channel of a send_message (destination) or receive_message (source) node. */
+    public Channel channel(WorkflowNode node) {
+        String address = node.config().has("destination") ? node.config().string("destination")
+                : node.config().string("source");
+        return new Channel(workflow.id(), node.id(), node.config().string("credential_id"), address, node.config());
+    }
+
+    /**
+     * Registers {@code bean} for the route to refer to, named after the workflow, the node and
+     * its role, and returns that name.
+     */
+    public String bean(WorkflowNode node, String role, Object bean) {
+        return bean(node.id() + (role.isEmpty() ? "" : "." + role), bean);
+    }
+
+    public String bean(String localName, Object bean) {
+        String name = "caravan." + workflow.id() + "." + localName;
+        if (beans.putIfAbsent(name, bean) != null) {
+            throw new IllegalStateException("bean " + name + " registered twice");
+        }
+        return name;
+    }
+
+    /**
+     * The Camel id of a node's step ({@code part} empty) or of one of its parts. Camel wants
+     * processor ids unique across all routes, and two workflows may both have a node "hook", so
+     * ids are qualified by the workflow: {@code <workflow-id>.<node-id>[.<part>]}.
+     */
+    public String camelId(WorkflowNode node, String part) {
+        return camelId(node.id() + (part.isEmpty() ? "" : "." + part));
+    }
+
+    public String camelId(String local) {
+        return workflow.id() + "." + local;
+    }
+
+    /** A template field of a node, parsed once here; null when the field is absent. */
+    public Template template(WorkflowNode node, String field) {
+        String text = node.config().string(field);
+        return text == null ? null : Template.parse(text);
+    }
+
+    public Map<String, Template> templates(WorkflowNode node, String field) {
+        Map<String, Template> out = new LinkedHashMap<>();
+        node.config().stringMap(field).forEach((k, v) -> out.put(k, Template.parse(v)));
+        return out;
+    }
+
+    /** How failures inside {@code nodeId} map to error codes (a broker node asks its binding). */
+    public void classifier(String nodeId, Function<Throwable, CaravanException> classifier) {
+        classifiers.put(nodeId, classifier);
+    }
+
+    /** The failure as a CaravanException naming the node it happened in. */
+    CaravanException classify(Throwable failure, String nodeId) {
+        if (failure instanceof CaravanException ce) {
+            return ce.inNode(nodeId);
+        }
+        Function<Throwable, CaravanException> classifier = nodeId == null ? null : classifiers.get(nodeId);
+        if (classifier != null) {
+            return classifier.apply(failure).inNode(nodeId);
+        }
+        String message = failure.getMessage() == null ? failure.getClass().getSimpleName() : failure.getMessage();
+        return new CaravanException(ErrorCode.INTERNAL, message, nodeId, failure);
+    }
+
+    Map<String, Object> beans() {
+        return beans;
+    }
+}

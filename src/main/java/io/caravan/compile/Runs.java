@@ -1,0 +1,61 @@
+package io.caravan.compile;
+
+import io.caravan.template.RunContext;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import org.apache.camel.Exchange;
+
+/**
+ * Where a workflow run lives on its exchange: the run context, the node running now, and the
+ * inbound headers the consumer still needs when the exchange completes.
+ */
+public final class Runs {
+
+    /** Exchange property holding the {@link RunContext}. */
+    public static final String RUN = "CaravanRun";
+    /** Exchange property holding the id of the node that is running (or failed). */
+    public static final String NODE = "CaravanNode";
+    private static final String STASHED_HEADERS = "CaravanStashedHeaders";
+
+    private Runs() {
+    }
+
+    public static RunContext of(Exchange exchange) {
+        RunContext run = exchange.getProperty(RUN, RunContext.class);
+        if (run == null) {
+            throw new IllegalStateException("exchange " + exchange.getExchangeId() + " has no Caravan run");
+        }
+        return run;
+    }
+
+    public static void start(Exchange exchange, RunContext run) {
+        exchange.setProperty(RUN, run);
+    }
+
+    /**
+     * Drops every inbound header but the ones the consumer reads on completion. Inbound headers
+     * are untrusted: Camel producers read control headers (kafka.OVERRIDE_TOPIC,
+     * CamelAwsSqsOperation, ...) and Camel 4.17 does not filter them on the way in.
+     */
+    public static void keepOnlyHeaders(Exchange exchange, Set<String> keep) {
+        exchange.getIn().getHeaders().keySet().removeIf(name -> !keep.contains(name));
+    }
+
+    /** Moves all headers aside so that a producer sees only the headers its node sets. */
+    public static void stashHeaders(Exchange exchange) {
+        exchange.setProperty(STASHED_HEADERS, new HashMap<>(exchange.getIn().getHeaders()));
+        exchange.getIn().getHeaders().clear();
+    }
+
+    /** Drops what a producer left in the headers and puts the stashed ones back. */
+    @SuppressWarnings("unchecked")
+    public static void restoreHeaders(Exchange exchange) {
+        Map<String, Object> stashed = exchange.getProperty(STASHED_HEADERS, Map.class);
+        exchange.getIn().getHeaders().clear();
+        if (stashed != null) {
+            exchange.getIn().getHeaders().putAll(stashed);
+            exchange.removeProperty(STASHED_HEADERS);
+        }
+    }
+}

@@ -1,0 +1,123 @@
+package io.caravan.compile.nodes;
+
+import io.caravan.CaravanException;
+import io.caravan.ErrorCode;
+import io.caravan.Json;
+import io.caravan.compile.CompileContext;
+import io.caravan.compile.NodeCompiler;
+import io.caravan.compile.NodeProcessor;
+import io.caravan.template.RunContext;
+import io.caravan.template.Template;
+import io.caravan.workflow.NodeType;
+import io.caravan.workflow.WorkflowNode;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.camel.Exchange;
+import org.apache.camel.model.ProcessorDefinition;
+
+/**
+ * {@code http}: one request with the node's method, url, headers and body (all templates).
+ * The output is {@code {status, headers, response}}, the response parsed when it is JSON; a
+ * non-2xx status is an output, not a failure, so a condition can look at it.
+ *
+ * <p>Uses the JDK's HttpClient rather than camel-http: camel-http sets timeouts only per
+ * component, and its producer turns exchange headers into request headers, which would let
+ * inbound headers reach a third party.
+ */
+public final class HttpNode implements NodeCompiler {
+
+    private static final HttpClient CLIENT = HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(10))
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .build();
+
+    @Override
+    public NodeType type() {
+        return NodeType.HTTP;
+    }
+
+    @Override
+    public void compile(WorkflowNode node, CompileContext context, ProcessorDefinition<?> step) {
+        Call call = new Call(context.workflow().id(), node.id(), node.config().string("method"),
+                context.template(node, "url"), context.templates(node, "headers"), context.template(node, "body"),
+                node.config().duration("timeout"));
+        step.process(context.bean(node, "", call)).id(context.camelId(node, "call"));
+    }
+
+    static final class Call extends NodeProcessor {
+
+        private final String method;
+        private final Template url;
+        private final Map<String, Template> headers;
+        private final Template body;
+        private final Duration timeout;
+
+        Call(String workflowId, String nodeId, String method, Template url, Map<String, Template> headers,
+             Template body, Duration timeout) {
+            super(workflowId, nodeId);
+            this.method = method;
+            this.url = url;
+            this.headers = headers;
+            this.body = body;
+            this.timeout = timeout;
+        }
+
+        @Override
+        public void run(Exchange exchange, RunContext run) throws Exception {
+            String target = url.render(run);
+            URI uri;
+            try {
+                uri = URI.create(target);
+            } catch (IllegalArgumentException e) {
+                throw new CaravanException(ErrorCode.HTTP_ERROR, "url '" + target + "' is not a valid URI: "
+                        + e.getMessage(), nodeId, e);
+            }
+            if (!"http".equalsIgnoreCase(uri.getScheme()) && !"https".equalsIgnoreCase(uri.getScheme())) {
+                throw new CaravanException(ErrorCode.HTTP_ERROR, "url '" + target + "' is not http or https", nodeId, null);
+            }
+            HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(timeout);
+            boolean hasContentType = false;
+            for (Map.Entry<String, Template> h : headers.entrySet()) {
+                request.header(h.getKey(), h.getValue().render(run));
+                hasContentType |= h.getKey().equalsIgnoreCase("content-type");
+            }
+            HttpRequest.BodyPublisher publisher = HttpRequest.BodyPublishers.noBody();
+            if (body != null) {
+                String text = body.render(run);
+                publisher = HttpRequest.BodyPublishers.ofString(text, StandardCharsets.UTF_8);
+                if (!hasContentType && body.isJson()) {
+                    request.header("Content-Type", "application/json");
+                }
+            }
+            request.method(method, publisher);
+            HttpResponse<String> response;
+            try {
+                response = CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            } catch (HttpTimeoutException e) {
+                throw new CaravanException(ErrorCode.TIMEOUT, method + " " + target + " timed out after " + timeout.toMillis()
+                        + " ms", nodeId, e);
+            } catch (ConnectException e) {
+                throw new CaravanException(ErrorCode.CONNECTION_FAILED, method + " " + target + ": connection refused",
+                        nodeId, e);
+            } catch (IOException e) {
+                throw new CaravanException(ErrorCode.CONNECTION_FAILED, method + " " + target + ": " + e, nodeId, e);
+            }
+            Map<String, Object> responseHeaders = new LinkedHashMap<>();
+            response.headers().map().forEach((k, v) -> responseHeaders.put(k, v.size() == 1 ? v.get(0) : v));
+            Map<String, Object> output = new LinkedHashMap<>();
+            output.put("status", response.statusCode());
+            output.put("headers", responseHeaders);
+            output.put("response", Json.parseIfJson(response.body()));
+            run.putOutput(nodeId, output);
+        }
+    }
+}

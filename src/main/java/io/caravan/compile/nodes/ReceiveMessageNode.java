@@ -1,0 +1,119 @@
+package io.caravan.compile.nodes;
+
+import io.caravan.Json;
+import io.caravan.binding.Binding;
+import io.caravan.binding.Channel;
+import io.caravan.binding.ReceivedMessage;
+import io.caravan.compile.CompileContext;
+import io.caravan.compile.NodeCompiler;
+import io.caravan.compile.NodeProcessor;
+import io.caravan.compile.Runs;
+import io.caravan.compile.TriggerCompiler;
+import io.caravan.template.RunContext;
+import io.caravan.workflow.NodeType;
+import io.caravan.workflow.WorkflowNode;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+import org.apache.camel.model.ProcessorDefinition;
+
+/**
+ * {@code receive_message}. As the first node it is a trigger that consumes its source
+ * continuously, one run per message. Later in a workflow it pulls up to {@code max_messages}
+ * within {@code wait_time}, with the seed's output shape.
+ */
+public final class ReceiveMessageNode implements TriggerCompiler, NodeCompiler {
+
+    @Override
+    public NodeType type() {
+        return NodeType.RECEIVE_MESSAGE;
+    }
+
+    @Override
+    public String fromUri(WorkflowNode node, CompileContext context) {
+        return context.binding(node).consumerUri(context.channel(node));
+    }
+
+    @Override
+    public Processor start(WorkflowNode node, CompileContext context) {
+        Binding binding = context.binding(node);
+        Channel channel = context.channel(node);
+        context.classifier(node.id(), e -> binding.classify(e, channel));
+        return new Start(node.id(), binding, channel);
+    }
+
+    @Override
+    public void compile(WorkflowNode node, CompileContext context, ProcessorDefinition<?> step) {
+        Binding binding = context.binding(node);
+        Channel channel = context.channel(node);
+        context.classifier(node.id(), e -> binding.classify(e, channel));
+        step.process(context.bean(node, "", new Pull(node, binding, channel))).id(context.camelId(node, "pull"));
+    }
+
+    /** One consumed message becomes the run's trigger; every other inbound header is dropped. */
+    static final class Start extends NodeProcessor {
+
+        private final Binding binding;
+        private final Channel channel;
+
+        Start(String nodeId, Binding binding, Channel channel) {
+            super(channel.workflowId(), nodeId);
+            this.binding = binding;
+            this.channel = channel;
+        }
+
+        @Override
+        public void run(Exchange exchange, RunContext ignored) {
+            ReceivedMessage message = binding.received(exchange);
+            RunContext run = new RunContext();
+            Map<String, Object> output = message.toOutput();
+            Object input = Json.parseIfJson(message.body());
+            output.put("body", input);
+            output.put("queue_type", binding.queueType());
+            output.put("source", channel.address());
+            run.startWith(nodeId, output, input);
+            Runs.start(exchange, run);
+            Runs.keepOnlyHeaders(exchange, binding.consumerHeaders());
+        }
+    }
+
+    /** The pull action. */
+    static final class Pull extends NodeProcessor {
+
+        private final Binding binding;
+        private final Channel channel;
+        private final int max;
+        private final java.time.Duration wait;
+        private final boolean deleteAfter;
+
+        Pull(WorkflowNode node, Binding binding, Channel channel) {
+            super(channel.workflowId(), node.id());
+            this.binding = binding;
+            this.channel = channel;
+            this.max = (int) node.config().number("max_messages");
+            this.wait = node.config().duration("wait_time");
+            this.deleteAfter = node.config().bool("delete_after");
+        }
+
+        @Override
+        public void run(Exchange exchange, RunContext run) throws Exception {
+            List<ReceivedMessage> messages;
+            try {
+                messages = binding.pull(exchange.getContext(), channel, max, wait, deleteAfter);
+            } catch (Exception e) {
+                throw binding.classify(e, channel);
+            }
+            Map<String, Object> output = new LinkedHashMap<>();
+            output.put("success", true);
+            output.put("message_count", messages.size());
+            output.put("messages", messages.stream().map(ReceivedMessage::toOutput).toList());
+            output.put("queue_type", binding.queueType());
+            output.put("source", channel.address());
+            output.put("received_at", Instant.now().toString());
+            run.putOutput(nodeId, output);
+        }
+    }
+}

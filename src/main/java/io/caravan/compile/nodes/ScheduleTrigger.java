@@ -1,0 +1,67 @@
+package io.caravan.compile.nodes;
+
+import io.caravan.compile.CompileContext;
+import io.caravan.compile.NodeProcessor;
+import io.caravan.compile.Runs;
+import io.caravan.compile.TriggerCompiler;
+import io.caravan.template.RunContext;
+import io.caravan.workflow.NodeType;
+import io.caravan.workflow.WorkflowNode;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+
+/**
+ * {@code schedule}: a Quartz cron trigger or a fixed-interval timer. The run's input is the
+ * node's {@code payload} (an empty object when none is given).
+ */
+public final class ScheduleTrigger implements TriggerCompiler {
+
+    @Override
+    public NodeType type() {
+        return NodeType.SCHEDULE;
+    }
+
+    @Override
+    public String fromUri(WorkflowNode node, CompileContext context) {
+        String name = context.workflow().id();
+        if (node.config().has("cron")) {
+            String cron = URLEncoder.encode(node.config().string("cron"), StandardCharsets.UTF_8);
+            return "quartz:caravan/" + name + "?cron=" + cron;
+        }
+        return "timer:" + name + "?period=" + node.config().duration("interval").toMillis();
+    }
+
+    @Override
+    public Processor start(WorkflowNode node, CompileContext context) {
+        Object payload = node.config().has("payload") ? node.config().get("payload") : Map.of();
+        return new Start(context.workflow().id(), node.id(), payload);
+    }
+
+    static final class Start extends NodeProcessor {
+
+        private final Object payload;
+
+        Start(String workflowId, String nodeId, Object payload) {
+            super(workflowId, nodeId);
+            this.payload = payload;
+        }
+
+        @Override
+        public void run(Exchange exchange, RunContext ignored) {
+            RunContext run = new RunContext();
+            Map<String, Object> output = new LinkedHashMap<>();
+            output.put("id", run.executionId());
+            output.put("body", payload);
+            output.put("timestamp", Instant.now().toString());
+            run.startWith(nodeId, output, payload);
+            Runs.start(exchange, run);
+            Runs.keepOnlyHeaders(exchange, Set.of());
+        }
+    }
+}

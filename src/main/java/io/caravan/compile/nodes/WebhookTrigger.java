@@ -1,0 +1,73 @@
+package io.caravan.compile.nodes;
+
+import io.caravan.Json;
+import io.caravan.compile.CompileContext;
+import io.caravan.compile.NodeProcessor;
+import io.caravan.compile.Runs;
+import io.caravan.compile.TriggerCompiler;
+import io.caravan.template.RunContext;
+import io.caravan.workflow.NodeType;
+import io.caravan.workflow.WorkflowNode;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+
+/**
+ * {@code webhook}: an HTTP POST at {@code /webhooks/<workflow-id>} on the hub's one HTTP server
+ * (platform-http). The caller waits and gets the run's result.
+ */
+public final class WebhookTrigger implements TriggerCompiler {
+
+    @Override
+    public NodeType type() {
+        return NodeType.WEBHOOK;
+    }
+
+    @Override
+    public String fromUri(WorkflowNode node, CompileContext context) {
+        return "platform-http:/webhooks/" + context.workflow().id() + "?httpMethodRestrict=POST";
+    }
+
+    @Override
+    public Processor start(WorkflowNode node, CompileContext context) {
+        return new Start(context.workflow().id(), node.id());
+    }
+
+    @Override
+    public boolean replies() {
+        return true;
+    }
+
+    /** Takes the request's body and headers as data, then drops every inbound header. */
+    static final class Start extends NodeProcessor {
+
+        Start(String workflowId, String nodeId) {
+            super(workflowId, nodeId);
+        }
+
+        @Override
+        public void run(Exchange exchange, RunContext ignored) {
+            RunContext run = new RunContext();
+            Map<String, Object> headers = new LinkedHashMap<>();
+            exchange.getIn().getHeaders().forEach((name, value) -> {
+                // Camel* headers are the HTTP engine's own bookkeeping, not the caller's headers
+                if (!name.regionMatches(true, 0, "Camel", 0, 5)) {
+                    headers.put(name.toLowerCase(Locale.ROOT), value == null ? null : value.toString());
+                }
+            });
+            Object body = Json.parseIfJson(exchange.getIn().getBody(String.class));
+            Map<String, Object> output = new LinkedHashMap<>();
+            output.put("id", run.executionId());
+            output.put("body", body);
+            output.put("headers", headers);
+            output.put("timestamp", Instant.now().toString());
+            run.startWith(nodeId, output, body);
+            Runs.start(exchange, run);
+            Runs.keepOnlyHeaders(exchange, Set.of());
+        }
+    }
+}

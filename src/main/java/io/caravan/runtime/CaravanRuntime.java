@@ -1,0 +1,213 @@
+package io.caravan.runtime;
+
+import io.caravan.binding.Binding;
+import io.caravan.binding.Bindings;
+import io.caravan.compile.CompiledWorkflow;
+import io.caravan.compile.WorkflowCompiler;
+import io.caravan.compile.YamlPrinter;
+import io.caravan.credential.Credential;
+import io.caravan.credential.CredentialStore;
+import io.caravan.workflow.Workflow;
+import io.caravan.workflow.WorkflowNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.camel.CamelContext;
+import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.main.BaseMainSupport;
+import org.apache.camel.main.Main;
+import org.apache.camel.main.MainListenerSupport;
+
+/**
+ * One Caravan process: a camel-main runtime that runs the compiled workflows beside the
+ * hand-written YAML routes and kamelets. Workflows are validated and compiled before Camel
+ * starts, so an invalid one stops start-up with the whole report.
+ */
+public final class CaravanRuntime implements AutoCloseable {
+
+    private final RuntimeOptions options;
+    private final Properties properties;
+    private final CredentialStore credentials;
+    private final List<CompiledWorkflow> workflows;
+    private final Sources sources;
+    private final Main main;
+
+    private CaravanRuntime(RuntimeOptions options) {
+        this.options = options;
+        this.properties = loadProperties(options);
+        this.sources = options.sources();
+        this.credentials = WorkflowSet.loadCredentials(options);
+        WorkflowCompiler compiler = WorkflowCompiler.standard();
+        this.workflows = WorkflowSet.load(sources.workflows(), credentials).stream().map(compiler::compile).toList();
+        this.main = createMain();
+    }
+
+    /** Validates, compiles and configures; throws WorkflowException with every problem found. */
+    public static CaravanRuntime create(RuntimeOptions options) {
+        return new CaravanRuntime(options);
+    }
+
+    /** Starts Camel and returns once every route has started. */
+    public CaravanRuntime start() throws Exception {
+        main.start();
+        return this;
+    }
+
+    /** Starts Camel and blocks until the process is told to stop (SIGINT, SIGTERM). */
+    public void run() throws Exception {
+        main.run();
+    }
+
+    public CamelContext context() {
+        return main.getCamelContext();
+    }
+
+    public List<CompiledWorkflow> workflows() {
+        return workflows;
+    }
+
+    public Sources sources() {
+        return sources;
+    }
+
+    public int httpPort() {
+        return Integer.parseInt(properties.getProperty("camel.server.port"));
+    }
+
+    public String property(String name) {
+        return properties.getProperty(name);
+    }
+
+    public void addListener(MainListenerSupport listener) {
+        main.addMainListener(listener);
+    }
+
+    @Override
+    public void close() throws Exception {
+        main.stop();
+    }
+
+    private Main createMain() {
+        Main m = new Main();
+        m.setInitialProperties(properties);
+        // config/application.properties is read here, not by camel-main's default lookup,
+        // so that Caravan's own keys (caravan.*) can be mapped before Camel sees them
+        m.setPropertyPlaceholderLocations("");
+        List<String> routeFiles = new ArrayList<>(sources.routes().stream().map(p -> "file:" + p.toAbsolutePath()).toList());
+        if (Boolean.parseBoolean(properties.getProperty("caravan.compile.via-yaml", "false"))) {
+            // run the workflows from the YAML `caravan compile` prints, read back by Camel's
+            // YAML DSL loader: tests use this to prove the printed YAML is what runs
+            routeFiles.add("file:" + writeCompiledYaml().toAbsolutePath());
+        } else {
+            m.configure().addRoutesBuilder(new WorkflowRoutes(workflows));
+        }
+        if (!routeFiles.isEmpty()) {
+            m.configure().withRoutesIncludePattern(String.join(",", routeFiles));
+        }
+        m.addMainListener(new MainListenerSupport() {
+            @Override
+            public void beforeConfigure(BaseMainSupport support) {
+                bindClients(support.getCamelContext());
+                workflows.forEach(w -> w.bindBeans(support.getCamelContext()));
+            }
+        });
+        return m;
+    }
+
+    private Path writeCompiledYaml() {
+        try {
+            Path file = Files.createTempFile("caravan-workflows-", ".camel.yaml");
+            file.toFile().deleteOnExit();
+            Files.writeString(file, YamlPrinter.print(workflows));
+            return file;
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot write the compiled workflows as YAML: " + e.getMessage(), e);
+        }
+    }
+
+    /** Binds the broker clients of every credential a workflow uses, once each. */
+    private void bindClients(CamelContext context) {
+        Set<String> used = new LinkedHashSet<>();
+        for (CompiledWorkflow cw : workflows) {
+            for (WorkflowNode node : cw.workflow().nodes()) {
+                if (node.config().has("credential_id")) {
+                    used.add(node.config().string("credential_id"));
+                }
+            }
+        }
+        for (String id : used) {
+            Credential credential = credentials.find(id).orElseThrow();
+            Binding binding = Bindings.forCredentialType(credential.type()).orElseThrow();
+            binding.bind(context, credential);
+        }
+    }
+
+    private Properties loadProperties(RuntimeOptions options) {
+        Properties p = new Properties();
+        try (InputStream in = CaravanRuntime.class.getResourceAsStream("/caravan-defaults.properties")) {
+            if (in != null) {
+                p.load(in);
+            }
+            Path file = options.configFile();
+            if (Files.exists(file)) {
+                try (InputStream fin = Files.newInputStream(file)) {
+                    p.load(fin);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + options.configFile(), e);
+        }
+        p.putAll(options.properties());
+        // Caravan's names for the settings users change most, mapped onto Camel's
+        p.setProperty("camel.server.port", p.getProperty("caravan.http.port", "8080"));
+        List<String> kamelets = new ArrayList<>();
+        options.sources().kameletDirs().forEach(d -> kamelets.add("file:" + d.toAbsolutePath()));
+        kamelets.add("classpath:kamelets");
+        p.setProperty("camel.component.kamelet.location", String.join(",", kamelets));
+        return p;
+    }
+
+    /** Adds the compiled workflow routes to the context. */
+    static final class WorkflowRoutes extends RouteBuilder {
+
+        private final List<CompiledWorkflow> workflows;
+
+        WorkflowRoutes(List<CompiledWorkflow> workflows) {
+            this.workflows = workflows;
+        }
+
+        @Override
+        public void configure() {
+            workflows.forEach(w -> getRouteCollection().route(w.route()));
+        }
+    }
+
+    /** A one-line description of where each workflow listens, for the start-up banner. */
+    public List<String> describe() {
+        List<String> lines = new ArrayList<>();
+        for (CompiledWorkflow cw : workflows) {
+            Workflow w = cw.workflow();
+            WorkflowNode t = w.trigger();
+            String where = switch (t.type()) {
+                case WEBHOOK -> "POST http://127.0.0.1:" + httpPort() + "/webhooks/" + w.id();
+                case SCHEDULE -> t.config().has("cron") ? "cron " + t.config().string("cron")
+                        : "every " + t.config().duration("interval").toMillis() + " ms";
+                default -> t.config().string("queue_type") + " " + t.config().string("source");
+            };
+            String sends = w.nodes().stream().filter(n -> n.config().has("destination") || n.config().has("exchange"))
+                    .map(n -> n.config().string("queue_type") + " " + (n.config().has("destination")
+                            ? n.config().string("destination") : n.config().string("exchange")))
+                    .collect(Collectors.joining(", "));
+            lines.add(w.id() + ": " + where + (sends.isEmpty() ? "" : " -> " + sends) + "  (" + w.sourceFile() + ")");
+        }
+        return lines;
+    }
+}

@@ -1,0 +1,52 @@
+package io.caravan.runtime;
+
+import io.caravan.binding.Binding;
+import io.caravan.binding.BindingSpec;
+import io.caravan.binding.Bindings;
+import io.caravan.credential.CredentialStore;
+import io.caravan.template.Condition;
+import io.caravan.workflow.Workflow;
+import io.caravan.workflow.WorkflowException;
+import io.caravan.workflow.WorkflowValidator;
+import io.caravan.workflow.Workflows;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/** Loads the credentials file and validates workflow files the way every command does. */
+public final class WorkflowSet {
+
+    private WorkflowSet() {
+    }
+
+    public static List<BindingSpec> specs() {
+        return Bindings.ALL.stream().map(Binding::spec).toList();
+    }
+
+    /**
+     * The credentials of {@code options}: the file given, or {@code config/credentials.yaml}
+     * when it exists, or none.
+     */
+    public static CredentialStore loadCredentials(RuntimeOptions options) {
+        Path file = options.credentialsFile();
+        if (!Files.exists(file)) {
+            if (options.credentials() == null) {
+                return CredentialStore.empty();
+            }
+            throw new IllegalArgumentException(file + ": no such credentials file");
+        }
+        return CredentialStore.load(file, file.toString(), specs(
+        ).stream().map(BindingSpec::credential).toList(), options.env());
+    }
+
+    /** Validates every workflow in {@code paths} (files or folders); all problems or all workflows. */
+    public static List<Workflow> load(List<Path> paths, CredentialStore credentials) {
+        WorkflowValidator validator = new WorkflowValidator(specs(), credentials,
+                expression -> Condition.parse(expression).references());
+        Workflows.LoadResult result = Workflows.validateAll(paths, validator);
+        if (!result.ok()) {
+            throw new WorkflowException(result.diagnostics());
+        }
+        return result.workflows();
+    }
+}

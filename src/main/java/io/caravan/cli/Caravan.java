@@ -17,6 +17,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import io.caravan.CaravanException;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.MainListenerSupport;
 
@@ -133,7 +135,7 @@ public final class Caravan {
             if (brokers != null) {
                 List<String> queues = brokers.prepare(runtime.workflows().stream().map(CompiledWorkflow::workflow).toList());
                 if (!queues.isEmpty()) {
-                    out.println("[dev] created SQS queues " + queues);
+                    out.println("[dev] declared queues " + queues);
                 }
             }
             runtime.addListener(new MainListenerSupport() {
@@ -142,7 +144,18 @@ public final class Caravan {
                     banner(runtime, started);
                 }
             });
-            runtime.run();
+            try {
+                runtime.run();
+            } catch (Exception e) {
+                Optional<CaravanException> known = runtime.explainStartFailure(e);
+                if (known.isEmpty()) {
+                    throw e;
+                }
+                CaravanException ce = known.get();
+                err.println("caravan: workflow could not start: " + ce.code() + " in node '" + ce.node() + "': "
+                        + ce.getMessage());
+                return 1;
+            }
             return 0;
         } finally {
             if (brokers != null) {

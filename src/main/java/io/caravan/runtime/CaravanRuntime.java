@@ -1,6 +1,8 @@
 package io.caravan.runtime;
 
+import io.caravan.CaravanException;
 import io.caravan.binding.Binding;
+import io.caravan.binding.Channel;
 import io.caravan.binding.Bindings;
 import io.caravan.compile.CompiledWorkflow;
 import io.caravan.compile.WorkflowCompiler;
@@ -17,10 +19,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.camel.CamelContext;
+import org.apache.camel.FailedToStartRouteException;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
@@ -188,6 +192,29 @@ public final class CaravanRuntime implements AutoCloseable {
         public void configure() {
             workflows.forEach(w -> getRouteCollection().route(w.route()));
         }
+    }
+
+    /**
+     * A start-up failure in the seed's terms: when Camel names the route that failed, that is
+     * a workflow, and its trigger's binding maps the cause to CONNECTION_FAILED,
+     * QUEUE_NOT_FOUND, ... with the broker's own message.
+     */
+    public Optional<CaravanException> explainStartFailure(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof FailedToStartRouteException f) {
+                for (CompiledWorkflow cw : workflows) {
+                    WorkflowNode trigger = cw.workflow().trigger();
+                    if (cw.workflow().id().equals(f.getRouteId()) && trigger.config().has("queue_type")) {
+                        Binding binding = Bindings.forQueueType(trigger.config().string("queue_type")).orElseThrow();
+                        Channel channel = new Channel(cw.workflow().id(), trigger.id(),
+                                trigger.config().string("credential_id"), trigger.config().string("source"), trigger.config());
+                        return Optional.of(binding.classify(f.getCause() == null ? f : f.getCause(), channel)
+                                .inNode(trigger.id()));
+                    }
+                }
+            }
+        }
+        return Optional.empty();
     }
 
     /** A one-line description of where each workflow listens, for the start-up banner. */

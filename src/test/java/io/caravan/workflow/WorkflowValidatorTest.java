@@ -542,7 +542,7 @@ class WorkflowValidatorTest {
                         + " (at $.nodes[1].config.headers.X-Id)",
                 "wf.yaml:13:17: error: {{action-9.id}} names no earlier node; earlier nodes: trigger-1, action-1"
                         + " (at $.nodes[2].config.template)",
-                "wf.yaml:16:23: error: message is not a valid template: '{{' is never closed with '}}'"
+                "wf.yaml:16:23: error: message is not a valid template: '{{' at 0 is never closed with '}}'"
                         + " (at $.nodes[3].config.message)");
     }
 

@@ -24,6 +24,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.camel.CamelContext;
+import org.apache.camel.FailedToCreateRouteException;
 import org.apache.camel.FailedToStartRouteException;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.main.BaseMainSupport;
@@ -201,14 +202,17 @@ public final class CaravanRuntime implements AutoCloseable {
      */
     public Optional<CaravanException> explainStartFailure(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof FailedToStartRouteException f) {
+            String routeId = t instanceof FailedToStartRouteException f ? f.getRouteId()
+                    : t instanceof FailedToCreateRouteException c ? c.getRouteId() : null;
+            if (routeId != null) {
+                Throwable cause = t.getCause() == null ? t : t.getCause();
                 for (CompiledWorkflow cw : workflows) {
                     WorkflowNode trigger = cw.workflow().trigger();
-                    if (cw.workflow().id().equals(f.getRouteId()) && trigger.config().has("queue_type")) {
+                    if (cw.workflow().id().equals(routeId) && trigger.config().has("queue_type")) {
                         Binding binding = Bindings.forQueueType(trigger.config().string("queue_type")).orElseThrow();
                         Channel channel = new Channel(cw.workflow().id(), trigger.id(),
                                 trigger.config().string("credential_id"), trigger.config().string("source"), trigger.config());
-                        return Optional.of(binding.classify(f.getCause() == null ? f : f.getCause(), channel)
+                        return Optional.of(binding.classify(cause, channel)
                                 .inNode(trigger.id()));
                     }
                 }

@@ -129,7 +129,8 @@ class SecretsIT {
                 assertThat(body.get("status").asText()).as(r).isEqualTo("failed");
                 assertThat(body.at("/error/message").asText()).as(r).isNotBlank();
             }
-            // (the SQS one answers INTERNAL, not QUEUE_NOT_FOUND, against ElasticMQ: reported, not asserted here)
+            assertThat(JSON.readTree(responses.get("secrets-sqs-missing").substring(4)).at("/error/code").asText())
+                    .isEqualTo("QUEUE_NOT_FOUND");
             assertThat(JSON.readTree(responses.get("secrets-rabbit-down").substring(4)).at("/error/code").asText())
                     .isEqualTo("CONNECTION_FAILED");
 

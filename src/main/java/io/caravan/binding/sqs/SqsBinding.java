@@ -63,6 +63,8 @@ public final class SqsBinding implements Binding {
 
     /** Where each bound credential points (no secret), for CONNECTION_FAILED messages. */
     private final Map<String, String> addresses = new ConcurrentHashMap<>();
+    /** The bound client of each credential, so classify can ask whether a queue exists. */
+    private final Map<String, SqsClient> clients = new ConcurrentHashMap<>();
 
     @Override
     public BindingSpec spec() {
@@ -88,7 +90,9 @@ public final class SqsBinding implements Binding {
             context.getRegistry().unbind(name);
             old.close();
         }
-        context.getRegistry().bind(name, SqsClient.class, builder.build());
+        SqsClient client = builder.build();
+        clients.put(credential.id(), client);
+        context.getRegistry().bind(name, SqsClient.class, client);
     }
 
     /*
@@ -255,12 +259,34 @@ public final class SqsBinding implements Binding {
                         .orElse(false)) {
             return BindingSupport.queueNotFound(QUEUE_TYPE, queue, failure, channel);
         }
+        if (channel != null && !isUrl(channel.address()) && queueIsMissing(channel)) {
+            // with autoCreateQueue=false the endpoint leaves the queue URL empty when the queue
+            // does not exist, and the send then fails with whatever the server answers to a
+            // request without one (ElasticMQ: HTTP 500), so ask the server directly
+            return BindingSupport.queueNotFound(QUEUE_TYPE, queue, failure, channel);
+        }
         if (BindingSupport.isUnreachable(failure)) {
             String address = channel == null ? null : addresses.get(channel.credentialId());
             return BindingSupport.connectionFailed(QUEUE_TYPE, address == null ? "(unbound credential)" : address,
                     failure, channel);
         }
         return BindingSupport.other(QUEUE_TYPE, failure, channel);
+    }
+
+    private boolean queueIsMissing(Channel channel) {
+        SqsClient client = clients.get(channel.credentialId());
+        if (client == null) {
+            return false;
+        }
+        try {
+            client.getQueueUrl(b -> b.queueName(queueName(channel.address())));
+            return false;
+        } catch (QueueDoesNotExistException e) {
+            return true;
+        } catch (RuntimeException e) {
+            // unreachable or refused: not evidence that the queue is missing
+            return false;
+        }
     }
 
     static boolean isUrl(String address) {

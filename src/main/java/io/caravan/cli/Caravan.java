@@ -125,13 +125,14 @@ public final class Caravan {
     private int run(Args args, boolean dev) throws Exception {
         long started = System.nanoTime();
         RuntimeOptions options = options(args);
+        // validate and compile first: a broken workflow should not wait for brokers to start
+        CaravanRuntime runtime = CaravanRuntime.create(options);
         DevBrokers brokers = null;
         if (dev) {
             brokers = DevBrokers.start();
             brokers.report().forEach(line -> out.println("[dev] " + line));
         }
         try {
-            CaravanRuntime runtime = CaravanRuntime.create(options);
             if (brokers != null) {
                 List<String> queues = brokers.prepare(runtime.workflows().stream().map(CompiledWorkflow::workflow).toList());
                 if (!queues.isEmpty()) {

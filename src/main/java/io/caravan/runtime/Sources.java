@@ -17,7 +17,9 @@ public record Sources(List<Path> workflows, List<Path> routes, List<Path> kamele
 
     /** The default layout of a Caravan home: workflows/, routes/ and kamelets/. */
     public static Sources ofHome(Path home) {
-        return of(List.of(home.resolve("workflows"), home.resolve("routes"), home.resolve("kamelets")), true);
+        // relative to the working directory when home is it, so reports name "workflows/x.json"
+        Path base = home.toAbsolutePath().normalize().equals(Path.of("").toAbsolutePath()) ? Path.of("") : home;
+        return of(List.of(base.resolve("workflows"), base.resolve("routes"), base.resolve("kamelets")), true);
     }
 
     /**

@@ -118,4 +118,12 @@ public final class BindingSupport {
         return new CaravanException(ErrorCode.INTERNAL, queueType + " call failed: " + brokerMessage(failure),
                 channel == null ? null : channel.nodeId(), failure);
     }
+
+    /** A body or header value as text: byte[] (and AMQP LongString) values are UTF-8. */
+    public static String text(Object value) {
+        if (value == null) {
+            return null;
+        }
+        return value instanceof byte[] b ? new String(b, java.nio.charset.StandardCharsets.UTF_8) : value.toString();
+    }
 }

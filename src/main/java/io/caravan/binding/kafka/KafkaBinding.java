@@ -157,19 +157,13 @@ public final class KafkaBinding implements Binding {
         metadata.put("partition", partition);
         metadata.put("offset", offset);
         if (key != null) {
-            metadata.put("key", text(key));
+            metadata.put("key", BindingSupport.text(key));
         }
-        return new ReceivedMessage(topic + "-" + partition + "-" + offset, text(body), attributes,
+        return new ReceivedMessage(topic + "-" + partition + "-" + offset, BindingSupport.text(body), attributes,
                 partition + ":" + offset, timestamp == null || timestamp < 0 ? null : BindingSupport.iso(timestamp),
                 metadata);
     }
 
-    private static String text(Object value) {
-        if (value == null) {
-            return null;
-        }
-        return value instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : value.toString();
-    }
 
     /** Attributes go as byte[] headers (the producer's header serializer passes bytes through). */
     @Override

@@ -159,7 +159,7 @@ public final class RabbitMqBinding implements Binding {
         // the AMQP headers table arrives as plain exchange headers, beside Camel's own ones
         in.getHeaders().forEach((name, value) -> {
             if (!BindingSupport.isControlName(name) && value != null) {
-                attributes.put(name, text(value));
+                attributes.put(name, BindingSupport.text(value));
             }
         });
         Long tag = in.getHeader(SpringRabbitMQConstants.DELIVERY_TAG, Long.class);
@@ -168,17 +168,10 @@ public final class RabbitMqBinding implements Binding {
         Map<String, Object> metadata = new LinkedHashMap<>();
         metadata.put("redelivered", Boolean.TRUE.equals(in.getHeader(SpringRabbitMQConstants.REDELIVERED)));
         String receipt = tag == null ? null : tag.toString();
-        return new ReceivedMessage(id != null ? id : receipt, text(in.getBody()), attributes, receipt,
+        return new ReceivedMessage(id != null ? id : receipt, BindingSupport.text(in.getBody()), attributes, receipt,
                 timestamp == null ? null : timestamp.toInstant().toString(), metadata);
     }
 
-    private static String text(Object value) {
-        if (value == null) {
-            return null;
-        }
-        // byte[] bodies and AMQP LongString header values are UTF-8 text
-        return value instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : value.toString();
-    }
 
     /** AMQP has no broker-assigned id, so Caravan sets the message-id property to a UUID. */
     @Override
@@ -243,7 +236,7 @@ public final class RabbitMqBinding implements Binding {
         if (p.getHeaders() != null) {
             p.getHeaders().forEach((name, value) -> {
                 if (!BindingSupport.isControlName(name) && value != null) {
-                    attributes.put(name, text(value));
+                    attributes.put(name, BindingSupport.text(value));
                 }
             });
         }

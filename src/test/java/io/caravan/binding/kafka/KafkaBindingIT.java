@@ -83,22 +83,28 @@ class KafkaBindingIT {
 
     @Test
     void controlHeadersFromTheBrokerNeverBecomeAttributes() throws Exception {
+        // the pull gets its own topic: the route consumer below commits what it read, and the
+        // pull shares its consumer group, so on one topic the pull would race that commit
+        String pullTopic = TestBrokers.unique("pull");
         try (KafkaProducer<String, String> raw = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, TestBrokers.kafka().bootstrapServers(),
                 ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
                 ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class))) {
-            ProducerRecord<String, String> record = new ProducerRecord<>(topic, "poison");
-            record.headers().add("kafka.OVERRIDE_TOPIC", "elsewhere".getBytes(StandardCharsets.UTF_8));
-            record.headers().add("CamelHttpUri", "http://evil".getBytes(StandardCharsets.UTF_8));
-            record.headers().add("ok", "yes".getBytes(StandardCharsets.UTF_8));
-            raw.send(record).get();
+            for (String t : List.of(topic, pullTopic)) {
+                ProducerRecord<String, String> record = new ProducerRecord<>(t, "poison");
+                record.headers().add("kafka.OVERRIDE_TOPIC", "elsewhere".getBytes(StandardCharsets.UTF_8));
+                record.headers().add("CamelHttpUri", "http://evil".getBytes(StandardCharsets.UTF_8));
+                record.headers().add("ok", "yes".getBytes(StandardCharsets.UTF_8));
+                raw.send(record).get();
+            }
         }
         Received received = Received.from(context, binding, binding.consumerUri(channel()));
         List<ReceivedMessage> got = received.await(1, Duration.ofSeconds(20));
         assertThat(got).hasSize(1);
         assertThat(got.get(0).attributes()).isEqualTo(Map.of("ok", "yes"));
 
-        List<ReceivedMessage> pulled = binding.pull(context, channel(), 1, Duration.ofSeconds(10), false);
+        List<ReceivedMessage> pulled = binding.pull(context, TestBrokers.channel("kafka-test", pullTopic, Map.of()), 1,
+                Duration.ofSeconds(10), false);
         assertThat(pulled).hasSize(1);
         assertThat(pulled.get(0).attributes()).isEqualTo(Map.of("ok", "yes"));
     }

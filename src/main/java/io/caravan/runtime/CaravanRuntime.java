@@ -47,8 +47,8 @@ public final class CaravanRuntime implements AutoCloseable {
 
     private CaravanRuntime(RuntimeOptions options) {
         this.options = options;
-        this.properties = loadProperties(options);
         this.sources = options.sources();
+        this.properties = loadProperties(options);
         this.credentials = WorkflowSet.loadCredentials(options);
         WorkflowCompiler compiler = WorkflowCompiler.standard();
         this.workflows = WorkflowSet.load(sources.workflows(), credentials).stream().map(compiler::compile).toList();
@@ -174,7 +174,7 @@ public final class CaravanRuntime implements AutoCloseable {
         // Caravan's names for the settings users change most, mapped onto Camel's
         p.setProperty("camel.server.port", p.getProperty("caravan.http.port", "8080"));
         List<String> kamelets = new ArrayList<>();
-        options.sources().kameletDirs().forEach(d -> kamelets.add("file:" + d.toAbsolutePath()));
+        sources.kameletDirs().forEach(d -> kamelets.add("file:" + d.toAbsolutePath()));
         kamelets.add("classpath:kamelets");
         p.setProperty("camel.component.kamelet.location", String.join(",", kamelets));
         return p;

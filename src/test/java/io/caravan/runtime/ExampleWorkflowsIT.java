@@ -1,5 +1,6 @@
 package io.caravan.runtime;
 
+import io.caravan.testing.Ports;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -11,8 +12,6 @@ import com.rabbitmq.client.GetResponse;
 import io.caravan.dev.EmbeddedKafka;
 import io.caravan.dev.EmbeddedSqs;
 import io.caravan.testing.TestBrokers;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -76,7 +75,7 @@ class ExampleWorkflowsIT {
                 sqs-local: {type: queue_aws_sqs, region: us-east-1, endpoint: "%s", access_key_id: x, secret_access_key: "${CARAVAN_IT_SECRET}"}
                 rabbitmq-local: {type: queue_rabbitmq, url: "%s"}
                 """.formatted(kafka.bootstrapServers(), sqs.endpoint(), TestBrokers.RABBITMQ_URL));
-        port = freePort();
+        port = Ports.free();
         Map<String, String> env = new HashMap<>(System.getenv());
         env.putIfAbsent("CARAVAN_IT_SECRET", "x");
         RuntimeOptions options = RuntimeOptions.defaults(Path.of(".")).withCredentials(credentials)
@@ -200,9 +199,4 @@ class ExampleWorkflowsIT {
         return f.newConnection();
     }
 
-    static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 }

@@ -1,5 +1,6 @@
 package io.caravan.runtime;
 
+import io.caravan.testing.Ports;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -10,7 +11,6 @@ import io.caravan.testing.LogCapture;
 import io.caravan.testing.TestBrokers;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -104,7 +104,7 @@ class HostileInputIT {
                  "edges": [{"from": "in", "to": "out"}]}
                 """.formatted(topicIn, topicOut));
 
-        port = freePort();
+        port = Ports.free();
         RuntimeOptions options = RuntimeOptions.defaults(home).withCredentials(credentials)
                 .withEnv(new HashMap<>(System.getenv()))
                 .withProperties(Map.of("caravan.http.port", String.valueOf(port)));
@@ -273,9 +273,4 @@ class HostileInputIT {
         return CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 }

@@ -1,5 +1,6 @@
 package io.caravan.runtime;
 
+import io.caravan.testing.Ports;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -11,9 +12,7 @@ import io.caravan.dev.EmbeddedKafka;
 import io.caravan.dev.EmbeddedSqs;
 import io.caravan.testing.LogCapture;
 import io.caravan.testing.TestBrokers;
-import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -63,8 +62,8 @@ class SecretsIT {
         EmbeddedSqs sqs = TestBrokers.sqs();
         sqs.createQueue("secrets-in");
         EmbeddedKafka kafka = TestBrokers.kafka();
-        int amqpPort = freePort();
-        int closedPort = freePort();
+        int amqpPort = Ports.free();
+        int closedPort = Ports.free();
         SystemLauncher amqp = startAmqpWithPassword(amqpPort, SECRET);
         try {
             Path credentials = home.resolve("credentials.yaml");
@@ -93,7 +92,7 @@ class SecretsIT {
             // our own value, not failsafe's CARAVAN_IT_SECRET: distinctive, and the test runs from an IDE too
             Map<String, String> env = new HashMap<>(System.getenv());
             env.put("CARAVAN_IT_SECRET", SECRET);
-            int port = freePort();
+            int port = Ports.free();
             RuntimeOptions options = RuntimeOptions.defaults(home).withCredentials(credentials).withEnv(env)
                     .withProperties(Map.of("caravan.http.port", String.valueOf(port)));
 
@@ -240,9 +239,4 @@ class SecretsIT {
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 }

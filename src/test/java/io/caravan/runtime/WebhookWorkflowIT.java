@@ -1,5 +1,6 @@
 package io.caravan.runtime;
 
+import io.caravan.testing.Ports;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -8,7 +9,6 @@ import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -73,7 +73,7 @@ class WebhookWorkflowIT {
     @ParameterizedTest(name = "via compiled YAML: {0}")
     @ValueSource(booleans = {false, true})
     void runsTheWorkflowsTheSameFromTheModelAndFromThePrintedYaml(boolean viaYaml) throws Exception {
-        int port = freePort();
+        int port = Ports.free();
         RuntimeOptions options = RuntimeOptions.defaults(home).withProperties(Map.of(
                 "caravan.http.port", String.valueOf(port),
                 "caravan.compile.via-yaml", String.valueOf(viaYaml)));
@@ -122,7 +122,7 @@ class WebhookWorkflowIT {
 
     @Test
     void webhooksTakeOnlyPost() throws Exception {
-        int port = freePort();
+        int port = Ports.free();
         RuntimeOptions options = RuntimeOptions.defaults(home).withProperties(Map.of("caravan.http.port", String.valueOf(port)));
         try (CaravanRuntime runtime = CaravanRuntime.create(options).start()) {
             HttpResponse<String> response = CLIENT.send(HttpRequest.newBuilder(
@@ -142,9 +142,4 @@ class WebhookWorkflowIT {
         return CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 }

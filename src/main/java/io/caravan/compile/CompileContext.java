@@ -22,9 +22,17 @@ public final class CompileContext {
     private final Map<String, Object> beans = new LinkedHashMap<>();
     private final Map<String, Function<Throwable, CaravanException>> classifiers = new LinkedHashMap<>();
 
-    CompileContext(Workflow workflow, Function<String, Binding> bindings) {
+    private final RunEvents events;
+
+    CompileContext(Workflow workflow, Function<String, Binding> bindings, RunEvents events) {
         this.workflow = workflow;
         this.bindings = bindings;
+        this.events = events;
+    }
+
+    /** Where the compiled processors report received, sent and failed runs. */
+    public RunEvents events() {
+        return events;
     }
 
     public Workflow workflow() {

@@ -24,11 +24,14 @@ public final class FailureProcessor implements Processor {
     private final Workflow workflow;
     private final boolean replies;
     private final BiFunction<Throwable, String, CaravanException> classify;
+    private final RunEvents events;
 
-    FailureProcessor(Workflow workflow, boolean replies, BiFunction<Throwable, String, CaravanException> classify) {
+    FailureProcessor(Workflow workflow, boolean replies, BiFunction<Throwable, String, CaravanException> classify,
+                     RunEvents events) {
         this.workflow = workflow;
         this.replies = replies;
         this.classify = classify;
+        this.events = events;
     }
 
     @Override
@@ -40,6 +43,7 @@ public final class FailureProcessor implements Processor {
         String executionId = run == null ? exchange.getExchangeId() : run.executionId();
         LOG.warn("workflow '{}' execution {} failed in node '{}': {}: {}", workflow.id(), executionId,
                 error.node(), error.code(), oneLine(error.getMessage()));
+        events.failed(workflow.id(), error);
         if (!replies) {
             return;
         }

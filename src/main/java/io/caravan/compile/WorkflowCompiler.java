@@ -38,11 +38,13 @@ import org.apache.camel.model.language.RefExpression;
 public final class WorkflowCompiler {
 
     private final Function<String, Binding> bindings;
+    private final RunEvents events;
     private final Map<NodeType, TriggerCompiler> triggers = new EnumMap<>(NodeType.class);
     private final Map<NodeType, NodeCompiler> actions = new EnumMap<>(NodeType.class);
 
-    public WorkflowCompiler(Function<String, Binding> bindings) {
+    public WorkflowCompiler(Function<String, Binding> bindings, RunEvents events) {
         this.bindings = bindings;
+        this.events = events;
         ReceiveMessageNode receive = new ReceiveMessageNode();
         for (TriggerCompiler t : List.of(new WebhookTrigger(), new ScheduleTrigger(), receive)) {
             triggers.put(t.type(), t);
@@ -55,12 +57,17 @@ public final class WorkflowCompiler {
 
     /** A compiler over the brokers Caravan ships with. */
     public static WorkflowCompiler standard() {
+        return standard(RunEvents.NONE);
+    }
+
+    /** A compiler over the brokers Caravan ships with, whose routes report to {@code events}. */
+    public static WorkflowCompiler standard(RunEvents events) {
         return new WorkflowCompiler(queueType -> Bindings.forQueueType(queueType)
-                .orElseThrow(() -> new IllegalArgumentException("no binding for queue_type " + queueType)));
+                .orElseThrow(() -> new IllegalArgumentException("no binding for queue_type " + queueType)), events);
     }
 
     public CompiledWorkflow compile(Workflow workflow) {
-        CompileContext context = new CompileContext(workflow, bindings);
+        CompileContext context = new CompileContext(workflow, bindings, events);
         WorkflowNode trigger = workflow.trigger();
         TriggerCompiler triggerCompiler = triggers.get(trigger.type());
 
@@ -71,7 +78,7 @@ public final class WorkflowCompiler {
         route.routeGroup(workflow.id());
         route.routeDescription(workflow.name());
 
-        FailureProcessor failure = new FailureProcessor(workflow, triggerCompiler.replies(), context::classify);
+        FailureProcessor failure = new FailureProcessor(workflow, triggerCompiler.replies(), context::classify, events);
         OnExceptionDefinition onFailure = route.onException(Throwable.class);
         if (triggerCompiler.replies()) {
             // a model expression, not handled(true): Camel's YAML dumper silently drops a

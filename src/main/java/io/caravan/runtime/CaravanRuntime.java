@@ -5,6 +5,7 @@ import io.caravan.binding.Binding;
 import io.caravan.binding.Channel;
 import io.caravan.binding.Bindings;
 import io.caravan.compile.CompiledWorkflow;
+import io.caravan.compile.RunEvents;
 import io.caravan.compile.WorkflowCompiler;
 import io.caravan.compile.YamlPrinter;
 import io.caravan.credential.Credential;
@@ -21,7 +22,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 import org.apache.camel.CamelContext;
 import org.apache.camel.FailedToCreateRouteException;
@@ -44,13 +45,17 @@ public final class CaravanRuntime implements AutoCloseable {
     private final List<CompiledWorkflow> workflows;
     private final Sources sources;
     private final Main main;
+    private final WorkflowCompiler compiler;
+    private final List<RunEvents> listeners = new CopyOnWriteArrayList<>();
+    private WorkflowDeployer deployer;
 
     private CaravanRuntime(RuntimeOptions options) {
         this.options = options;
         this.sources = options.sources();
         this.properties = loadProperties(options);
         this.credentials = WorkflowSet.loadCredentials(options);
-        WorkflowCompiler compiler = WorkflowCompiler.standard();
+        // listeners may be added after compiling, until the runtime starts
+        this.compiler = WorkflowCompiler.standard(RunEvents.all(listeners));
         this.workflows = WorkflowSet.load(sources.workflows(), credentials).stream().map(compiler::compile).toList();
         this.main = createMain();
     }
@@ -75,8 +80,22 @@ public final class CaravanRuntime implements AutoCloseable {
         return main.getCamelContext();
     }
 
+    /** The workflows running now (after a reload, the new versions). */
     public List<CompiledWorkflow> workflows() {
-        return workflows;
+        return deployer == null ? workflows : deployer.workflows();
+    }
+
+    /** Swaps workflows at run time; available once the runtime has been configured. */
+    public WorkflowDeployer deployer() {
+        if (deployer == null) {
+            throw new IllegalStateException("the runtime has not started yet");
+        }
+        return deployer;
+    }
+
+    /** Adds a listener to every run's events (metrics, management). */
+    public void addRunEvents(RunEvents listener) {
+        listeners.add(listener);
     }
 
     public Sources sources() {
@@ -120,8 +139,8 @@ public final class CaravanRuntime implements AutoCloseable {
         m.addMainListener(new MainListenerSupport() {
             @Override
             public void beforeConfigure(BaseMainSupport support) {
-                bindClients(support.getCamelContext());
-                workflows.forEach(w -> w.bindBeans(support.getCamelContext()));
+                deployer = new WorkflowDeployer(support.getCamelContext(), compiler, credentials);
+                deployer.prepare(workflows);
             }
         });
         return m;
@@ -135,23 +154,6 @@ public final class CaravanRuntime implements AutoCloseable {
             return file;
         } catch (Exception e) {
             throw new IllegalStateException("cannot write the compiled workflows as YAML: " + e.getMessage(), e);
-        }
-    }
-
-    /** Binds the broker clients of every credential a workflow uses, once each. */
-    private void bindClients(CamelContext context) {
-        Set<String> used = new LinkedHashSet<>();
-        for (CompiledWorkflow cw : workflows) {
-            for (WorkflowNode node : cw.workflow().nodes()) {
-                if (node.config().has("credential_id")) {
-                    used.add(node.config().string("credential_id"));
-                }
-            }
-        }
-        for (String id : used) {
-            Credential credential = credentials.find(id).orElseThrow();
-            Binding binding = Bindings.forCredentialType(credential.type()).orElseThrow();
-            binding.bind(context, credential);
         }
     }
 

@@ -7,6 +7,7 @@ import io.caravan.binding.ReceivedMessage;
 import io.caravan.compile.CompileContext;
 import io.caravan.compile.NodeCompiler;
 import io.caravan.compile.NodeProcessor;
+import io.caravan.compile.RunEvents;
 import io.caravan.compile.Runs;
 import io.caravan.compile.TriggerCompiler;
 import io.caravan.template.RunContext;
@@ -42,7 +43,7 @@ public final class ReceiveMessageNode implements TriggerCompiler, NodeCompiler {
         Binding binding = context.binding(node);
         Channel channel = context.channel(node);
         context.classifier(node.id(), e -> binding.classify(e, channel));
-        return new Start(node.id(), binding, channel);
+        return new Start(node.id(), binding, channel, context.events());
     }
 
     @Override
@@ -58,11 +59,13 @@ public final class ReceiveMessageNode implements TriggerCompiler, NodeCompiler {
 
         private final Binding binding;
         private final Channel channel;
+        private final RunEvents events;
 
-        Start(String nodeId, Binding binding, Channel channel) {
+        Start(String nodeId, Binding binding, Channel channel, RunEvents events) {
             super(channel.workflowId(), nodeId);
             this.binding = binding;
             this.channel = channel;
+            this.events = events;
         }
 
         @Override
@@ -77,6 +80,7 @@ public final class ReceiveMessageNode implements TriggerCompiler, NodeCompiler {
             run.startWith(nodeId, output, input);
             Runs.start(exchange, run);
             Runs.keepOnlyHeaders(exchange, binding.consumerHeaders());
+            events.received(workflowId, nodeId, binding.queueType(), channel.address());
         }
     }
 

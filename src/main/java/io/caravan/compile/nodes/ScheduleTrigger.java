@@ -2,6 +2,7 @@ package io.caravan.compile.nodes;
 
 import io.caravan.compile.CompileContext;
 import io.caravan.compile.NodeProcessor;
+import io.caravan.compile.RunEvents;
 import io.caravan.compile.Runs;
 import io.caravan.compile.TriggerCompiler;
 import io.caravan.template.RunContext;
@@ -40,16 +41,18 @@ public final class ScheduleTrigger implements TriggerCompiler {
     @Override
     public Processor start(WorkflowNode node, CompileContext context) {
         Object payload = node.config().has("payload") ? node.config().get("payload") : Map.of();
-        return new Start(context.workflow().id(), node.id(), payload);
+        return new Start(context.workflow().id(), node.id(), payload, context.events());
     }
 
     static final class Start extends NodeProcessor {
 
         private final Object payload;
+        private final RunEvents events;
 
-        Start(String workflowId, String nodeId, Object payload) {
+        Start(String workflowId, String nodeId, Object payload, RunEvents events) {
             super(workflowId, nodeId);
             this.payload = payload;
+            this.events = events;
         }
 
         @Override
@@ -62,6 +65,7 @@ public final class ScheduleTrigger implements TriggerCompiler {
             run.startWith(nodeId, output, payload);
             Runs.start(exchange, run);
             Runs.keepOnlyHeaders(exchange, Set.of());
+            events.received(workflowId, nodeId, "schedule", workflowId);
         }
     }
 }

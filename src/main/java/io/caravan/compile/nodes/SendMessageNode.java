@@ -6,6 +6,7 @@ import io.caravan.binding.Channel;
 import io.caravan.compile.CompileContext;
 import io.caravan.compile.NodeCompiler;
 import io.caravan.compile.NodeProcessor;
+import io.caravan.compile.RunEvents;
 import io.caravan.compile.Runs;
 import io.caravan.template.RunContext;
 import io.caravan.template.Template;
@@ -46,7 +47,7 @@ public final class SendMessageNode implements NodeCompiler {
         step.process(context.bean(node, "", prepare)).id(context.camelId(node, "render"));
         // InOnly: a webhook exchange is InOut, and request-reply producers would wait for an answer
         step.to(ExchangePattern.InOnly, binding.producerUri(channel)).id(context.camelId(node, "send"));
-        step.process(context.bean(node, "output", new Output(node.id(), binding, channel))).id(context.camelId(node, "output"));
+        step.process(context.bean(node, "output", new Output(node.id(), binding, channel, context.events()))).id(context.camelId(node, "output"));
     }
 
     static final class Prepare extends NodeProcessor {
@@ -88,11 +89,13 @@ public final class SendMessageNode implements NodeCompiler {
 
         private final Binding binding;
         private final Channel channel;
+        private final RunEvents events;
 
-        Output(String nodeId, Binding binding, Channel channel) {
+        Output(String nodeId, Binding binding, Channel channel, RunEvents events) {
             super(channel.workflowId(), nodeId);
             this.binding = binding;
             this.channel = channel;
+            this.events = events;
         }
 
         @Override
@@ -106,6 +109,7 @@ public final class SendMessageNode implements NodeCompiler {
             output.put("sent_at", Instant.now().toString());
             run.putOutput(nodeId, output);
             Runs.restoreHeaders(exchange);
+            events.sent(workflowId, nodeId, binding.queueType(), (String) output.get("destination"));
         }
     }
 }

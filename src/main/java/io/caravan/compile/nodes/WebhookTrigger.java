@@ -3,6 +3,7 @@ package io.caravan.compile.nodes;
 import io.caravan.Json;
 import io.caravan.compile.CompileContext;
 import io.caravan.compile.NodeProcessor;
+import io.caravan.compile.RunEvents;
 import io.caravan.compile.Runs;
 import io.caravan.compile.TriggerCompiler;
 import io.caravan.template.RunContext;
@@ -34,7 +35,7 @@ public final class WebhookTrigger implements TriggerCompiler {
 
     @Override
     public Processor start(WorkflowNode node, CompileContext context) {
-        return new Start(context.workflow().id(), node.id());
+        return new Start(context.workflow().id(), node.id(), context.events());
     }
 
     @Override
@@ -45,8 +46,11 @@ public final class WebhookTrigger implements TriggerCompiler {
     /** Takes the request's body and headers as data, then drops every inbound header. */
     static final class Start extends NodeProcessor {
 
-        Start(String workflowId, String nodeId) {
+        private final RunEvents events;
+
+        Start(String workflowId, String nodeId, RunEvents events) {
             super(workflowId, nodeId);
+            this.events = events;
         }
 
         @Override
@@ -68,6 +72,7 @@ public final class WebhookTrigger implements TriggerCompiler {
             run.startWith(nodeId, output, body);
             Runs.start(exchange, run);
             Runs.keepOnlyHeaders(exchange, Set.of());
+            events.received(workflowId, nodeId, "webhook", "/webhooks/" + workflowId);
         }
     }
 }

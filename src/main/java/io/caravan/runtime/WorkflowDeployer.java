@@ -1,0 +1,159 @@
+package io.caravan.runtime;
+
+import io.caravan.binding.Binding;
+import io.caravan.binding.Bindings;
+import io.caravan.compile.CompiledWorkflow;
+import io.caravan.compile.WorkflowCompiler;
+import io.caravan.credential.Credential;
+import io.caravan.credential.CredentialStore;
+import io.caravan.workflow.Workflow;
+import io.caravan.workflow.WorkflowNode;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.camel.CamelContext;
+import org.apache.camel.model.ModelCamelContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Which workflows run in one Camel context, and swapping one of them without touching the
+ * others: a changed file is validated and compiled first, and only a valid one replaces the
+ * running route; a deleted file stops and removes its route.
+ */
+public final class WorkflowDeployer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(WorkflowDeployer.class);
+
+    private final CamelContext context;
+    private final WorkflowCompiler compiler;
+    private final CredentialStore credentials;
+    private final Map<String, CompiledWorkflow> running = new LinkedHashMap<>();
+    private final Set<String> boundCredentials = new HashSet<>();
+
+    WorkflowDeployer(CamelContext context, WorkflowCompiler compiler, CredentialStore credentials) {
+        this.context = context;
+        this.compiler = compiler;
+        this.credentials = credentials;
+    }
+
+    /** Binds what the workflows need before Camel builds their routes (at start-up). */
+    synchronized void prepare(List<CompiledWorkflow> workflows) {
+        for (CompiledWorkflow cw : workflows) {
+            bindCredentials(cw.workflow());
+            cw.bindBeans(context);
+            running.put(cw.workflow().id(), cw);
+        }
+    }
+
+    public synchronized List<CompiledWorkflow> workflows() {
+        return List.copyOf(running.values());
+    }
+
+    public synchronized Optional<CompiledWorkflow> workflow(String id) {
+        return Optional.ofNullable(running.get(id));
+    }
+
+    /**
+     * Validates and compiles {@code file}, then replaces the workflow(s) it held. Throws
+     * WorkflowException with the report, leaving what runs untouched, when the file is invalid.
+     *
+     * @return the ids now deployed from that file
+     */
+    public synchronized List<String> deployFile(Path file) throws Exception {
+        List<Workflow> loaded = WorkflowSet.load(List.of(file), credentials);
+        List<CompiledWorkflow> compiled = loaded.stream().map(compiler::compile).toList();
+        for (CompiledWorkflow cw : compiled) {
+            String id = cw.workflow().id();
+            CompiledWorkflow other = running.get(id);
+            if (other != null && !samePath(other.workflow().sourceFile(), file)) {
+                throw new IllegalStateException("workflow id '" + id + "' in " + file + " is already deployed from "
+                        + other.workflow().sourceFile());
+            }
+        }
+        List<String> deployed = new ArrayList<>();
+        for (String id : idsFrom(file)) {
+            if (compiled.stream().noneMatch(c -> c.workflow().id().equals(id))) {
+                undeploy(id);
+            }
+        }
+        for (CompiledWorkflow cw : compiled) {
+            replace(cw);
+            deployed.add(cw.workflow().id());
+        }
+        return deployed;
+    }
+
+    /** Stops and removes the workflows that came from {@code file}. */
+    public synchronized List<String> undeployFile(Path file) throws Exception {
+        List<String> ids = idsFrom(file);
+        for (String id : ids) {
+            undeploy(id);
+        }
+        return ids;
+    }
+
+    /** Reads the workflow's file again and swaps it in if it is valid. */
+    public synchronized List<String> reload(String id) throws Exception {
+        CompiledWorkflow cw = running.get(id);
+        if (cw == null) {
+            throw new IllegalArgumentException("no workflow '" + id + "' is deployed");
+        }
+        return deployFile(Path.of(cw.workflow().sourceFile()));
+    }
+
+    private void replace(CompiledWorkflow cw) throws Exception {
+        String id = cw.workflow().id();
+        if (running.containsKey(id)) {
+            undeploy(id);
+        }
+        bindCredentials(cw.workflow());
+        cw.bindBeans(context);
+        ((ModelCamelContext) context).addRouteDefinition(cw.route());
+        running.put(id, cw);
+        LOG.info("workflow '{}' deployed from {} (version {})", id, cw.workflow().sourceFile(), cw.workflow().version());
+    }
+
+    private void undeploy(String id) throws Exception {
+        CompiledWorkflow cw = running.remove(id);
+        if (cw == null) {
+            return;
+        }
+        // stopRoute waits for in-flight exchanges (bounded by the shutdown strategy's timeout)
+        context.getRouteController().stopRoute(id);
+        ModelCamelContext model = (ModelCamelContext) context;
+        if (model.getRouteDefinition(id) != null) {
+            model.removeRouteDefinition(model.getRouteDefinition(id));
+        } else {
+            context.removeRoute(id);
+        }
+        cw.unbindBeans(context);
+        LOG.info("workflow '{}' undeployed", id);
+    }
+
+    private List<String> idsFrom(Path file) {
+        return running.values().stream().filter(c -> samePath(c.workflow().sourceFile(), file))
+                .map(c -> c.workflow().id()).toList();
+    }
+
+    private static boolean samePath(String sourceFile, Path file) {
+        return Path.of(sourceFile).toAbsolutePath().normalize().equals(file.toAbsolutePath().normalize());
+    }
+
+    /** Binds the broker clients of each credential a workflow uses, once per credential. */
+    private void bindCredentials(Workflow workflow) {
+        for (WorkflowNode node : workflow.nodes()) {
+            String id = node.config().string("credential_id");
+            if (id != null && boundCredentials.add(id)) {
+                Credential credential = credentials.find(id).orElseThrow();
+                Binding binding = Bindings.forCredentialType(credential.type()).orElseThrow();
+                binding.bind(context, credential);
+            }
+        }
+    }
+}

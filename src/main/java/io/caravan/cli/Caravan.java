@@ -40,6 +40,8 @@ public final class Caravan {
             options:
               --credentials FILE   credentials file (default: config/credentials.yaml)
               --port N             HTTP port for webhooks and platform-http routes (default 8080)
+              --watch              (run) swap in changed workflows and routes without a restart;
+                                   dev does this by default
               -D name=value        set a property, as in config/application.properties
             """;
 
@@ -124,6 +126,10 @@ public final class Caravan {
 
     private int run(Args args, boolean dev) throws Exception {
         long started = System.nanoTime();
+        if (dev) {
+            // dev mode follows edits unless told otherwise
+            args.properties.putIfAbsent("caravan.watch", "true");
+        }
         RuntimeOptions options = options(args);
         // validate and compile first: a broken workflow should not wait for brokers to start
         CaravanRuntime runtime = CaravanRuntime.create(options);
@@ -175,6 +181,9 @@ public final class Caravan {
         out.println("  routes:   " + runtime.sources().routes());
         out.println("  kamelets: " + runtime.sources().kameletDirs());
         out.println("  JMX:      domain org.apache.camel (jconsole, or Jolokia when enabled)");
+        if (Boolean.parseBoolean(runtime.property("caravan.watch"))) {
+            out.println("  watching workflows and routes for changes");
+        }
         out.println("Stop with Ctrl-C.");
         out.flush();
     }
@@ -204,6 +213,7 @@ public final class Caravan {
                     case "--credentials" -> a.credentials = Path.of(value(argv, ++i, arg));
                     case "--port" -> a.properties.put("caravan.http.port", port(value(argv, ++i, arg)));
                     case "-D" -> property(a, value(argv, ++i, arg));
+                    case "--watch" -> a.properties.put("caravan.watch", "true");
                     default -> {
                         if (arg.startsWith("-D") && arg.length() > 2) {
                             property(a, arg.substring(2));

@@ -10,6 +10,7 @@ import io.caravan.compile.WorkflowCompiler;
 import io.caravan.compile.YamlPrinter;
 import io.caravan.credential.Credential;
 import io.caravan.credential.CredentialStore;
+import io.caravan.workflow.Durations;
 import io.caravan.workflow.Workflow;
 import io.caravan.workflow.WorkflowNode;
 import java.io.IOException;
@@ -19,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
@@ -48,6 +50,7 @@ public final class CaravanRuntime implements AutoCloseable {
     private final WorkflowCompiler compiler;
     private final List<RunEvents> listeners = new CopyOnWriteArrayList<>();
     private WorkflowDeployer deployer;
+    private WorkflowWatcher watcher;
 
     private CaravanRuntime(RuntimeOptions options) {
         this.options = options;
@@ -116,6 +119,7 @@ public final class CaravanRuntime implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
+        stopWatching();
         main.stop();
     }
 
@@ -141,6 +145,16 @@ public final class CaravanRuntime implements AutoCloseable {
             public void beforeConfigure(BaseMainSupport support) {
                 deployer = new WorkflowDeployer(support.getCamelContext(), compiler, credentials);
                 deployer.prepare(workflows);
+                if (Boolean.parseBoolean(properties.getProperty("caravan.watch", "false"))) {
+                    // a StartupListener, not MainListener.afterStart: camel-main calls the latter
+                    // only from the blocking run(), and tests start the runtime with start()
+                    addStartupListener(support.getCamelContext());
+                }
+            }
+
+            @Override
+            public void beforeStop(BaseMainSupport support) {
+                stopWatching();
             }
         });
         return m;
@@ -155,6 +169,38 @@ public final class CaravanRuntime implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException("cannot write the compiled workflows as YAML: " + e.getMessage(), e);
         }
+    }
+
+    private void addStartupListener(CamelContext context) {
+        try {
+            context.addStartupListener((ctx, alreadyStarted) -> {
+                if (watcher == null) {
+                    watcher = WorkflowWatcher.start(deployer, watchedWorkflowPaths());
+                }
+            });
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot watch the workflow folders: " + e.getMessage(), e);
+        }
+    }
+
+    private void stopWatching() {
+        if (watcher != null) {
+            try {
+                watcher.close();
+            } catch (IOException e) {
+                // stopping anyway
+            }
+            watcher = null;
+        }
+    }
+
+    /** The workflow folders (or single files) that --watch follows. */
+    private List<Path> watchedWorkflowPaths() {
+        if (!options.paths().isEmpty()) {
+            return options.paths().stream().filter(Files::exists).toList();
+        }
+        Path dir = options.home().resolve("workflows");
+        return Files.isDirectory(dir) ? List.of(dir) : List.of();
     }
 
     private Properties loadProperties(RuntimeOptions options) {
@@ -175,11 +221,28 @@ public final class CaravanRuntime implements AutoCloseable {
         p.putAll(options.properties());
         // Caravan's names for the settings users change most, mapped onto Camel's
         p.setProperty("camel.server.port", p.getProperty("caravan.http.port", "8080"));
+        p.setProperty("camel.main.shutdownTimeout", String.valueOf(
+                seconds(p.getProperty("caravan.shutdown.timeout", "15s"), "caravan.shutdown.timeout")));
+        if (Boolean.parseBoolean(p.getProperty("caravan.watch", "false"))) {
+            // hand-written routes: Camel's own watcher reloads a changed *.camel.yaml; it must
+            // not remove all routes on reload, or every workflow would restart with it
+            sources.routes().stream().map(r -> r.toAbsolutePath().getParent()).findFirst().ifPresent(dir -> {
+                p.setProperty("camel.main.routesReloadEnabled", "true");
+                p.setProperty("camel.main.routesReloadDirectory", dir.toString());
+                p.setProperty("camel.main.routesReloadPattern", "*.camel.yaml");
+                p.setProperty("camel.main.routesReloadRemoveAllRoutes", "false");
+            });
+        }
         List<String> kamelets = new ArrayList<>();
         sources.kameletDirs().forEach(d -> kamelets.add("file:" + d.toAbsolutePath()));
         kamelets.add("classpath:kamelets");
         p.setProperty("camel.component.kamelet.location", String.join(",", kamelets));
         return p;
+    }
+
+    private static long seconds(String value, String key) {
+        return Durations.parse(value.strip()).map(Duration::toSeconds)
+                .orElseThrow(() -> new IllegalArgumentException(key + " must be a duration like 15s or 1m, got '" + value + "'"));
     }
 
     /** Adds the compiled workflow routes to the context. */

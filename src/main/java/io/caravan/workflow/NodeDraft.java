@@ -8,7 +8,8 @@ import java.util.Map;
  * apart from WorkflowNode because a draft may be incomplete (its type may be unknown).
  */
 record NodeDraft(String id, NodeType type, String name, Location location, Location configLocation,
-                 Map<String, Object> values, Map<String, Location> locations, List<FieldReader.TemplateSite> sites) {
+                 Map<String, Object> values, Map<String, Location> locations, List<FieldReader.TemplateSite> sites,
+                 ErrorHandling errorHandling) {
 
     boolean is(NodeType t) {
         return type == t;

@@ -8,7 +8,17 @@ import java.util.Optional;
  * gives the order they run in. {@code version} is a content hash of the source file.
  */
 public record Workflow(String id, String name, List<WorkflowNode> nodes, List<Edge> edges,
-                       String sourceFile, String version) {
+                       String sourceFile, String version, ErrorHandling errorHandling) {
+
+    public Workflow(String id, String name, List<WorkflowNode> nodes, List<Edge> edges, String sourceFile,
+                    String version) {
+        this(id, name, nodes, edges, sourceFile, version, ErrorHandling.NONE);
+    }
+
+    /** The error handling that applies to {@code node}: its own, part by part over the workflow's. */
+    public ErrorHandling errorHandling(WorkflowNode node) {
+        return errorHandling.overriddenBy(node.errorHandling());
+    }
 
     public Optional<WorkflowNode> node(String nodeId) {
         return nodes.stream().filter(n -> n.id().equals(nodeId)).findFirst();

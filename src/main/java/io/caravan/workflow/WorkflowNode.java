@@ -5,5 +5,9 @@ package io.caravan.workflow;
  * defaults applied. {@code trigger} tells whether this node starts the workflow.
  */
 public record WorkflowNode(String id, NodeType type, String name, NodeConfig config, boolean trigger,
-                           Location location) {
+                           Location location, ErrorHandling errorHandling) {
+
+    public WorkflowNode(String id, NodeType type, String name, NodeConfig config, boolean trigger, Location location) {
+        this(id, type, name, config, trigger, location, ErrorHandling.NONE);
+    }
 }

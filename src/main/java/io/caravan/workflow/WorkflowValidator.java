@@ -51,11 +51,52 @@ public final class WorkflowValidator {
         private final ParsedFile file;
         private final Problems problems;
         private final FieldReader reader;
+        private final ErrorHandlingReader errorHandlingReader;
+        /** error_handling blocks read so far, checked against the graph once it is known. */
+        private final Map<ErrorHandling, SourceNode> errorHandlingBlocks = new java.util.IdentityHashMap<>();
 
         Run(ParsedFile file) {
             this.file = file;
             this.problems = new Problems(file.displayName());
             this.reader = new FieldReader(problems, bindings.stream().map(BindingSpec::queueType).toList(), expressions);
+            this.errorHandlingReader = new ErrorHandlingReader(problems, reader, bindings, this::checkCredential);
+        }
+
+        private ErrorHandling errorHandling(SourceMap owner, String label) {
+            return owner.get("error_handling").map(block -> {
+                ErrorHandling eh = errorHandlingReader.read(block, label);
+                errorHandlingBlocks.put(eh, block);
+                return eh;
+            }).orElse(ErrorHandling.NONE);
+        }
+
+        /** Checks that need the whole graph: fallback nodes, and native DLQs against the trigger. */
+        private void checkErrorHandling(List<NodeDraft> nodes, String trigger) {
+            NodeDraft triggerNode = nodes.stream().filter(n -> n.id().equals(trigger)).findFirst().orElse(null);
+            errorHandlingBlocks.forEach((eh, block) -> {
+                SourceMap map = (SourceMap) block;
+                if (eh.circuitBreaker() != null) {
+                    String fallback = eh.circuitBreaker().fallback();
+                    Location at = ((SourceMap) map.get("circuit_breaker").orElseThrow()).get("fallback")
+                            .map(SourceNode::location).orElse(block.location());
+                    if (!fallback.equals("fail") && !fallback.equals("dead_letter")
+                            && nodes.stream().noneMatch(n -> n.id().equals(fallback))) {
+                        problems.add(at, "fallback '" + fallback + "' is not a node id, dead_letter or fail; nodes: "
+                                + String.join(", ", nodes.stream().map(NodeDraft::id).toList()));
+                    }
+                }
+                if (eh.deadLetter() != null && eh.deadLetter().nativeDlq() && triggerNode != null) {
+                    Object queueType = triggerNode.values().get("queue_type");
+                    Location at = map.get("dead_letter").orElseThrow().location();
+                    if (!triggerNode.is(NodeType.RECEIVE_MESSAGE)) {
+                        problems.add(at, "native dead letter needs a receive_message trigger; this workflow starts with "
+                                + triggerNode.type().wireName());
+                    } else if ("kafka".equals(queueType)) {
+                        problems.add(at, "Kafka has no native dead-letter queue; give dead_letter a queue_type, "
+                                + "destination and credential_id instead");
+                    }
+                }
+            });
         }
 
         Workflow validate() {
@@ -68,6 +109,7 @@ public final class WorkflowValidator {
             String id = id(wf, "workflow");
             String name = string(wf, "name").orElse(id);
             string(wf, "description");
+            ErrorHandling workflowErrorHandling = errorHandling(wf, "workflow");
             List<NodeDraft> nodes = nodes(wf);
             boolean complete = nodes.stream().allMatch(n -> n.type() != null) && nodes.size() == nodeCount(wf);
             List<EdgeDraft> edges = edges(wf);
@@ -76,13 +118,15 @@ public final class WorkflowValidator {
             for (NodeDraft n : nodes) {
                 checkReferences(n, graph.earlier().getOrDefault(n.id(), List.of()));
             }
+            checkErrorHandling(nodes, graph.trigger());
             if (!problems.isEmpty()) {
                 throw new WorkflowException(problems.sorted());
             }
             List<WorkflowNode> built = nodes.stream().map(n -> new WorkflowNode(n.id(), n.type(), n.name(),
                     new NodeConfig(n.values(), n.locations(), n.configLocation()), n.id().equals(graph.trigger()),
-                    n.location())).toList();
-            return new Workflow(id, name, built, graph.edges(), file.displayName(), file.version());
+                    n.location(), n.errorHandling())).toList();
+            return new Workflow(id, name, built, graph.edges(), file.displayName(), file.version(),
+                    workflowErrorHandling);
         }
 
         private int nodeCount(SourceMap wf) {
@@ -140,7 +184,7 @@ public final class WorkflowValidator {
                             WorkflowParser.childPath(node.location().path(), "config"));
             if (id == null || type == null) {
                 return Optional.ofNullable(id).map(i -> new NodeDraft(i, null, name, node.location(), configAt,
-                        Map.of(), Map.of(), List.of()));
+                        Map.of(), Map.of(), List.of(), ErrorHandling.NONE));
             }
             Map<String, SourceNode> written = written(node, config, base);
             BindingSpec binding = binding(written.get("queue_type"));
@@ -166,7 +210,9 @@ public final class WorkflowValidator {
             if (binding != null && values.get("credential_id") instanceof String credentialId) {
                 checkCredential(credentialId, binding, locations.get("credential_id"));
             }
-            return Optional.of(new NodeDraft(id, type, name, node.location(), configAt, values, locations, sites));
+            ErrorHandling errorHandling = errorHandling(node, "node '" + id + "'");
+            return Optional.of(new NodeDraft(id, type, name, node.location(), configAt, values, locations, sites,
+                    errorHandling));
         }
 
         /** Config fields as written, with the seed's node-level condition keys folded in. */

@@ -76,10 +76,10 @@ class WorkflowValidatorTest {
                 edges:
                   - {from: hook, to: out, label: x}
                 """)).containsExactly(
-                "wf.yaml:2:1: error: unknown key 'nodse' in workflow; valid keys: id, name, description, nodes,"
-                        + " edges (at $.nodse)",
-                "wf.yaml:6:5: error: unknown key 'confg' in webhook node; valid keys: id, type, name, config"
-                        + " (at $.nodes[0].confg)",
+                "wf.yaml:2:1: error: unknown key 'nodse' in workflow; valid keys: id, name, description,"
+                        + " error_handling, nodes, edges (at $.nodse)",
+                "wf.yaml:6:5: error: unknown key 'confg' in webhook node; valid keys: id, type, name, config,"
+                        + " error_handling (at $.nodes[0].confg)",
                 "wf.yaml:11:7: error: unknown key 'destinaton' in send_message config; valid keys: queue_type,"
                         + " destination, message, attributes, credential_id (at $.nodes[1].config.destinaton)",
                 "wf.yaml:16:27: error: unknown key 'label' in edge; valid keys: from, to, when (at $.edges[0].label)");

@@ -1,0 +1,204 @@
+package io.caravan.workflow;
+
+import static io.caravan.workflow.FieldSpec.Kind.BOOLEAN;
+import static io.caravan.workflow.FieldSpec.Kind.CREDENTIAL_ID;
+import static io.caravan.workflow.FieldSpec.Kind.DURATION;
+import static io.caravan.workflow.FieldSpec.Kind.QUEUE_TYPE;
+import static io.caravan.workflow.FieldSpec.Kind.STRING;
+import static io.caravan.workflow.FieldSpec.Kind.WHOLE_NUMBER;
+
+import io.caravan.binding.BindingSpec;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.BiConsumer;
+
+/**
+ * Reads an {@code error_handling} block (on a workflow or a node) into {@link ErrorHandling},
+ * recording a problem with its place for every field that does not fit. The fields of each part
+ * are declared once, below.
+ */
+final class ErrorHandlingReader {
+
+    /** Failure kinds a retry may be limited to (retry_on). */
+    static final List<String> RETRYABLE = List.of("CONNECTION_FAILED", "TIMEOUT", "HTTP_5XX", "HTTP_4XX",
+            "QUEUE_NOT_FOUND", "INTERNAL");
+    static final List<String> DEFAULT_RETRY_ON = List.of("CONNECTION_FAILED", "TIMEOUT", "HTTP_5XX");
+    static final List<String> PARTS = List.of("retry", "circuit_breaker", "dead_letter");
+
+    static final List<FieldSpec> RETRY = List.of(
+            FieldSpec.of("max_attempts", WHOLE_NUMBER, "attempts in all, the first included").between(1, 100)
+                    .withDefault(3L),
+            FieldSpec.of("initial_delay", DURATION, "wait before the second attempt").mustBePositive()
+                    .withDefault(Duration.ofSeconds(1)),
+            FieldSpec.of("multiplier", FieldSpec.Kind.ANY, "each wait is the last one times this (>= 1)")
+                    .withDefault(2.0),
+            FieldSpec.of("max_delay", DURATION, "longest wait between attempts").mustBePositive()
+                    .withDefault(Duration.ofSeconds(30)),
+            FieldSpec.of("jitter", BOOLEAN, "vary each wait by up to 15% so instances do not retry in step")
+                    .withDefault(false),
+            FieldSpec.of("retry_on", FieldSpec.Kind.ANY, "failure codes worth retrying; others fail at once"));
+    static final List<FieldSpec> CIRCUIT_BREAKER = List.of(
+            FieldSpec.of("failure_rate_threshold", WHOLE_NUMBER, "failure percentage that opens the breaker")
+                    .between(1, 100).withDefault(50L),
+            FieldSpec.of("minimum_calls", WHOLE_NUMBER, "calls before the rate is judged").between(1, 100_000)
+                    .withDefault(10L),
+            FieldSpec.of("sliding_window", WHOLE_NUMBER, "calls the rate is computed over").between(1, 100_000)
+                    .withDefault(20L),
+            FieldSpec.of("wait_in_open", DURATION, "time open before half-open probes").mustBePositive()
+                    .withDefault(Duration.ofSeconds(30)),
+            FieldSpec.of("half_open_calls", WHOLE_NUMBER, "probe calls while half-open").between(1, 10_000)
+                    .withDefault(3L),
+            FieldSpec.of("timeout", DURATION, "a call slower than this counts as failed").mustBePositive(),
+            FieldSpec.of("fallback", STRING, "a node id, dead_letter or fail").withDefault("fail"));
+    static final List<FieldSpec> DEAD_LETTER = List.of(
+            FieldSpec.of("native", BOOLEAN, "use the source broker's own DLQ (SQS redrive, RabbitMQ DLX)")
+                    .withDefault(false),
+            FieldSpec.of("queue_type", QUEUE_TYPE, "broker of the dead-letter destination"),
+            FieldSpec.of("destination", STRING, "dead-letter queue or topic"),
+            FieldSpec.of("credential_id", CREDENTIAL_ID, "credential for the dead-letter broker"));
+
+    private final Problems problems;
+    private final FieldReader reader;
+    private final List<BindingSpec> bindings;
+    /** Checks a credential id against a binding and records CREDENTIAL_NOT_FOUND or a type mismatch. */
+    private final CredentialCheck credentials;
+
+    interface CredentialCheck {
+        void check(String credentialId, BindingSpec binding, Location at);
+    }
+
+    ErrorHandlingReader(Problems problems, FieldReader reader, List<BindingSpec> bindings, CredentialCheck credentials) {
+        this.problems = problems;
+        this.reader = reader;
+        this.bindings = bindings;
+        this.credentials = credentials;
+    }
+
+    ErrorHandling read(SourceNode node, String owner) {
+        if (!(node instanceof SourceMap map)) {
+            problems.add(node.location(), "error_handling must be an object with retry, circuit_breaker or dead_letter, got "
+                    + node.kindName());
+            return ErrorHandling.NONE;
+        }
+        unknown(map, PARTS, owner + " error_handling");
+        ErrorHandling.Retry retry = part(map, "retry", RETRY).map(v -> retry(v, map)).orElse(null);
+        ErrorHandling.CircuitBreaker breaker = part(map, "circuit_breaker", CIRCUIT_BREAKER).map(v -> new ErrorHandling.CircuitBreaker(
+                (int) (long) (Long) v.get("failure_rate_threshold"), (int) (long) (Long) v.get("minimum_calls"),
+                (int) (long) (Long) v.get("sliding_window"), (Duration) v.get("wait_in_open"),
+                (int) (long) (Long) v.get("half_open_calls"), (Duration) v.get("timeout"), (String) v.get("fallback")))
+                .orElse(null);
+        ErrorHandling.DeadLetter deadLetter = part(map, "dead_letter", DEAD_LETTER).map(v -> deadLetter(v, map)).orElse(null);
+        if (breaker != null && breaker.minimumCalls() > breaker.slidingWindow()) {
+            problems.add(map.get("circuit_breaker").orElseThrow().location(), "circuit_breaker minimum_calls ("
+                    + breaker.minimumCalls() + ") cannot exceed sliding_window (" + breaker.slidingWindow() + ")");
+        }
+        return new ErrorHandling(retry, breaker, deadLetter);
+    }
+
+    private ErrorHandling.Retry retry(Map<String, Object> v, SourceMap block) {
+        SourceMap retry = (SourceMap) block.get("retry").orElseThrow();
+        double multiplier = 2.0;
+        Object m = v.get("multiplier");
+        if (m instanceof Number n && n.doubleValue() >= 1.0) {
+            multiplier = n.doubleValue();
+        } else if (retry.get("multiplier").isPresent()) {
+            problems.add(retry.get("multiplier").get().location(), "multiplier must be a number of at least 1.0, got "
+                    + describe(retry.get("multiplier").get()));
+        }
+        List<String> retryOn = DEFAULT_RETRY_ON;
+        Optional<SourceNode> written = retry.get("retry_on");
+        if (written.isPresent()) {
+            if (written.get() instanceof SourceList list) {
+                List<String> codes = new ArrayList<>();
+                for (SourceNode item : list.items()) {
+                    if (item instanceof SourceScalar s && s.value() instanceof String code && RETRYABLE.contains(code)) {
+                        codes.add(code);
+                    } else {
+                        problems.add(item.location(), "unknown retry_on code " + describe(item) + "; valid codes: "
+                                + String.join(", ", RETRYABLE));
+                    }
+                }
+                retryOn = List.copyOf(codes);
+            } else {
+                problems.add(written.get().location(), "retry_on must be a list of codes, e.g. [CONNECTION_FAILED, TIMEOUT]");
+            }
+        }
+        Duration initial = (Duration) v.get("initial_delay");
+        Duration max = (Duration) v.get("max_delay");
+        if (initial != null && max != null && max.compareTo(initial) < 0) {
+            problems.add(retry.get("max_delay").map(SourceNode::location).orElse(retry.location()),
+                    "max_delay (" + Durations.format(max) + ") is shorter than initial_delay (" + Durations.format(initial) + ")");
+        }
+        return new ErrorHandling.Retry((int) (long) (Long) v.get("max_attempts"), initial, multiplier, max,
+                (Boolean) v.get("jitter"), retryOn);
+    }
+
+    private ErrorHandling.DeadLetter deadLetter(Map<String, Object> v, SourceMap block) {
+        SourceMap dl = (SourceMap) block.get("dead_letter").orElseThrow();
+        boolean nativeDlq = (Boolean) v.get("native");
+        if (nativeDlq) {
+            for (String key : List.of("queue_type", "destination", "credential_id")) {
+                dl.entry(key).ifPresent(e -> problems.add(e.keyLocation(),
+                        "dead_letter with native: true uses the source broker's own DLQ; remove '" + key + "'"));
+            }
+            return new ErrorHandling.DeadLetter(true, null, null, null, NodeConfig.empty(dl.location()));
+        }
+        for (String key : List.of("queue_type", "destination", "credential_id")) {
+            if (dl.get(key).isEmpty()) {
+                problems.add(dl.location(), "dead_letter is missing required key '" + key
+                        + "' (or write native: true for the broker's own DLQ)");
+            }
+        }
+        String queueType = (String) v.get("queue_type");
+        BindingSpec binding = bindings.stream().filter(b -> b.queueType().equals(queueType)).findFirst().orElse(null);
+        if (binding != null && v.get("credential_id") instanceof String credentialId) {
+            credentials.check(credentialId, binding, dl.get("credential_id").orElseThrow().location());
+        }
+        Map<String, Location> locations = new LinkedHashMap<>();
+        dl.entries().forEach(e -> locations.put(e.key(), e.value().location()));
+        return new ErrorHandling.DeadLetter(false, queueType, (String) v.get("destination"), (String) v.get("credential_id"),
+                new NodeConfig(v, locations, dl.location()));
+    }
+
+    /** The values of one part (defaults filled in), or empty when it is absent or not an object. */
+    private Optional<Map<String, Object>> part(SourceMap block, String name, List<FieldSpec> fields) {
+        Optional<SourceNode> node = block.get(name);
+        if (node.isEmpty()) {
+            return Optional.empty();
+        }
+        if (!(node.get() instanceof SourceMap map)) {
+            problems.add(node.get().location(), name + " must be an object, got " + node.get().kindName());
+            return Optional.empty();
+        }
+        unknown(map, fields.stream().map(FieldSpec::name).toList(), name);
+        Map<String, Object> values = new LinkedHashMap<>();
+        BiConsumer<FieldSpec, Object> put = (f, value) -> values.put(f.name(), value);
+        for (FieldSpec f : fields) {
+            Optional<SourceNode> written = map.get(f.name());
+            if (written.isPresent()) {
+                reader.read(f, written.get(), new ArrayList<>()).ifPresent(value -> put.accept(f, value));
+            }
+            if (!values.containsKey(f.name()) && f.defaultValue() != null) {
+                values.put(f.name(), f.defaultValue());
+            }
+        }
+        return Optional.of(values);
+    }
+
+    private void unknown(SourceMap map, List<String> valid, String owner) {
+        for (SourceMap.Entry e : map.entries()) {
+            if (!valid.contains(e.key())) {
+                problems.add(e.keyLocation(), "unknown key '" + e.key() + "' in " + owner + "; valid keys: "
+                        + String.join(", ", valid));
+            }
+        }
+    }
+
+    private static String describe(SourceNode node) {
+        return node instanceof SourceScalar s && s.value() instanceof String text ? "\"" + text + "\"" : String.valueOf(node.toPlain());
+    }
+}

@@ -14,6 +14,10 @@ public enum ErrorCode {
     BAD_PAYLOAD,
     /** An http node got a response it treats as failure, or could not call at all. */
     HTTP_ERROR,
+    /** An http node got a 4xx while its retry_on names HTTP_4XX (so the status is a failure). */
+    HTTP_4XX,
+    /** An http node got a 5xx while its retry_on names HTTP_5XX. */
+    HTTP_5XX,
     TIMEOUT,
     /** Anything not classified above; the message carries the cause. */
     INTERNAL

@@ -97,7 +97,7 @@ public final class CompileContext {
     }
 
     /** The failure as a CaravanException naming the node it happened in. */
-    CaravanException classify(Throwable failure, String nodeId) {
+    public CaravanException classify(Throwable failure, String nodeId) {
         if (failure instanceof CaravanException ce) {
             return ce.inNode(nodeId);
         }

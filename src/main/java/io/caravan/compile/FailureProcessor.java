@@ -62,7 +62,7 @@ public final class FailureProcessor implements Processor {
         return switch (code) {
             case BAD_PAYLOAD -> 400;
             case TEMPLATE_VALUE_MISSING -> 422;
-            case CONNECTION_FAILED, QUEUE_NOT_FOUND, HTTP_ERROR, CREDENTIAL_NOT_FOUND -> 502;
+            case CONNECTION_FAILED, QUEUE_NOT_FOUND, HTTP_ERROR, HTTP_4XX, HTTP_5XX, CREDENTIAL_NOT_FOUND -> 502;
             case TIMEOUT -> 504;
             case INTERNAL -> 500;
         };

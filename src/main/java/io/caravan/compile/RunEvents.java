@@ -20,6 +20,14 @@ public interface RunEvents {
     default void sent(String workflowId, String nodeId, String queueType, String destination) {
     }
 
+    /** A node's call failed and is tried again ({@code attempt} counts from 2). */
+    default void retried(String workflowId, String nodeId, int attempt) {
+    }
+
+    /** A failed run's original message is confirmed in its dead-letter destination. */
+    default void deadLettered(String workflowId, String nodeId, String queueType, String destination) {
+    }
+
     /** A run failed; {@code error.node()} is where. */
     default void failed(String workflowId, CaravanException error) {
     }
@@ -36,6 +44,16 @@ public interface RunEvents {
             @Override
             public void sent(String workflowId, String nodeId, String queueType, String destination) {
                 copy.forEach(l -> l.sent(workflowId, nodeId, queueType, destination));
+            }
+
+            @Override
+            public void retried(String workflowId, String nodeId, int attempt) {
+                copy.forEach(l -> l.retried(workflowId, nodeId, attempt));
+            }
+
+            @Override
+            public void deadLettered(String workflowId, String nodeId, String queueType, String destination) {
+                copy.forEach(l -> l.deadLettered(workflowId, nodeId, queueType, destination));
             }
 
             @Override

@@ -17,6 +17,17 @@ public final class Runs {
     /** Exchange property holding the id of the node that is running (or failed). */
     public static final String NODE = "CaravanNode";
     private static final String STASHED_HEADERS = "CaravanStashedHeaders";
+    /** Exchange property: the message as it arrived, for a dead-letter queue. */
+    public static final String ORIGINAL = "CaravanOriginal";
+    /** Exchange property: set once the message is confirmed in its dead-letter destination. */
+    public static final String DEAD_LETTERED = "CaravanDeadLettered";
+
+    /**
+     * The message as the trigger received it: body, user attributes, where it came from, and
+     * the broker's key (Kafka) so a dead letter keeps it.
+     */
+    public record Original(String body, java.util.Map<String, String> attributes, String source, String key) {
+    }
 
     private Runs() {
     }

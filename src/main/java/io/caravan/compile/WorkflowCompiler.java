@@ -2,6 +2,7 @@ package io.caravan.compile;
 
 import io.caravan.binding.Binding;
 import io.caravan.binding.Bindings;
+import io.caravan.compile.errors.ErrorHandlerCompiler;
 import io.caravan.compile.nodes.ConditionNode;
 import io.caravan.compile.nodes.DelayNode;
 import io.caravan.compile.nodes.HttpNode;
@@ -21,13 +22,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
-import org.apache.camel.model.ExpressionSubElementDefinition;
 import org.apache.camel.model.FilterDefinition;
-import org.apache.camel.model.OnExceptionDefinition;
 import org.apache.camel.model.ProcessorDefinition;
 import org.apache.camel.model.RouteDefinition;
 import org.apache.camel.model.StepDefinition;
-import org.apache.camel.model.language.ConstantExpression;
 import org.apache.camel.model.language.RefExpression;
 
 /**
@@ -79,13 +77,7 @@ public final class WorkflowCompiler {
         route.routeDescription(workflow.name());
 
         FailureProcessor failure = new FailureProcessor(workflow, triggerCompiler.replies(), context::classify, events);
-        OnExceptionDefinition onFailure = route.onException(Throwable.class);
-        if (triggerCompiler.replies()) {
-            // a model expression, not handled(true): Camel's YAML dumper silently drops a
-            // handled flag given as a plain boolean, and the printed route would differ
-            onFailure.setHandled(new ExpressionSubElementDefinition(new ConstantExpression("true")));
-        }
-        onFailure.process(context.bean("failed", failure)).id(context.camelId("failed")).end();
+        ErrorHandlerCompiler.compile(route, context, triggerCompiler.replies(), context.bean("failed", failure), bindings);
 
         route.process(context.bean(trigger, "start", triggerCompiler.start(trigger, context))).id(context.camelId(trigger, "start"));
 

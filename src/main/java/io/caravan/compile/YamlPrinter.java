@@ -1,5 +1,10 @@
 package io.caravan.compile;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import java.util.List;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.model.RoutesDefinition;
@@ -25,7 +30,45 @@ public final class YamlPrinter {
                         .append(cw.workflow().sourceFile()).append(" (version ")
                         .append(cw.workflow().version()).append(")\n");
             }
-            return header + PluginHelper.getModelToYAMLDumper(context).dumpModelAsYaml(context, routes);
+            String yaml = PluginHelper.getModelToYAMLDumper(context).dumpModelAsYaml(context, routes);
+            return header + liftRedeliveryPolicies(yaml);
         }
     }
+
+    /**
+     * Camel 4.17's dumper writes an onException's {@code redeliveryPolicy} as one of its
+     * {@code steps}, which the YAML DSL then refuses ("Unexpected type:
+     * RedeliveryPolicyDefinition"). Move it back to where the DSL reads it, beside {@code steps}.
+     */
+    static String liftRedeliveryPolicies(String yaml) throws Exception {
+        if (!yaml.contains("redeliveryPolicy:")) {
+            return yaml;
+        }
+        JsonNode tree = YAML.readTree(yaml);
+        lift(tree);
+        return YAML.writeValueAsString(tree);
+    }
+
+    private static void lift(JsonNode node) {
+        if (node instanceof ObjectNode object) {
+            JsonNode onException = object.get("onException");
+            if (onException instanceof ObjectNode clause && clause.get("steps") instanceof ArrayNode steps) {
+                for (int i = steps.size() - 1; i >= 0; i--) {
+                    if (steps.get(i) instanceof ObjectNode step && step.size() == 1 && step.has("redeliveryPolicy")) {
+                        clause.set("redeliveryPolicy", step.get("redeliveryPolicy"));
+                        steps.remove(i);
+                    }
+                }
+            }
+            object.elements().forEachRemaining(YamlPrinter::lift);
+        } else if (node instanceof ArrayNode array) {
+            array.elements().forEachRemaining(YamlPrinter::lift);
+        }
+    }
+
+    private static final YAMLMapper YAML = YAMLMapper.builder()
+            .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+            .enable(YAMLGenerator.Feature.INDENT_ARRAYS_WITH_INDICATOR)
+            .build();
 }

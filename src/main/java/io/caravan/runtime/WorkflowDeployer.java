@@ -6,6 +6,7 @@ import io.caravan.compile.CompiledWorkflow;
 import io.caravan.compile.WorkflowCompiler;
 import io.caravan.credential.Credential;
 import io.caravan.credential.CredentialStore;
+import io.caravan.workflow.ErrorHandling;
 import io.caravan.workflow.Workflow;
 import io.caravan.workflow.WorkflowNode;
 import java.nio.file.Path;
@@ -147,8 +148,15 @@ public final class WorkflowDeployer {
 
     /** Binds the broker clients of each credential a workflow uses, once per credential. */
     private void bindCredentials(Workflow workflow) {
+        List<String> ids = new ArrayList<>();
         for (WorkflowNode node : workflow.nodes()) {
-            String id = node.config().string("credential_id");
+            ids.add(node.config().string("credential_id"));
+            ErrorHandling.DeadLetter dl = workflow.errorHandling(node).deadLetter();
+            ids.add(dl == null ? null : dl.credentialId());
+        }
+        ErrorHandling.DeadLetter dl = workflow.errorHandling().deadLetter();
+        ids.add(dl == null ? null : dl.credentialId());
+        for (String id : ids) {
             if (id != null && boundCredentials.add(id)) {
                 Credential credential = credentials.find(id).orElseThrow();
                 Binding binding = Bindings.forCredentialType(credential.type()).orElseThrow();

@@ -19,7 +19,9 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import io.caravan.workflow.ErrorHandling;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.camel.Exchange;
 import org.apache.camel.model.ProcessorDefinition;
@@ -47,9 +49,12 @@ public final class HttpNode implements NodeCompiler {
 
     @Override
     public void compile(WorkflowNode node, CompileContext context, ProcessorDefinition<?> step) {
+        // a status is a failure only when the node asks to retry on it; otherwise a condition reads it
+        ErrorHandling.Retry retry = context.workflow().errorHandling(node).retry();
+        List<String> failOn = retry == null ? List.of() : retry.retryOn();
         Call call = new Call(context.workflow().id(), node.id(), node.config().string("method"),
                 context.template(node, "url"), context.templates(node, "headers"), context.template(node, "body"),
-                node.config().duration("timeout"));
+                node.config().duration("timeout"), failOn.contains("HTTP_4XX"), failOn.contains("HTTP_5XX"));
         step.process(context.bean(node, "", call)).id(context.camelId(node, "call"));
     }
 
@@ -60,15 +65,19 @@ public final class HttpNode implements NodeCompiler {
         private final Map<String, Template> headers;
         private final Template body;
         private final Duration timeout;
+        private final boolean failOn4xx;
+        private final boolean failOn5xx;
 
         Call(String workflowId, String nodeId, String method, Template url, Map<String, Template> headers,
-             Template body, Duration timeout) {
+             Template body, Duration timeout, boolean failOn4xx, boolean failOn5xx) {
             super(workflowId, nodeId);
             this.method = method;
             this.url = url;
             this.headers = headers;
             this.body = body;
             this.timeout = timeout;
+            this.failOn4xx = failOn4xx;
+            this.failOn5xx = failOn5xx;
         }
 
         @Override
@@ -110,6 +119,11 @@ public final class HttpNode implements NodeCompiler {
                         nodeId, e);
             } catch (IOException e) {
                 throw new CaravanException(ErrorCode.CONNECTION_FAILED, method + " " + target + ": " + e, nodeId, e);
+            }
+            int status = response.statusCode();
+            if ((failOn5xx && status >= 500) || (failOn4xx && status >= 400 && status < 500)) {
+                throw new CaravanException(status >= 500 ? ErrorCode.HTTP_5XX : ErrorCode.HTTP_4XX,
+                        method + " " + target + " answered " + status, nodeId, null);
             }
             Map<String, Object> responseHeaders = new LinkedHashMap<>();
             response.headers().map().forEach((k, v) -> responseHeaders.put(k, v.size() == 1 ? v.get(0) : v));

@@ -79,6 +79,11 @@ public final class ReceiveMessageNode implements TriggerCompiler, NodeCompiler {
             output.put("source", channel.address());
             run.startWith(nodeId, output, input);
             Runs.start(exchange, run);
+            Object key = message.metadata() == null ? null : message.metadata().get("key");
+            String where = binding.queueType() + ":" + channel.address()
+                    + (message.receipt() == null ? "" : " (" + message.receipt() + ")");
+            exchange.setProperty(Runs.ORIGINAL, new Runs.Original(message.body(), message.attributes(), where,
+                    key == null ? null : key.toString()));
             Runs.keepOnlyHeaders(exchange, binding.consumerHeaders());
             events.received(workflowId, nodeId, binding.queueType(), channel.address());
         }

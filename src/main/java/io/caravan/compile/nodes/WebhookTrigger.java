@@ -63,7 +63,9 @@ public final class WebhookTrigger implements TriggerCompiler {
                     headers.put(name.toLowerCase(Locale.ROOT), value == null ? null : value.toString());
                 }
             });
-            Object body = Json.parseIfJson(exchange.getIn().getBody(String.class));
+            String text = exchange.getIn().getBody(String.class);
+            Object body = Json.parseIfJson(text);
+            exchange.setProperty(Runs.ORIGINAL, new Runs.Original(text, Map.of(), "webhook:/webhooks/" + workflowId, null));
             Map<String, Object> output = new LinkedHashMap<>();
             output.put("id", run.executionId());
             output.put("body", body);

@@ -1,0 +1,109 @@
+package io.caravan.compile.errors;
+
+import io.caravan.CaravanException;
+import io.caravan.binding.Binding;
+import io.caravan.binding.Channel;
+import io.caravan.compile.RunEvents;
+import io.caravan.compile.Runs;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.BiFunction;
+import org.apache.camel.Exchange;
+import org.apache.camel.ExchangePattern;
+import org.apache.camel.Processor;
+import org.apache.camel.ProducerTemplate;
+import org.apache.camel.support.DefaultExchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Puts a failed run's original message, unchanged, into the dead-letter destination of the
+ * node that failed, with the failure described in {@code caravan-*} attributes. It sends a new
+ * exchange that carries only that, so nothing of the failed run leaks into the dead letter.
+ * The send is synchronous: the run counts as handled (and the source message is acknowledged)
+ * only once the broker has confirmed the dead letter; if the send fails, the failure stands
+ * and the source message stays.
+ */
+public final class DeadLetterProcessor implements Processor {
+
+    private static final Logger LOG = LoggerFactory.getLogger("io.caravan.run");
+
+    /** Where one node's failures go: a broker destination, or the source broker's own DLQ. */
+    record Target(Binding binding, Channel channel, boolean nativeDlq) {
+    }
+
+    private final String workflowId;
+    private final Map<String, Target> targets;
+    private final Target workflowTarget;
+    private final BiFunction<Throwable, String, CaravanException> classify;
+    private final RunEvents events;
+    private volatile ProducerTemplate producer;
+
+    DeadLetterProcessor(String workflowId, Map<String, Target> targets, Target workflowTarget,
+                        BiFunction<Throwable, String, CaravanException> classify, RunEvents events) {
+        this.workflowId = workflowId;
+        this.targets = Map.copyOf(targets);
+        this.workflowTarget = workflowTarget;
+        this.classify = classify;
+        this.events = events;
+    }
+
+    @Override
+    public void process(Exchange exchange) throws Exception {
+        String nodeId = exchange.getProperty(Runs.NODE, String.class);
+        Target target = nodeId != null && targets.containsKey(nodeId) ? targets.get(nodeId) : workflowTarget;
+        Runs.Original original = exchange.getProperty(Runs.ORIGINAL, Runs.Original.class);
+        if (target == null || target.nativeDlq() || original == null) {
+            // native: the failure must reach the consumer so the broker's own DLQ takes the message
+            return;
+        }
+        Throwable failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        CaravanException error = classify.apply(failure, nodeId);
+        Map<String, String> attributes = new LinkedHashMap<>(original.attributes());
+        attributes.put("caravan-error-code", error.code().name());
+        attributes.put("caravan-error-message", String.valueOf(error.getMessage()));
+        attributes.put("caravan-failed-node", String.valueOf(error.node()));
+        attributes.put("caravan-workflow", workflowId);
+        attributes.put("caravan-attempts", String.valueOf(attempts(exchange)));
+        attributes.put("caravan-original-source", original.source());
+        attributes.put("caravan-failed-at", Instant.now().toString());
+        Map<String, String> fields = new LinkedHashMap<>();
+        if (original.key() != null) {
+            fields.put("key", original.key());
+        }
+
+        Exchange letter = new DefaultExchange(exchange.getContext(), ExchangePattern.InOnly);
+        letter.getIn().setBody(original.body());
+        target.binding().prepareSend(letter, target.channel(), attributes, fields);
+        Exchange sent = producer(exchange).send(target.binding().producerUri(target.channel()), letter);
+        if (sent.getException() != null) {
+            LOG.error("workflow '{}': dead letter to {} {} failed, the source message is kept: {}", workflowId,
+                    target.binding().queueType(), target.channel().address(), sent.getException().getMessage());
+            throw sent.getException();
+        }
+        exchange.setProperty(Runs.DEAD_LETTERED, Boolean.TRUE);
+        events.deadLettered(workflowId, nodeId, target.binding().queueType(), target.channel().address());
+        LOG.warn("workflow '{}': message from {} dead-lettered to {} {} after {} attempt(s): {}", workflowId,
+                original.source(), target.binding().queueType(), target.channel().address(), attempts(exchange),
+                error.code());
+    }
+
+    private static int attempts(Exchange exchange) {
+        Integer redeliveries = exchange.getIn().getHeader(Exchange.REDELIVERY_COUNTER, Integer.class);
+        return redeliveries == null ? 1 : redeliveries + 1;
+    }
+
+    private ProducerTemplate producer(Exchange exchange) {
+        ProducerTemplate p = producer;
+        if (p == null) {
+            synchronized (this) {
+                if (producer == null) {
+                    producer = exchange.getContext().createProducerTemplate();
+                }
+                p = producer;
+            }
+        }
+        return p;
+    }
+}

@@ -1,0 +1,99 @@
+package io.caravan.compile.errors;
+
+import io.caravan.binding.Binding;
+import io.caravan.binding.Channel;
+import io.caravan.compile.CompileContext;
+import io.caravan.workflow.ErrorHandling;
+import io.caravan.workflow.Workflow;
+import io.caravan.workflow.WorkflowNode;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Function;
+import org.apache.camel.LoggingLevel;
+import org.apache.camel.model.ExpressionSubElementDefinition;
+import org.apache.camel.model.OnExceptionDefinition;
+import org.apache.camel.model.RouteDefinition;
+import org.apache.camel.model.language.RefExpression;
+
+/**
+ * Compiles a workflow's {@code error_handling} into the route's {@code onException} clauses:
+ * one per node with a retry (its redelivery policy, limited by {@code onWhen} to failures of
+ * that node whose code is in {@code retry_on}), and a last one for every other failure. Each
+ * clause dead-letters the original message when a dead letter is set, then records the
+ * failure. Camel redelivers at the point of failure, so a retry repeats only the node's call.
+ */
+public final class ErrorHandlerCompiler {
+
+    private ErrorHandlerCompiler() {
+    }
+
+    /**
+     * @param failed the bean name of the processor that logs the failure and answers a webhook
+     */
+    public static void compile(RouteDefinition route, CompileContext context, boolean replies, String failed,
+                               Function<String, Binding> bindings) {
+        Workflow workflow = context.workflow();
+        Map<String, DeadLetterProcessor.Target> targets = new LinkedHashMap<>();
+        for (WorkflowNode node : workflow.nodes()) {
+            DeadLetterProcessor.Target t = target(workflow, node.id(), workflow.errorHandling(node).deadLetter(), bindings);
+            if (t != null) {
+                targets.put(node.id(), t);
+            }
+        }
+        DeadLetterProcessor.Target workflowTarget = target(workflow, null, workflow.errorHandling().deadLetter(), bindings);
+        String deadLetter = targets.isEmpty() && workflowTarget == null ? null
+                : context.bean("dead-letter", new DeadLetterProcessor(workflow.id(), targets, workflowTarget,
+                        context::classify, context.events()));
+        String handled = context.bean("handled", new HandledPredicate(replies));
+        String retried = context.bean("retried", new RetriedProcessor(workflow.id(), context.events()));
+
+        for (WorkflowNode node : workflow.nodes()) {
+            ErrorHandling.Retry retry = workflow.errorHandling(node).retry();
+            if (node.trigger() || retry == null || retry.maxAttempts() < 2) {
+                continue;
+            }
+            OnExceptionDefinition clause = route.onException(Throwable.class);
+            clause.onWhen(new RefExpression(context.bean(node, "retryable",
+                    new RetryablePredicate(node.id(), retry.retryOn(), context::classify))));
+            clause.maximumRedeliveries(retry.maxAttempts() - 1)
+                    .redeliveryDelay(retry.initialDelay().toMillis())
+                    .maximumRedeliveryDelay(retry.maxDelay().toMillis())
+                    .retryAttemptedLogLevel(LoggingLevel.WARN)
+                    .logExhausted(false)
+                    .onRedeliveryRef(retried);
+            if (retry.multiplier() > 1.0) {
+                clause.useExponentialBackOff().backOffMultiplier(retry.multiplier());
+            }
+            if (retry.jitter()) {
+                clause.useCollisionAvoidance();
+            }
+            steps(clause, context, context.camelId(node, "retry"), handled, deadLetter, failed);
+        }
+        OnExceptionDefinition last = route.onException(Throwable.class).logExhausted(false);
+        steps(last, context, context.camelId("failure"), handled, deadLetter, failed);
+    }
+
+    private static void steps(OnExceptionDefinition clause, CompileContext context, String idPrefix, String handled,
+                              String deadLetter, String failed) {
+        // handled as a model expression: the YAML dumper drops a handled flag given as a boolean
+        clause.setHandled(new ExpressionSubElementDefinition(new RefExpression(handled)));
+        if (deadLetter != null) {
+            clause.process(deadLetter).id(idPrefix + ".dead-letter");
+        }
+        clause.process(failed).id(idPrefix + ".failed");
+        clause.end();
+    }
+
+    private static DeadLetterProcessor.Target target(Workflow workflow, String nodeId, ErrorHandling.DeadLetter dl,
+                                                     Function<String, Binding> bindings) {
+        if (dl == null) {
+            return null;
+        }
+        if (dl.nativeDlq()) {
+            return new DeadLetterProcessor.Target(null, null, true);
+        }
+        Binding binding = bindings.apply(dl.queueType());
+        return new DeadLetterProcessor.Target(binding, new Channel(workflow.id(), nodeId == null ? "dead-letter" : nodeId,
+                dl.credentialId(), dl.destination(), dl.config()), false);
+    }
+}

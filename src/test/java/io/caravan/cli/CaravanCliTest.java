@@ -35,8 +35,9 @@ class CaravanCliTest {
     @Test
     void validatesTheExamples() {
         assertThat(caravan("validate", "workflows")).isEqualTo(0);
-        assertThat(out()).startsWith("3 workflows valid: ")
-                .contains("orders-kafka-to-sqs", "payments-webhook-to-rabbitmq", "events-sqs-to-kafka");
+        assertThat(out()).startsWith("4 workflows valid: ")
+                .contains("orders-kafka-to-sqs", "payments-webhook-to-rabbitmq", "events-sqs-to-kafka",
+                        "signups-webhook-to-kafka");
         assertThat(err()).isEmpty();
     }
 

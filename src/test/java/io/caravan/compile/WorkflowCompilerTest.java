@@ -27,6 +27,7 @@ class WorkflowCompilerTest {
         return Stream.of(Path.of("workflows/orders-kafka-to-sqs.json"),
                 Path.of("workflows/payments-webhook-to-rabbitmq.yaml"),
                 Path.of("workflows/events-sqs-to-kafka.yaml"),
+                Path.of("workflows/signups-webhook-to-kafka.yaml"),
                 Path.of("src/test/resources/runtime/route-order.yaml"));
     }
 

@@ -79,7 +79,11 @@ class ExampleWorkflowsIT {
         Map<String, String> env = new HashMap<>(System.getenv());
         env.putIfAbsent("CARAVAN_IT_SECRET", "x");
         RuntimeOptions options = RuntimeOptions.defaults(Path.of(".")).withCredentials(credentials)
-                .withProperties(Map.of("caravan.http.port", String.valueOf(port))).withEnv(env);
+                .withProperties(Map.of("caravan.http.port", String.valueOf(port),
+                        // the example route in routes/ reaches the brokers through kamelet parameters
+                        "examples.kafka.brokers", kafka.bootstrapServers(),
+                        "examples.sqs.endpoint", sqs.endpoint()))
+                .withEnv(env);
         runtime = CaravanRuntime.create(options).start();
     }
 
@@ -165,6 +169,25 @@ class ExampleWorkflowsIT {
             assertThat(got.getProps().getMessageId()).isEqualTo(result.at("/output/message_id").asText());
             assertThat(ch.basicGet("payments", true)).isNull();
         }
+    }
+
+    @Test
+    void signupsFlowFromAWorkflowThroughKafkaToAHandWrittenRouteAndOnToSqs() throws Exception {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + port + "/webhooks/signups-webhook-to-kafka"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"name\": \"Ada\", \"email\": \"ada@example.com\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(JSON.readTree(response.body()).at("/output/success").asBoolean()).as(response.body()).isTrue();
+        // routes/signups-welcome.camel.yaml creates its queue on first use
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (sqs.client().listQueues().queueUrls().stream().noneMatch(u -> u.endsWith("/signups-welcome"))
+                && System.currentTimeMillis() < deadline) {
+            Thread.sleep(200);
+        }
+        Message message = receiveOne("signups-welcome");
+        assertThat(message.body()).isEqualTo("Welcome aboard, Ada!");
+        assertThat(message.messageAttributes().get("email").stringValue()).isEqualTo("ada@example.com");
     }
 
     private static GetResponse awaitMessage(Channel ch, String queue) throws Exception {

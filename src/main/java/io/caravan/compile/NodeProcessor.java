@@ -23,6 +23,10 @@ public abstract class NodeProcessor implements Processor {
 
     @Override
     public final void process(Exchange exchange) throws Exception {
+        if (!nodeId.equals(exchange.getProperty(Runs.NODE))) {
+            // attempts count per node: a retry in an earlier node is not this node's
+            exchange.removeProperty(Runs.REDELIVERIES);
+        }
         exchange.setProperty(Runs.NODE, nodeId);
         try {
             // null only for triggers, which start the run

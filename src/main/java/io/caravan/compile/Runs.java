@@ -19,6 +19,11 @@ public final class Runs {
     private static final String STASHED_HEADERS = "CaravanStashedHeaders";
     /** Exchange property: the message as it arrived, for a dead-letter queue. */
     public static final String ORIGINAL = "CaravanOriginal";
+    /**
+     * Exchange property: redeliveries made so far. Counted by Caravan because Camel clears its
+     * redelivery headers before a handled onException clause runs.
+     */
+    public static final String REDELIVERIES = "CaravanRedeliveries";
     /** Exchange property: set once the message is confirmed in its dead-letter destination. */
     public static final String DEAD_LETTERED = "CaravanDeadLettered";
 

@@ -49,10 +49,21 @@ public final class DeadLetterProcessor implements Processor {
         this.events = events;
     }
 
+    private Target target(Exchange exchange) {
+        String nodeId = exchange.getProperty(Runs.NODE, String.class);
+        return nodeId != null && targets.containsKey(nodeId) ? targets.get(nodeId) : workflowTarget;
+    }
+
+    /** Whether this failure goes to a dead-letter destination that Caravan sends to. */
+    boolean sendsFor(Exchange exchange) {
+        Target target = target(exchange);
+        return target != null && !target.nativeDlq() && exchange.getProperty(Runs.ORIGINAL) != null;
+    }
+
     @Override
     public void process(Exchange exchange) throws Exception {
         String nodeId = exchange.getProperty(Runs.NODE, String.class);
-        Target target = nodeId != null && targets.containsKey(nodeId) ? targets.get(nodeId) : workflowTarget;
+        Target target = target(exchange);
         Runs.Original original = exchange.getProperty(Runs.ORIGINAL, Runs.Original.class);
         if (target == null || target.nativeDlq() || original == null) {
             // native: the failure must reach the consumer so the broker's own DLQ takes the message
@@ -90,8 +101,7 @@ public final class DeadLetterProcessor implements Processor {
     }
 
     private static int attempts(Exchange exchange) {
-        Integer redeliveries = exchange.getIn().getHeader(Exchange.REDELIVERY_COUNTER, Integer.class);
-        return redeliveries == null ? 1 : redeliveries + 1;
+        return exchange.getProperty(Runs.REDELIVERIES, 0, Integer.class) + 1;
     }
 
     private ProducerTemplate producer(Exchange exchange) {

@@ -41,10 +41,10 @@ public final class ErrorHandlerCompiler {
             }
         }
         DeadLetterProcessor.Target workflowTarget = target(workflow, null, workflow.errorHandling().deadLetter(), bindings);
-        String deadLetter = targets.isEmpty() && workflowTarget == null ? null
-                : context.bean("dead-letter", new DeadLetterProcessor(workflow.id(), targets, workflowTarget,
-                        context::classify, context.events()));
-        String handled = context.bean("handled", new HandledPredicate(replies));
+        DeadLetterProcessor deadLetterProcessor = targets.isEmpty() && workflowTarget == null ? null
+                : new DeadLetterProcessor(workflow.id(), targets, workflowTarget, context::classify, context.events());
+        String deadLetter = deadLetterProcessor == null ? null : context.bean("dead-letter", deadLetterProcessor);
+        String handled = context.bean("handled", new HandledPredicate(replies, deadLetterProcessor));
         String retried = context.bean("retried", new RetriedProcessor(workflow.id(), context.events()));
 
         for (WorkflowNode node : workflow.nodes()) {

@@ -18,7 +18,8 @@ public final class RetriedProcessor implements Processor {
 
     @Override
     public void process(Exchange exchange) {
-        Integer counter = exchange.getIn().getHeader(Exchange.REDELIVERY_COUNTER, Integer.class);
-        events.retried(workflowId, exchange.getProperty(Runs.NODE, String.class), counter == null ? 2 : counter + 1);
+        int redeliveries = exchange.getProperty(Runs.REDELIVERIES, 0, Integer.class) + 1;
+        exchange.setProperty(Runs.REDELIVERIES, redeliveries);
+        events.retried(workflowId, exchange.getProperty(Runs.NODE, String.class), redeliveries + 1);
     }
 }

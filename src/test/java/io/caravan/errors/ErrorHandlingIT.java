@@ -1,0 +1,290 @@
+package io.caravan.errors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.rabbitmq.client.GetResponse;
+import com.sun.net.httpserver.HttpServer;
+import io.caravan.runtime.CaravanRuntime;
+import io.caravan.runtime.RuntimeOptions;
+import io.caravan.testing.BrokerClients;
+import io.caravan.testing.Ports;
+import io.caravan.testing.TestBrokers;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.sqs.model.Message;
+import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
+
+/**
+ * error_handling against real brokers: retries with the configured backoff, no retry for what
+ * retry_on leaves out, and failed messages dead-lettered unchanged with their failure
+ * attributes into Kafka, SQS and RabbitMQ, the source message acknowledged only after that.
+ */
+class ErrorHandlingIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient CLIENT = HttpClient.newHttpClient();
+    private static final String BODY = "plain text, not JSON: <ü> \"quoted\" {{input.x}}";
+
+    @TempDir
+    static Path home;
+    static CaravanRuntime runtime;
+    static HttpServer server;
+    static final List<Instant> flakyCalls = new CopyOnWriteArrayList<>();
+    static final AtomicInteger notFoundCalls = new AtomicInteger();
+    static int port;
+    static int closedPort;
+    static final String run = TestBrokers.unique("eh");
+
+    @BeforeAll
+    static void start() throws Exception {
+        TestBrokers.requireRabbitMq();
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/flaky", exchange -> {
+            flakyCalls.add(Instant.now());
+            int status = flakyCalls.size() <= 2 ? 503 : 200;
+            byte[] body = ("{\"call\": " + flakyCalls.size() + "}").getBytes();
+            exchange.sendResponseHeaders(status, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        server.createContext("/missing", exchange -> {
+            notFoundCalls.incrementAndGet();
+            exchange.sendResponseHeaders(404, -1);
+            exchange.close();
+        });
+        server.start();
+        closedPort = Ports.free();
+
+        Path workflows = Files.createDirectories(home.resolve("workflows"));
+        Files.createDirectories(home.resolve("config"));
+        Files.writeString(home.resolve("config/credentials.yaml"), """
+                kafka: {type: queue_kafka, brokers: ["%s"], consumer_group: %s}
+                sqs: {type: queue_aws_sqs, region: us-east-1, endpoint: "%s", access_key_id: x, secret_access_key: x}
+                rabbit: {type: queue_rabbitmq, url: "%s"}
+                """.formatted(TestBrokers.kafka().bootstrapServers(), run, TestBrokers.sqs().endpoint(),
+                TestBrokers.RABBITMQ_URL));
+        String service = "http://127.0.0.1:" + server.getAddress().getPort();
+        Files.writeString(workflows.resolve("retry-http.yaml"), """
+                id: retry-http
+                nodes:
+                  - {id: hook, type: webhook}
+                  - id: call
+                    type: http
+                    config: {method: POST, url: "%s/flaky"}
+                    error_handling:
+                      retry: {max_attempts: 3, initial_delay: 200ms, multiplier: 2, max_delay: 5s, retry_on: [HTTP_5XX]}
+                edges: [{from: hook, to: call}]
+                """.formatted(service));
+        Files.writeString(workflows.resolve("no-retry-http.yaml"), """
+                id: no-retry-http
+                error_handling:
+                  retry: {max_attempts: 5, initial_delay: 50ms, retry_on: [HTTP_5XX]}
+                nodes:
+                  - {id: hook, type: webhook}
+                  - {id: call, type: http, config: {url: "%s/missing"}}
+                edges: [{from: hook, to: call}]
+                """.formatted(service));
+        for (String broker : List.of("sqs", "kafka", "rabbit")) {
+            String queueType = broker.equals("rabbit") ? "rabbitmq" : broker;
+            TestBrokers.sqs().createQueue(run + "-in-" + broker);
+            if (broker.equals("sqs")) {
+                TestBrokers.sqs().createQueue(run + "-dlq-sqs");
+            }
+            if (broker.equals("rabbit")) {
+                BrokerClients.rabbitDeclare(run + "-dlq-rabbit");
+            }
+            Files.writeString(workflows.resolve("dlq-" + broker + ".yaml"), """
+                    id: dlq-%1$s
+                    error_handling:
+                      dead_letter: {queue_type: %2$s, destination: %3$s-dlq-%1$s, credential_id: %1$s}
+                    nodes:
+                      - {id: in, type: receive_message, config: {queue_type: sqs, source: %3$s-in-%1$s, wait_time: 1s, credential_id: sqs}}
+                      - id: call
+                        type: http
+                        config: {url: "http://127.0.0.1:%4$d/down", timeout: 2s}
+                        error_handling:
+                          retry: {max_attempts: 2, initial_delay: 50ms, retry_on: [CONNECTION_FAILED]}
+                    edges: [{from: in, to: call}]
+                    """.formatted(broker, queueType, run, closedPort));
+        }
+        Files.writeString(workflows.resolve("kafka-poison.yaml"), """
+                id: kafka-poison
+                error_handling:
+                  dead_letter: {queue_type: kafka, destination: %1$s-kafka-dlq, credential_id: kafka}
+                nodes:
+                  - {id: in, type: receive_message, config: {queue_type: kafka, source: %1$s-kafka-in, credential_id: kafka}}
+                  - {id: use, type: transform, config: {template: '{"id": "{{input.id}}"}'}}
+                edges: [{from: in, to: use}]
+                """.formatted(run));
+        Files.writeString(workflows.resolve("webhook-missing-queue.yaml"), """
+                id: webhook-missing-queue
+                error_handling:
+                  retry: {max_attempts: 5, initial_delay: 50ms, retry_on: [CONNECTION_FAILED]}
+                  dead_letter: {queue_type: sqs, destination: %1$s-dlq-webhook, credential_id: sqs}
+                nodes:
+                  - {id: hook, type: webhook}
+                  - {id: send, type: send_message, config: {queue_type: sqs, destination: %1$s-no-such-queue, message: "{{input}}", credential_id: sqs}}
+                edges: [{from: hook, to: send}]
+                """.formatted(run));
+        TestBrokers.sqs().createQueue(run + "-dlq-webhook");
+        port = Ports.free();
+        runtime = CaravanRuntime.create(RuntimeOptions.defaults(home)
+                .withProperties(Map.of("caravan.http.port", String.valueOf(port)))).start();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (runtime != null) {
+            runtime.close();
+        }
+        if (server != null) {
+            server.stop(0);
+        }
+        BrokerClients.rabbitDelete(run + "-dlq-rabbit");
+    }
+
+    @Test
+    void retriesAFailingCallWithTheConfiguredBackoffUntilItSucceeds() throws Exception {
+        HttpResponse<String> response = post("retry-http", "{}");
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(JSON.readTree(response.body()).at("/output/response/call").asInt()).isEqualTo(3);
+        assertThat(flakyCalls).hasSize(3);
+        // lower bounds only: the waits are at least what was configured (200 ms, then 400 ms)
+        assertThat(flakyCalls.get(1).toEpochMilli() - flakyCalls.get(0).toEpochMilli()).isGreaterThanOrEqualTo(190);
+        assertThat(flakyCalls.get(2).toEpochMilli() - flakyCalls.get(1).toEpochMilli()).isGreaterThanOrEqualTo(390);
+    }
+
+    @Test
+    void whatRetryOnLeavesOutIsNotRetried() throws Exception {
+        HttpResponse<String> response = post("no-retry-http", "{}");
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(response.body()).at("/output/status").asInt()).isEqualTo(404);
+        assertThat(notFoundCalls.get()).isEqualTo(1);
+
+        HttpResponse<String> failed = post("webhook-missing-queue", "{\"n\": 1}");
+        assertThat(failed.statusCode()).isEqualTo(502);
+        assertThat(JSON.readTree(failed.body()).at("/error/code").asText()).isEqualTo("QUEUE_NOT_FOUND");
+        // not retried (QUEUE_NOT_FOUND is not in retry_on), dead-lettered at once
+        Message letter = BrokerClients.sqsReceiveOne(run + "-dlq-webhook");
+        assertThat(letter.body()).isEqualTo("{\"n\": 1}");
+        assertThat(letter.messageAttributes().get("caravan-attempts").stringValue()).isEqualTo("1");
+        assertThat(letter.messageAttributes().get("caravan-error-code").stringValue()).isEqualTo("QUEUE_NOT_FOUND");
+    }
+
+    @Test
+    void deadLettersTheOriginalMessageIntoSqsWithTheFailure() throws Exception {
+        sendToSource("sqs");
+        Message letter = BrokerClients.sqsReceiveOne(run + "-dlq-sqs");
+        assertThat(letter.body()).isEqualTo(BODY);
+        Map<String, String> attributes = new java.util.HashMap<>();
+        letter.messageAttributes().forEach((k, v) -> attributes.put(k, v.stringValue()));
+        assertFailure(attributes, "dlq-sqs", "2", "CONNECTION_FAILED");
+        awaitSourceEmpty("sqs");
+    }
+
+    @Test
+    void deadLettersTheOriginalMessageIntoKafkaWithTheFailure() throws Exception {
+        sendToSource("kafka");
+        ConsumerRecord<String, String> letter = BrokerClients.kafkaReadOne(List.of(run + "-dlq-kafka"));
+        assertThat(letter.value()).isEqualTo(BODY);
+        Map<String, String> attributes = new java.util.HashMap<>();
+        letter.headers().forEach(h -> attributes.put(h.key(), new String(h.value())));
+        assertFailure(attributes, "dlq-kafka", "2", "CONNECTION_FAILED");
+        awaitSourceEmpty("kafka");
+    }
+
+    @Test
+    void deadLettersTheOriginalMessageIntoRabbitMqWithTheFailure() throws Exception {
+        sendToSource("rabbit");
+        GetResponse letter = BrokerClients.rabbitGet(run + "-dlq-rabbit");
+        assertThat(new String(letter.getBody(), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo(BODY);
+        Map<String, String> attributes = new java.util.HashMap<>();
+        letter.getProps().getHeaders().forEach((k, v) -> attributes.put(k, String.valueOf(v)));
+        assertFailure(attributes, "dlq-rabbit", "2", "CONNECTION_FAILED");
+        awaitSourceEmpty("rabbit");
+    }
+
+    @Test
+    void aKafkaPoisonRecordIsDeadLetteredWithItsKeyAndThePartitionMovesOn() throws Exception {
+        BrokerClients.kafkaSend(run + "-kafka-in", "k-9", "not json at all", Map.of());
+        BrokerClients.kafkaSend(run + "-kafka-in", "k-10", "{\"no_id\": true}", Map.of());
+        ConsumerRecord<String, String> first = BrokerClients.kafkaReadOne(List.of(run + "-kafka-dlq"));
+        assertThat(first.key()).isEqualTo("k-9");
+        assertThat(first.value()).isEqualTo("not json at all");
+        assertThat(BrokerClients.header(first, "caravan-error-code")).isEqualTo("TEMPLATE_VALUE_MISSING");
+        assertThat(BrokerClients.header(first, "caravan-attempts")).isEqualTo("1");
+        assertThat(BrokerClients.header(first, "caravan-original-source")).startsWith("kafka:" + run + "-kafka-in");
+        // the second record behind it is processed (dead-lettered too): the partition did not stall
+        awaitKafkaDlqCount(2);
+    }
+
+    private static void awaitKafkaDlqCount(int expected) throws Exception {
+        java.util.Properties p = new java.util.Properties();
+        p.put("bootstrap.servers", TestBrokers.kafka().bootstrapServers());
+        p.put("group.id", TestBrokers.unique("dlq-reader"));
+        p.put("auto.offset.reset", "earliest");
+        try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(p,
+                new org.apache.kafka.common.serialization.StringDeserializer(),
+                new org.apache.kafka.common.serialization.StringDeserializer())) {
+            consumer.subscribe(List.of(run + "-kafka-dlq"));
+            List<String> keys = new java.util.ArrayList<>();
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (keys.size() < expected && System.currentTimeMillis() < deadline) {
+                consumer.poll(java.time.Duration.ofMillis(500)).forEach(r -> keys.add(r.key()));
+            }
+            assertThat(keys).containsExactly("k-9", "k-10");
+        }
+    }
+
+    private static void assertFailure(Map<String, String> attributes, String workflow, String attempts, String code) {
+        assertThat(attributes).containsEntry("trace", "t-1")
+                .containsEntry("caravan-error-code", code)
+                .containsEntry("caravan-failed-node", "call")
+                .containsEntry("caravan-workflow", workflow)
+                .containsEntry("caravan-attempts", attempts);
+        assertThat(attributes.get("caravan-error-message")).contains("127.0.0.1:" + closedPort);
+        assertThat(attributes.get("caravan-original-source")).startsWith("sqs:" + run + "-in-");
+        assertThat(Instant.parse(attributes.get("caravan-failed-at"))).isBefore(Instant.now().plusSeconds(1));
+    }
+
+    private static void sendToSource(String broker) {
+        try (var client = TestBrokers.sqs().client()) {
+            String url = client.getQueueUrl(b -> b.queueName(run + "-in-" + broker)).queueUrl();
+            client.sendMessage(b -> b.queueUrl(url).messageBody(BODY).messageAttributes(Map.of("trace",
+                    MessageAttributeValue.builder().dataType("String").stringValue("t-1").build())));
+        }
+    }
+
+    private static void awaitSourceEmpty(String broker) throws Exception {
+        long deadline = System.currentTimeMillis() + 15_000;
+        while (BrokerClients.sqsMessagesLeft(run + "-in-" + broker) > 0) {
+            assertThat(System.currentTimeMillis()).as("source message deleted after dead-lettering").isLessThan(deadline);
+            Thread.sleep(200);
+        }
+    }
+
+    private static HttpResponse<String> post(String workflow, String body) throws Exception {
+        return CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/webhooks/" + workflow))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+}

@@ -19,6 +19,8 @@ public enum ErrorCode {
     /** An http node got a 5xx while its retry_on names HTTP_5XX. */
     HTTP_5XX,
     TIMEOUT,
+    /** A node's circuit breaker is open (or its call failed and the breaker falls back to failing). */
+    CIRCUIT_OPEN,
     /** Anything not classified above; the message carries the cause. */
     INTERNAL
 }

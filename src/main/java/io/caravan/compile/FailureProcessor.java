@@ -64,6 +64,7 @@ public final class FailureProcessor implements Processor {
             case TEMPLATE_VALUE_MISSING -> 422;
             case CONNECTION_FAILED, QUEUE_NOT_FOUND, HTTP_ERROR, HTTP_4XX, HTTP_5XX, CREDENTIAL_NOT_FOUND -> 502;
             case TIMEOUT -> 504;
+            case CIRCUIT_OPEN -> 503;
             case INTERNAL -> 500;
         };
     }

@@ -2,6 +2,7 @@ package io.caravan.compile;
 
 import io.caravan.binding.Binding;
 import io.caravan.binding.Bindings;
+import io.caravan.compile.errors.CircuitBreakers;
 import io.caravan.compile.errors.ErrorHandlerCompiler;
 import io.caravan.compile.nodes.ConditionNode;
 import io.caravan.compile.nodes.DelayNode;
@@ -100,7 +101,9 @@ public final class WorkflowCompiler {
                 parent = gate;
             }
             StepDefinition step = parent.step(context.camelId(node, ""));
-            actions.get(node.type()).compile(node, context, step);
+            ProcessorDefinition<?> body = CircuitBreakers.wrap(node, context, step);
+            actions.get(node.type()).compile(node, context, body);
+            CircuitBreakers.finish(node, context, body);
             step.end();
             if (gate != null) {
                 gate.end();

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.model.RoutesDefinition;
 import org.apache.camel.support.PluginHelper;
@@ -31,17 +33,22 @@ public final class YamlPrinter {
                         .append(cw.workflow().version()).append(")\n");
             }
             String yaml = PluginHelper.getModelToYAMLDumper(context).dumpModelAsYaml(context, routes);
-            return header + liftRedeliveryPolicies(yaml);
+            return header + liftMisplacedOptions(yaml);
         }
     }
 
     /**
-     * Camel 4.17's dumper writes an onException's {@code redeliveryPolicy} as one of its
-     * {@code steps}, which the YAML DSL then refuses ("Unexpected type:
-     * RedeliveryPolicyDefinition"). Move it back to where the DSL reads it, beside {@code steps}.
+     * Options that Camel 4.17's dumper writes as {@code steps} of the EIP they belong to, where
+     * its YAML DSL refuses them ("Unexpected type: RedeliveryPolicyDefinition"): an
+     * onException's redelivery policy and onWhen, a circuit breaker's configuration and fallback.
      */
-    static String liftRedeliveryPolicies(String yaml) throws Exception {
-        if (!yaml.contains("redeliveryPolicy:")) {
+    private static final Map<String, Set<String>> MISPLACED = Map.of(
+            "onException", Set.of("redeliveryPolicy", "onWhen"),
+            "circuitBreaker", Set.of("resilience4jConfiguration", "faultToleranceConfiguration", "onFallback"));
+
+    /** Moves the misplaced options back beside {@code steps}, where the YAML DSL reads them. */
+    static String liftMisplacedOptions(String yaml) throws Exception {
+        if (MISPLACED.values().stream().flatMap(Set::stream).noneMatch(key -> yaml.contains(key + ":"))) {
             return yaml;
         }
         JsonNode tree = YAML.readTree(yaml);
@@ -51,15 +58,18 @@ public final class YamlPrinter {
 
     private static void lift(JsonNode node) {
         if (node instanceof ObjectNode object) {
-            JsonNode onException = object.get("onException");
-            if (onException instanceof ObjectNode clause && clause.get("steps") instanceof ArrayNode steps) {
-                for (int i = steps.size() - 1; i >= 0; i--) {
-                    if (steps.get(i) instanceof ObjectNode step && step.size() == 1 && step.has("redeliveryPolicy")) {
-                        clause.set("redeliveryPolicy", step.get("redeliveryPolicy"));
-                        steps.remove(i);
+            MISPLACED.forEach((eip, keys) -> {
+                if (object.get(eip) instanceof ObjectNode definition && definition.get("steps") instanceof ArrayNode steps) {
+                    for (int i = steps.size() - 1; i >= 0; i--) {
+                        if (steps.get(i) instanceof ObjectNode step && step.size() == 1
+                                && keys.contains(step.fieldNames().next())) {
+                            String key = step.fieldNames().next();
+                            definition.set(key, step.get(key));
+                            steps.remove(i);
+                        }
                     }
                 }
-            }
+            });
             object.elements().forEachRemaining(YamlPrinter::lift);
         } else if (node instanceof ArrayNode array) {
             array.elements().forEachRemaining(YamlPrinter::lift);

@@ -83,6 +83,9 @@ public final class WorkflowValidator {
                             && nodes.stream().noneMatch(n -> n.id().equals(fallback))) {
                         problems.add(at, "fallback '" + fallback + "' is not a node id, dead_letter or fail; nodes: "
                                 + String.join(", ", nodes.stream().map(NodeDraft::id).toList()));
+                    } else if (!fallback.equals("fail") && !fallback.equals("dead_letter")) {
+                        // said plainly rather than half-done: a fallback node needs its own place in the graph
+                        problems.add(at, "fallback to a node ('" + fallback + "') is not supported yet; use dead_letter or fail");
                     }
                 }
                 if (eh.deadLetter() != null && eh.deadLetter().nativeDlq() && triggerNode != null) {

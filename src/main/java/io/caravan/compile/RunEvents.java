@@ -24,9 +24,13 @@ public interface RunEvents {
     default void failed(String workflowId, CaravanException error) {
     }
 
-    /** Several listeners as one. */
+    /**
+     * Several listeners as one. The list is read at every event, not copied, so listeners added
+     * after compiling (metrics, before the runtime starts) are called too: pass a thread-safe
+     * list such as a CopyOnWriteArrayList.
+     */
     static RunEvents all(List<RunEvents> listeners) {
-        List<RunEvents> copy = List.copyOf(listeners);
+        List<RunEvents> copy = listeners;
         return new RunEvents() {
             @Override
             public void received(String workflowId, String nodeId, String queueType, String source) {

@@ -10,6 +10,8 @@ import io.caravan.compile.WorkflowCompiler;
 import io.caravan.compile.YamlPrinter;
 import io.caravan.credential.Credential;
 import io.caravan.credential.CredentialStore;
+import io.caravan.runtime.observe.Observability;
+import io.caravan.runtime.observe.RunMetrics;
 import io.caravan.workflow.Workflow;
 import io.caravan.workflow.WorkflowNode;
 import java.io.IOException;
@@ -47,6 +49,7 @@ public final class CaravanRuntime implements AutoCloseable {
     private final Main main;
     private final WorkflowCompiler compiler;
     private final List<RunEvents> listeners = new CopyOnWriteArrayList<>();
+    private final Observability observability;
     private WorkflowDeployer deployer;
 
     private CaravanRuntime(RuntimeOptions options) {
@@ -58,6 +61,10 @@ public final class CaravanRuntime implements AutoCloseable {
         this.compiler = WorkflowCompiler.standard(RunEvents.all(listeners));
         this.workflows = WorkflowSet.load(sources.workflows(), credentials).stream().map(compiler::compile).toList();
         this.main = createMain();
+        this.observability = new Observability(this::workflows,
+                properties.getProperty("caravan.metrics.depth-interval", "15s"));
+        addRunEvents(observability.runMetrics());
+        main.addMainListener(observability);
     }
 
     /** Validates, compiles and configures; throws WorkflowException with every problem found. */
@@ -104,6 +111,20 @@ public final class CaravanRuntime implements AutoCloseable {
 
     public int httpPort() {
         return Integer.parseInt(properties.getProperty("camel.server.port"));
+    }
+
+    /** The management port: /metrics, /health, /ready. */
+    public int managementPort() {
+        return Integer.parseInt(properties.getProperty("camel.management.port"));
+    }
+
+    /** Caravan's counters: error handling calls {@link RunMetrics#retried} and {@link RunMetrics#deadLettered}. */
+    public RunMetrics metrics() {
+        return observability.runMetrics();
+    }
+
+    public Observability observability() {
+        return observability;
     }
 
     public String property(String name) {
@@ -175,6 +196,7 @@ public final class CaravanRuntime implements AutoCloseable {
         p.putAll(options.properties());
         // Caravan's names for the settings users change most, mapped onto Camel's
         p.setProperty("camel.server.port", p.getProperty("caravan.http.port", "8080"));
+        p.setProperty("camel.management.port", p.getProperty("caravan.management.port", "9876"));
         List<String> kamelets = new ArrayList<>();
         sources.kameletDirs().forEach(d -> kamelets.add("file:" + d.toAbsolutePath()));
         kamelets.add("classpath:kamelets");

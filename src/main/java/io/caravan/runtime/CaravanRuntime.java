@@ -160,6 +160,7 @@ public final class CaravanRuntime implements AutoCloseable {
         m.addMainListener(new MainListenerSupport() {
             @Override
             public void beforeConfigure(BaseMainSupport support) {
+                support.getCamelContext().getRegistry().bind(FixedPortHttpEngine.NAME, new FixedPortHttpEngine(httpPort()));
                 deployer = new WorkflowDeployer(support.getCamelContext(), compiler, credentials);
                 deployer.prepare(workflows);
             }

@@ -13,6 +13,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.apache.camel.CamelContext;
+import org.apache.camel.StartupListener;
 import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.MainListenerSupport;
@@ -47,7 +48,6 @@ public final class Observability extends MainListenerSupport {
     private final Duration depthInterval;
     private final Set<String> inflightGauges = ConcurrentHashMap.newKeySet();
     private QueueProbe probe;
-    private ScheduledExecutorService scheduler;
 
     /**
      * @param workflows     the workflows running now (read at every probe round, so reloads count)
@@ -79,11 +79,25 @@ public final class Observability extends MainListenerSupport {
         CamelContext context = main.getCamelContext();
         context.getRegistry().bind(REGISTRY_NAME, registry);
         context.getManagementStrategy().addEventNotifier(new StepDurations(registry));
+        // a startup listener, not MainListener.afterStart: Main.start() (used by tests and
+        // embedders) starts the context without calling the afterStart listeners
+        try {
+            context.addStartupListener(new StartupListener() {
+                @Override
+                public void onCamelContextStarted(CamelContext c, boolean alreadyStarted) {
+                }
+
+                @Override
+                public void onCamelContextFullyStarted(CamelContext c, boolean alreadyStarted) {
+                    started(c);
+                }
+            });
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot watch the Camel context start: " + e.getMessage(), e);
+        }
     }
 
-    @Override
-    public void afterStart(BaseMainSupport main) {
-        CamelContext context = main.getCamelContext();
+    private void started(CamelContext context) {
         if (context.getRegistry().lookupByName(REGISTRY_NAME) != registry) {
             LOG.warn("another meter registry is bound as '{}': Caravan's metrics are not in its scrape", REGISTRY_NAME);
         }
@@ -97,15 +111,10 @@ public final class Observability extends MainListenerSupport {
         if (!ProbeEndpoints.install(context)) {
             LOG.info("camel.management.enabled is false: no /metrics, /health or /ready");
         }
-        scheduler = context.getExecutorServiceManager().newSingleThreadScheduledExecutor(this, "CaravanQueueProbe");
+        // a Camel thread pool: the context shuts it down when it stops
+        ScheduledExecutorService scheduler = context.getExecutorServiceManager()
+                .newSingleThreadScheduledExecutor(this, "CaravanQueueProbe");
         scheduler.scheduleWithFixedDelay(() -> round(context), 0, depthInterval.toMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    @Override
-    public void beforeStop(BaseMainSupport main) {
-        if (scheduler != null) {
-            main.getCamelContext().getExecutorServiceManager().shutdownNow(scheduler);
-        }
     }
 
     /** Meters for workflows deployed since the last round, then the depth probe. */

@@ -55,7 +55,8 @@ final class ProbeEndpoints {
      * route and consumer checks. The body lists each check, with why it is down.
      */
     private static void readiness(CamelContext context, RoutingContext rc) {
-        Collection<HealthCheck.Result> results = HealthCheckHelper.invokeReadiness(context);
+        // "full": every check is listed; Camel's default level leaves out the ones that are UP
+        Collection<HealthCheck.Result> results = HealthCheckHelper.invokeReadiness(context, "full");
         boolean up = HealthCheckHelper.isResultsUp(results, true);
         List<Map<String, Object>> checks = new ArrayList<>();
         for (HealthCheck.Result r : results) {

@@ -175,6 +175,7 @@ public final class Caravan {
         out.println("  routes:   " + runtime.sources().routes());
         out.println("  kamelets: " + runtime.sources().kameletDirs());
         out.println("  JMX:      domain org.apache.camel (jconsole, or Jolokia when enabled)");
+        out.println("  metrics:  http://127.0.0.1:" + runtime.managementPort() + "/metrics  (health: /health, /ready)");
         out.println("Stop with Ctrl-C.");
         out.flush();
     }

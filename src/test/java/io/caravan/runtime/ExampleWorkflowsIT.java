@@ -79,7 +79,8 @@ class ExampleWorkflowsIT {
         Map<String, String> env = new HashMap<>(System.getenv());
         env.putIfAbsent("CARAVAN_IT_SECRET", "x");
         RuntimeOptions options = RuntimeOptions.defaults(Path.of(".")).withCredentials(credentials)
-                .withProperties(Map.of("caravan.http.port", String.valueOf(port))).withEnv(env);
+                .withProperties(Map.of("caravan.http.port", String.valueOf(port),
+                        "caravan.management.port", String.valueOf(Ports.free()))).withEnv(env);
         runtime = CaravanRuntime.create(options).start();
     }
 

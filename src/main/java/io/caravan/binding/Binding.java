@@ -5,6 +5,7 @@ import io.caravan.credential.Credential;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
@@ -61,6 +62,13 @@ public interface Binding {
      */
     List<ReceivedMessage> pull(CamelContext context, Channel channel, int max, Duration wait,
                                boolean deleteAfter) throws Exception;
+
+    /**
+     * Asks the broker how many messages wait at {@code channel.address()}, for metrics and
+     * readiness. Empty when the address is not a queue (a RabbitMQ exchange). Throws when the
+     * broker cannot be asked; {@link #classify} says why. Never changes the queue.
+     */
+    Optional<QueueDepth> depth(CamelContext context, Channel channel) throws Exception;
 
     /** Maps a client exception to CONNECTION_FAILED, QUEUE_NOT_FOUND, ... with the broker's message. */
     CaravanException classify(Throwable failure, Channel channel);

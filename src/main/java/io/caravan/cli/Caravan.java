@@ -184,6 +184,7 @@ public final class Caravan {
         if (Boolean.parseBoolean(runtime.property("caravan.watch"))) {
             out.println("  watching workflows and routes for changes");
         }
+        out.println("  metrics:  http://127.0.0.1:" + runtime.managementPort() + "/metrics  (health: /health, /ready)");
         out.println("Stop with Ctrl-C.");
         out.flush();
     }

@@ -32,33 +32,36 @@ public interface RunEvents {
     default void failed(String workflowId, CaravanException error) {
     }
 
-    /** Several listeners as one. */
+    /**
+     * Several listeners as one. The list is read at every event, not copied, so listeners added
+     * after compiling (metrics, before the runtime starts) are called too: pass a thread-safe
+     * list such as a CopyOnWriteArrayList.
+     */
     static RunEvents all(List<RunEvents> listeners) {
-        List<RunEvents> copy = List.copyOf(listeners);
         return new RunEvents() {
             @Override
             public void received(String workflowId, String nodeId, String queueType, String source) {
-                copy.forEach(l -> l.received(workflowId, nodeId, queueType, source));
+                listeners.forEach(l -> l.received(workflowId, nodeId, queueType, source));
             }
 
             @Override
             public void sent(String workflowId, String nodeId, String queueType, String destination) {
-                copy.forEach(l -> l.sent(workflowId, nodeId, queueType, destination));
+                listeners.forEach(l -> l.sent(workflowId, nodeId, queueType, destination));
             }
 
             @Override
             public void retried(String workflowId, String nodeId, int attempt) {
-                copy.forEach(l -> l.retried(workflowId, nodeId, attempt));
+                listeners.forEach(l -> l.retried(workflowId, nodeId, attempt));
             }
 
             @Override
             public void deadLettered(String workflowId, String nodeId, String queueType, String destination) {
-                copy.forEach(l -> l.deadLettered(workflowId, nodeId, queueType, destination));
+                listeners.forEach(l -> l.deadLettered(workflowId, nodeId, queueType, destination));
             }
 
             @Override
             public void failed(String workflowId, CaravanException error) {
-                copy.forEach(l -> l.failed(workflowId, error));
+                listeners.forEach(l -> l.failed(workflowId, error));
             }
         };
     }

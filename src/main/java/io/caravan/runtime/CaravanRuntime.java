@@ -11,6 +11,8 @@ import io.caravan.compile.YamlPrinter;
 import io.caravan.credential.Credential;
 import io.caravan.credential.CredentialStore;
 import io.caravan.workflow.Durations;
+import io.caravan.runtime.observe.Observability;
+import io.caravan.runtime.observe.RunMetrics;
 import io.caravan.workflow.Workflow;
 import io.caravan.workflow.WorkflowNode;
 import java.io.IOException;
@@ -49,6 +51,7 @@ public final class CaravanRuntime implements AutoCloseable {
     private final Main main;
     private final WorkflowCompiler compiler;
     private final List<RunEvents> listeners = new CopyOnWriteArrayList<>();
+    private final Observability observability;
     private WorkflowDeployer deployer;
     private WorkflowWatcher watcher;
 
@@ -61,6 +64,10 @@ public final class CaravanRuntime implements AutoCloseable {
         this.compiler = WorkflowCompiler.standard(RunEvents.all(listeners));
         this.workflows = WorkflowSet.load(sources.workflows(), credentials).stream().map(compiler::compile).toList();
         this.main = createMain();
+        this.observability = new Observability(this::workflows,
+                properties.getProperty("caravan.metrics.depth-interval", "15s"));
+        addRunEvents(observability.runMetrics());
+        main.addMainListener(observability);
     }
 
     /** Validates, compiles and configures; throws WorkflowException with every problem found. */
@@ -109,6 +116,20 @@ public final class CaravanRuntime implements AutoCloseable {
         return Integer.parseInt(properties.getProperty("camel.server.port"));
     }
 
+    /** The management port: /metrics, /health, /ready. */
+    public int managementPort() {
+        return Integer.parseInt(properties.getProperty("camel.management.port"));
+    }
+
+    /** Caravan's counters: error handling calls {@link RunMetrics#retried} and {@link RunMetrics#deadLettered}. */
+    public RunMetrics metrics() {
+        return observability.runMetrics();
+    }
+
+    public Observability observability() {
+        return observability;
+    }
+
     public String property(String name) {
         return properties.getProperty(name);
     }
@@ -143,6 +164,7 @@ public final class CaravanRuntime implements AutoCloseable {
         m.addMainListener(new MainListenerSupport() {
             @Override
             public void beforeConfigure(BaseMainSupport support) {
+                support.getCamelContext().getRegistry().bind(FixedPortHttpEngine.NAME, new FixedPortHttpEngine(httpPort()));
                 deployer = new WorkflowDeployer(support.getCamelContext(), compiler, credentials);
                 deployer.prepare(workflows);
                 if (Boolean.parseBoolean(properties.getProperty("caravan.watch", "false"))) {
@@ -233,6 +255,7 @@ public final class CaravanRuntime implements AutoCloseable {
                 p.setProperty("camel.main.routesReloadRemoveAllRoutes", "false");
             });
         }
+        p.setProperty("camel.management.port", p.getProperty("caravan.management.port", "9876"));
         List<String> kamelets = new ArrayList<>();
         sources.kameletDirs().forEach(d -> kamelets.add("file:" + d.toAbsolutePath()));
         kamelets.add("classpath:kamelets");

@@ -77,8 +77,8 @@ final class FieldReader {
             return wrong(node, spec.name() + " must be a whole number");
         }
         if ((spec.min() != null && n < spec.min()) || (spec.max() != null && n > spec.max())) {
-            problems.add(node.location(), spec.name() + " must be between " + spec.min() + " and " + spec.max()
-                    + ", got " + n);
+            String range = spec.max() == null ? "at least " + spec.min() : "between " + spec.min() + " and " + spec.max();
+            problems.add(node.location(), spec.name() + " must be " + range + ", got " + n);
             return Optional.empty();
         }
         return Optional.of(n);

@@ -63,6 +63,11 @@ public record FieldSpec(String name, Kind kind, boolean required, Object default
         return new FieldSpec(name, kind, required, defaultValue, description, choices, low, high, maxDuration, positive);
     }
 
+    /** For whole numbers: no upper bound. */
+    public FieldSpec atLeast(long low) {
+        return new FieldSpec(name, kind, required, defaultValue, description, choices, low, null, maxDuration, positive);
+    }
+
     /** For durations: must be more than zero. */
     public FieldSpec mustBePositive() {
         return new FieldSpec(name, kind, required, defaultValue, description, choices, min, max, maxDuration, true);

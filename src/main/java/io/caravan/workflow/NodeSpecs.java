@@ -74,6 +74,8 @@ public final class NodeSpecs {
                 FieldSpec.of("wait_time", DURATION, "how long a poll waits for messages")
                         .withDefault(Duration.ofSeconds(5)),
                 FieldSpec.of("delete_after", BOOLEAN, "acknowledge messages once received").withDefault(false),
+                FieldSpec.of("max_depth", WHOLE_NUMBER, "the hub is not ready (GET /ready answers 503) while more"
+                        + " messages than this wait in the source; unset: no limit").atLeast(0),
                 FieldSpec.of("credential_id", CREDENTIAL_ID, "credential to connect with").asRequired()));
         spec(NodeType.SEND_MESSAGE, List.of(
                 FieldSpec.of("queue_type", QUEUE_TYPE, "which broker binding sends the message").asRequired(),

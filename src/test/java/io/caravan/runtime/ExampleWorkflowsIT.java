@@ -82,7 +82,8 @@ class ExampleWorkflowsIT {
                 .withProperties(Map.of("caravan.http.port", String.valueOf(port),
                         // the example route in routes/ reaches the brokers through kamelet parameters
                         "examples.kafka.brokers", kafka.bootstrapServers(),
-                        "examples.sqs.endpoint", sqs.endpoint()))
+                        "examples.sqs.endpoint", sqs.endpoint(),
+                        "caravan.management.port", String.valueOf(Ports.free())))
                 .withEnv(env);
         runtime = CaravanRuntime.create(options).start();
     }

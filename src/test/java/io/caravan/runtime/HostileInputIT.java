@@ -107,7 +107,8 @@ class HostileInputIT {
         port = Ports.free();
         RuntimeOptions options = RuntimeOptions.defaults(home).withCredentials(credentials)
                 .withEnv(new HashMap<>(System.getenv()))
-                .withProperties(Map.of("caravan.http.port", String.valueOf(port)));
+                .withProperties(Map.of("caravan.http.port", String.valueOf(port),
+                        "caravan.management.port", String.valueOf(Ports.free())));
         runtime = CaravanRuntime.create(options).start();
     }
 

@@ -94,7 +94,8 @@ class SecretsIT {
             env.put("CARAVAN_IT_SECRET", SECRET);
             int port = Ports.free();
             RuntimeOptions options = RuntimeOptions.defaults(home).withCredentials(credentials).withEnv(env)
-                    .withProperties(Map.of("caravan.http.port", String.valueOf(port)));
+                    .withProperties(Map.of("caravan.http.port", String.valueOf(port),
+                        "caravan.management.port", String.valueOf(Ports.free())));
 
             Map<String, Level> before = raiseLogLevels("io.caravan", "caravan", "org.apache.camel",
                     "org.springframework.amqp", "org.apache.kafka");

@@ -76,6 +76,7 @@ class WebhookWorkflowIT {
         int port = Ports.free();
         RuntimeOptions options = RuntimeOptions.defaults(home).withProperties(Map.of(
                 "caravan.http.port", String.valueOf(port),
+                "caravan.management.port", String.valueOf(Ports.free()),
                 "caravan.compile.via-yaml", String.valueOf(viaYaml)));
         try (CaravanRuntime runtime = CaravanRuntime.create(options).start()) {
             String service = "http://127.0.0.1:" + customers.getAddress().getPort();
@@ -123,7 +124,8 @@ class WebhookWorkflowIT {
     @Test
     void webhooksTakeOnlyPost() throws Exception {
         int port = Ports.free();
-        RuntimeOptions options = RuntimeOptions.defaults(home).withProperties(Map.of("caravan.http.port", String.valueOf(port)));
+        RuntimeOptions options = RuntimeOptions.defaults(home).withProperties(Map.of("caravan.http.port", String.valueOf(port),
+                        "caravan.management.port", String.valueOf(Ports.free())));
         try (CaravanRuntime runtime = CaravanRuntime.create(options).start()) {
             HttpResponse<String> response = CLIENT.send(HttpRequest.newBuilder(
                     URI.create("http://127.0.0.1:" + port + "/webhooks/echo")).GET()

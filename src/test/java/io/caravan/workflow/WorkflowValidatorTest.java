@@ -213,6 +213,39 @@ class WorkflowValidatorTest {
     }
 
     @Test
+    void maxDepthIsAWholeNumberFromZero() {
+        assertThat(problems("""
+                id: wf
+                nodes:
+                  - id: in
+                    type: receive_message
+                    config: {queue_type: sqs, source: q, credential_id: sqs-cred, max_depth: -1}
+                  - id: pull
+                    type: receive_message
+                    config: {queue_type: sqs, source: q, credential_id: sqs-cred, max_depth: lots}
+                edges:
+                  - {from: in, to: pull}
+                """)).containsExactly(
+                "wf.yaml:5:78: error: max_depth must be at least 0, got -1 (at $.nodes[0].config.max_depth)",
+                "wf.yaml:8:78: error: max_depth must be a whole number, got \"lots\" (at $.nodes[1].config.max_depth)");
+        Workflow wf = Check.yaml("""
+                id: wf
+                nodes:
+                  - id: in
+                    type: receive_message
+                    config: {queue_type: sqs, source: q, credential_id: sqs-cred, max_depth: 0}
+                """);
+        assertThat(wf.trigger().config().number("max_depth")).isZero();
+        assertThat(Check.yaml("""
+                id: wf
+                nodes:
+                  - id: in
+                    type: receive_message
+                    config: {queue_type: sqs, source: q, credential_id: sqs-cred}
+                """).trigger().config().has("max_depth")).isFalse();
+    }
+
+    @Test
     void rangesAndDurations() {
         assertThat(problems("""
                 id: wf

@@ -61,6 +61,10 @@ public final class CredentialKafkaClientFactory implements KafkaClientFactory {
         return brokers;
     }
 
+    String groupId() {
+        return groupId;
+    }
+
     @Override
     public Producer getProducer(Properties props) {
         return new KafkaProducer<>(apply(props, false));

@@ -7,6 +7,7 @@ import io.caravan.binding.BindingSpec;
 import io.caravan.binding.BindingSupport;
 import io.caravan.binding.Bindings;
 import io.caravan.binding.Channel;
+import io.caravan.binding.QueueDepth;
 import io.caravan.binding.ReceivedMessage;
 import io.caravan.credential.Credential;
 import io.caravan.credential.CredentialSpec;
@@ -19,12 +20,17 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.kafka.KafkaConstants;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -237,6 +243,49 @@ public final class KafkaBinding implements Binding {
             }
             return taken.stream().map(r -> toReceived(r.topic(), r.partition(), r.offset(), r.key(), r.value(),
                     r.headers(), r.timestamp())).toList();
+        }
+    }
+
+    /**
+     * The lag of the credential's consumer group on the topic: per partition, the end offset
+     * minus the group's committed offset, or minus the log start where the group has committed
+     * nothing yet (where a consumer with autoOffsetReset=earliest begins). For a topic no
+     * workflow of this group reads, that is every record still in the log. Uses a short-lived
+     * AdminClient with the credential's client properties and short timeouts, so an unreachable
+     * broker fails the probe within seconds instead of Kafka's default minute.
+     */
+    @Override
+    public Optional<QueueDepth> depth(CamelContext context, Channel channel) throws Exception {
+        CredentialKafkaClientFactory factory = context.getRegistry().lookupByNameAndType(
+                Bindings.beanName(channel.credentialId()), CredentialKafkaClientFactory.class);
+        if (factory == null) {
+            throw new IllegalStateException("credential " + channel.credentialId() + " is not bound to a Kafka client");
+        }
+        Properties props = factory.apply(new Properties(), false);
+        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "5000");
+        props.put(AdminClientConfig.CLIENT_ID_CONFIG, "caravan-depth-" + channel.credentialId());
+        try (Admin admin = Admin.create(props)) {
+            String topic = channel.address();
+            List<TopicPartition> partitions = admin.describeTopics(List.of(topic)).allTopicNames().get()
+                    .get(topic).partitions().stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
+            partitions.forEach(tp -> {
+                latest.put(tp, OffsetSpec.latest());
+                earliest.put(tp, OffsetSpec.earliest());
+            });
+            Map<TopicPartition, ListOffsetsResultInfo> ends = admin.listOffsets(latest).all().get();
+            Map<TopicPartition, ListOffsetsResultInfo> starts = admin.listOffsets(earliest).all().get();
+            Map<TopicPartition, OffsetAndMetadata> committed = factory.groupId() == null ? Map.of()
+                    : admin.listConsumerGroupOffsets(factory.groupId()).partitionsToOffsetAndMetadata().get();
+            long lag = 0;
+            for (TopicPartition tp : partitions) {
+                OffsetAndMetadata c = committed.get(tp);
+                long from = c != null ? c.offset() : starts.get(tp).offset();
+                lag += Math.max(0, ends.get(tp).offset() - from);
+            }
+            return Optional.of(QueueDepth.of(lag));
         }
     }
 

@@ -12,6 +12,7 @@ import io.caravan.binding.BindingSpec;
 import io.caravan.binding.BindingSupport;
 import io.caravan.binding.Bindings;
 import io.caravan.binding.Channel;
+import io.caravan.binding.QueueDepth;
 import io.caravan.binding.ReceivedMessage;
 import io.caravan.credential.Credential;
 import io.caravan.credential.CredentialSpec;
@@ -25,6 +26,7 @@ import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -228,6 +230,27 @@ public final class RabbitMqBinding implements Binding {
             }
         }
         return taken;
+    }
+
+    /**
+     * The ready-message count from a passive queue.declare on the bound connection factory
+     * (it fails with 404 when the queue does not exist and declares nothing). AMQP does not say
+     * how many are delivered and unacknowledged. A send to an exchange has no queue: empty.
+     */
+    @Override
+    public Optional<QueueDepth> depth(CamelContext context, Channel channel) throws Exception {
+        if (channel.address() == null || channel.address().isBlank()) {
+            return Optional.empty();
+        }
+        CachingConnectionFactory factory = context.getRegistry().lookupByNameAndType(
+                Bindings.beanName(channel.credentialId()), CachingConnectionFactory.class);
+        if (factory == null) {
+            throw new IllegalStateException("credential " + channel.credentialId() + " is not bound to RabbitMQ");
+        }
+        try (Connection connection = factory.createConnection();
+             com.rabbitmq.client.Channel ch = connection.createChannel(false)) {
+            return Optional.of(QueueDepth.of(ch.queueDeclarePassive(channel.address()).getMessageCount()));
+        }
     }
 
     private static ReceivedMessage toReceived(GetResponse r) {

@@ -8,6 +8,7 @@ import io.caravan.binding.BindingSpec;
 import io.caravan.binding.BindingSupport;
 import io.caravan.binding.Bindings;
 import io.caravan.binding.Channel;
+import io.caravan.binding.QueueDepth;
 import io.caravan.binding.ReceivedMessage;
 import io.caravan.credential.Credential;
 import io.caravan.credential.CredentialSpec;
@@ -20,6 +21,7 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.camel.CamelContext;
@@ -36,6 +38,7 @@ import software.amazon.awssdk.services.sqs.model.GetQueueUrlRequest;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 import software.amazon.awssdk.services.sqs.model.QueueDoesNotExistException;
 import software.amazon.awssdk.services.sqs.model.ReceiveMessageRequest;
 import software.amazon.awssdk.services.sqs.model.SqsException;
@@ -236,6 +239,23 @@ public final class SqsBinding implements Binding {
         }
         return taken.stream().map(m -> toReceived(m.messageId(), m.body(), m.messageAttributes(), m.attributes(),
                 m.receiptHandle())).toList();
+    }
+
+    /**
+     * ApproximateNumberOfMessages (visible) and ApproximateNumberOfMessagesNotVisible (received,
+     * not yet deleted) from GetQueueAttributes, with the credential's bound client.
+     */
+    @Override
+    public Optional<QueueDepth> depth(CamelContext context, Channel channel) {
+        SqsClient client = client(context, channel);
+        String queueUrl = isUrl(channel.address()) ? channel.address()
+                : client.getQueueUrl(GetQueueUrlRequest.builder().queueName(channel.address()).build()).queueUrl();
+        Map<QueueAttributeName, String> attributes = client.getQueueAttributes(b -> b.queueUrl(queueUrl)
+                .attributeNames(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
+                        QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE)).attributes();
+        return Optional.of(QueueDepth.of(
+                Long.parseLong(attributes.getOrDefault(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES, "0")),
+                Long.parseLong(attributes.getOrDefault(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE, "0"))));
     }
 
     private static SqsClient client(CamelContext context, Channel channel) {

@@ -1,0 +1,104 @@
+package io.caravan.runtime.observe;
+
+import io.caravan.CaravanException;
+import io.caravan.compile.RunEvents;
+import io.caravan.workflow.Workflow;
+import io.caravan.workflow.WorkflowNode;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/**
+ * Caravan's message counters, labelled with the workflow's own names: what the compiled routes
+ * report through {@link RunEvents}, plus the retried and dead-lettered counters that error
+ * handling increments. Labels carry ids, queue types and addresses only, never a credential.
+ */
+public final class RunMetrics implements RunEvents {
+
+    public static final String RECEIVED = "caravan.messages.received";
+    public static final String SENT = "caravan.messages.sent";
+    public static final String FAILED = "caravan.messages.failed";
+    public static final String RETRIED = "caravan.messages.retried";
+    public static final String DEAD_LETTERED = "caravan.messages.dead.lettered";
+
+    private final MeterRegistry registry;
+
+    public RunMetrics(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    @Override
+    public void received(String workflowId, String nodeId, String queueType, String source) {
+        received(workflowId, nodeId, queueType, source, 1);
+    }
+
+    @Override
+    public void sent(String workflowId, String nodeId, String queueType, String destination) {
+        sent(workflowId, nodeId, queueType, destination, 1);
+    }
+
+    @Override
+    public void failed(String workflowId, CaravanException error) {
+        Counter.builder(FAILED).description("workflow runs that failed, by the node where and the error code")
+                .tag("workflow", workflowId).tag("node", nullToEmpty(error.node()))
+                .tag("code", error.code().name()).register(registry).increment();
+    }
+
+    /** One more delivery attempt of a message in {@code nodeId} (reported by the onException redelivery). */
+    @Override
+    public void retried(String workflowId, String nodeId, int attempt) {
+        retriedCounter(workflowId, nodeId).increment();
+    }
+
+    /** A message that failed in {@code nodeId} is confirmed in its dead-letter destination. */
+    @Override
+    public void deadLettered(String workflowId, String nodeId, String queueType, String destination) {
+        deadLetteredCounter(workflowId, nodeId).increment();
+    }
+
+    /**
+     * Makes every counter of a workflow visible at 0 before anything happened, so that dashboards
+     * and rate() see the series from the start. Registering again is harmless.
+     */
+    public void register(Workflow workflow) {
+        for (WorkflowNode node : workflow.nodes()) {
+            if (node.trigger()) {
+                switch (node.type()) {
+                    case WEBHOOK -> received(workflow.id(), node.id(), "webhook", "/webhooks/" + workflow.id(), 0);
+                    case SCHEDULE -> received(workflow.id(), node.id(), "schedule", workflow.id(), 0);
+                    default -> received(workflow.id(), node.id(), node.config().string("queue_type"),
+                            node.config().string("source"), 0);
+                }
+            } else if (node.config().has("queue_type") && node.config().has("destination")) {
+                sent(workflow.id(), node.id(), node.config().string("queue_type"), node.config().string("destination"), 0);
+            }
+            retriedCounter(workflow.id(), node.id());
+            deadLetteredCounter(workflow.id(), node.id());
+        }
+    }
+
+    private void received(String workflowId, String nodeId, String queueType, String source, int amount) {
+        Counter.builder(RECEIVED).description("messages, calls and schedule firings that started a workflow run")
+                .tag("workflow", workflowId).tag("node", nodeId).tag("queue_type", nullToEmpty(queueType))
+                .tag("source", nullToEmpty(source)).register(registry).increment(amount);
+    }
+
+    private void sent(String workflowId, String nodeId, String queueType, String destination, int amount) {
+        Counter.builder(SENT).description("messages a send_message node handed to its broker")
+                .tag("workflow", workflowId).tag("node", nodeId).tag("queue_type", nullToEmpty(queueType))
+                .tag("destination", nullToEmpty(destination)).register(registry).increment(amount);
+    }
+
+    private Counter retriedCounter(String workflowId, String nodeId) {
+        return Counter.builder(RETRIED).description("redelivery attempts made by retry handling")
+                .tag("workflow", workflowId).tag("node", nodeId).register(registry);
+    }
+
+    private Counter deadLetteredCounter(String workflowId, String nodeId) {
+        return Counter.builder(DEAD_LETTERED).description("messages moved to a dead-letter queue")
+                .tag("workflow", workflowId).tag("node", nodeId).register(registry);
+    }
+
+    private static String nullToEmpty(String s) {
+        return s == null ? "" : s;
+    }
+}

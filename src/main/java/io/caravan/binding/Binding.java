@@ -33,6 +33,16 @@ public interface Binding {
     /** The endpoint URI that consumes {@code channel.address()} continuously (a trigger). */
     String consumerUri(Channel channel);
 
+    /**
+     * The consumer URI when failed messages go to the broker's own dead-letter mechanism
+     * ({@code dead_letter: {native: true}}): a failure must reach the broker as a rejection.
+     * Brokers where a failed run already does that (SQS: the message is not deleted and the
+     * redrive policy moves it) need nothing more.
+     */
+    default String consumerUri(Channel channel, boolean nativeDeadLetter) {
+        return consumerUri(channel);
+    }
+
     /** The endpoint URI that sends to {@code channel.address()}. */
     String producerUri(Channel channel);
 

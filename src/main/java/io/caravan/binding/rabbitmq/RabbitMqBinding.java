@@ -114,14 +114,25 @@ public final class RabbitMqBinding implements Binding {
      */
     @Override
     public String consumerUri(Channel channel) {
+        return consumerUri(channel, false);
+    }
+
+    /**
+     * Native dead letters: a failed message is rejected without requeue, so the queue's own
+     * x-dead-letter-exchange takes it. The queue is then the operator's, declared with that
+     * argument; Caravan does not declare it, because declaring an existing queue with other
+     * arguments fails with PRECONDITION_FAILED (inequivalent arg).
+     */
+    @Override
+    public String consumerUri(Channel channel, boolean nativeDeadLetter) {
         String queue = channel.address();
         String exchange = BindingSupport.field(channel, "exchange").orElse(null);
         StringBuilder uri = new StringBuilder("spring-rabbitmq:")
                 .append(exchange == null ? SpringRabbitMQConstants.DEFAULT_EXCHANGE_NAME : exchange)
                 .append("?connectionFactory=#").append(Bindings.beanName(channel.credentialId()))
                 .append("&queues=").append(q(queue))
-                .append("&autoDeclare=true&arg.queue.durable=true")
-                .append("&maximumRetryAttempts=0&rejectAndDontRequeue=false")
+                .append(nativeDeadLetter ? "&autoDeclare=false" : "&autoDeclare=true&arg.queue.durable=true")
+                .append("&maximumRetryAttempts=0&rejectAndDontRequeue=").append(nativeDeadLetter)
                 .append("&prefetchCount=").append(Math.max(1, BindingSupport.maxMessages(channel)));
         if (exchange == null) {
             uri.append("&skipDeclareExchange=true&skipBindQueue=true");

@@ -11,6 +11,7 @@ import io.caravan.compile.RunEvents;
 import io.caravan.compile.Runs;
 import io.caravan.compile.TriggerCompiler;
 import io.caravan.template.RunContext;
+import io.caravan.workflow.ErrorHandling;
 import io.caravan.workflow.NodeType;
 import io.caravan.workflow.WorkflowNode;
 import java.time.Instant;
@@ -35,7 +36,8 @@ public final class ReceiveMessageNode implements TriggerCompiler, NodeCompiler {
 
     @Override
     public String fromUri(WorkflowNode node, CompileContext context) {
-        return context.binding(node).consumerUri(context.channel(node));
+        ErrorHandling.DeadLetter deadLetter = context.workflow().errorHandling(node).deadLetter();
+        return context.binding(node).consumerUri(context.channel(node), deadLetter != null && deadLetter.nativeDlq());
     }
 
     @Override

@@ -10,6 +10,7 @@ import io.caravan.compile.WorkflowCompiler;
 import io.caravan.compile.YamlPrinter;
 import io.caravan.credential.Credential;
 import io.caravan.credential.CredentialStore;
+import io.caravan.runtime.management.Management;
 import io.caravan.workflow.Workflow;
 import io.caravan.workflow.WorkflowNode;
 import java.io.IOException;
@@ -47,6 +48,7 @@ public final class CaravanRuntime implements AutoCloseable {
     private final Main main;
     private final WorkflowCompiler compiler;
     private final List<RunEvents> listeners = new CopyOnWriteArrayList<>();
+    private final Management management;
     private WorkflowDeployer deployer;
 
     private CaravanRuntime(RuntimeOptions options) {
@@ -54,6 +56,8 @@ public final class CaravanRuntime implements AutoCloseable {
         this.sources = options.sources();
         this.properties = loadProperties(options);
         this.credentials = WorkflowSet.loadCredentials(options);
+        this.management = new Management(properties);
+        listeners.add(management.runEvents());
         // listeners may be added after compiling, until the runtime starts
         this.compiler = WorkflowCompiler.standard(RunEvents.all(listeners));
         this.workflows = WorkflowSet.load(sources.workflows(), credentials).stream().map(compiler::compile).toList();
@@ -96,6 +100,11 @@ public final class CaravanRuntime implements AutoCloseable {
     /** Adds a listener to every run's events (metrics, management). */
     public void addRunEvents(RunEvents listener) {
         listeners.add(listener);
+    }
+
+    /** JMX management: workflow MBeans, remote JMX, Jolokia. */
+    public Management management() {
+        return management;
     }
 
     public Sources sources() {
@@ -141,6 +150,11 @@ public final class CaravanRuntime implements AutoCloseable {
             public void beforeConfigure(BaseMainSupport support) {
                 deployer = new WorkflowDeployer(support.getCamelContext(), compiler, credentials);
                 deployer.prepare(workflows);
+                try {
+                    management.attach(support.getCamelContext(), deployer);
+                } catch (Exception e) {
+                    throw new IllegalStateException("cannot set up JMX management: " + e.getMessage(), e);
+                }
             }
         });
         return m;
@@ -179,6 +193,7 @@ public final class CaravanRuntime implements AutoCloseable {
         sources.kameletDirs().forEach(d -> kamelets.add("file:" + d.toAbsolutePath()));
         kamelets.add("classpath:kamelets");
         p.setProperty("camel.component.kamelet.location", String.join(",", kamelets));
+        Management.mapProperties(p);
         return p;
     }
 

@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -17,6 +20,8 @@ import org.apache.camel.support.PluginHelper;
  * what {@code caravan compile} shows is the route model the runtime runs.
  */
 public final class YamlPrinter {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private YamlPrinter() {
     }
@@ -33,7 +38,7 @@ public final class YamlPrinter {
                         .append(cw.workflow().version()).append(")\n");
             }
             String yaml = PluginHelper.getModelToYAMLDumper(context).dumpModelAsYaml(context, routes);
-            return header + liftMisplacedOptions(yaml);
+            return header + liftMisplacedOptions(withDescriptions(yaml, workflows));
         }
     }
 
@@ -81,4 +86,36 @@ public final class YamlPrinter {
             .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
             .enable(YAMLGenerator.Feature.INDENT_ARRAYS_WITH_INDICATOR)
             .build();
+
+    /**
+     * Camel 4.17's LwModelToYAMLDumper overrides doWriteOptionalIdentifiedDefinitionAttributes
+     * to write only {@code id}: every {@code description} (and {@code note}) is dropped, so the
+     * route description (the workflow's name) would be missing from the printed YAML and from
+     * routes run from it. The YAML DSL reads {@code description} on a route, so it is put back
+     * after each route's {@code group}, as a JSON string (valid YAML whatever the name holds).
+     */
+    static String withDescriptions(String yaml, List<CompiledWorkflow> workflows) throws JsonProcessingException {
+        List<String> out = new ArrayList<>();
+        int route = -1;
+        boolean pending = false;
+        for (String line : yaml.split("\n", -1)) {
+            out.add(line);
+            if (line.equals("- route:")) {
+                route++;
+                pending = true;
+            } else if (pending && line.startsWith("    description:")) {
+                pending = false; // a dumper that keeps descriptions: nothing to add
+            } else if (pending && line.startsWith("    group: ")) {
+                String name = workflows.get(route).route().getDescription();
+                if (name != null) {
+                    out.add("    description: " + JSON.writeValueAsString(name));
+                }
+                pending = false;
+            }
+        }
+        if (route != workflows.size() - 1) {
+            throw new IllegalStateException("expected " + workflows.size() + " routes in the dumped YAML, found " + (route + 1));
+        }
+        return String.join("\n", out);
+    }
 }

@@ -13,6 +13,7 @@ import io.caravan.credential.CredentialStore;
 import io.caravan.workflow.Durations;
 import io.caravan.runtime.observe.Observability;
 import io.caravan.runtime.observe.RunMetrics;
+import io.caravan.runtime.management.Management;
 import io.caravan.workflow.Workflow;
 import io.caravan.workflow.WorkflowNode;
 import java.io.IOException;
@@ -52,6 +53,7 @@ public final class CaravanRuntime implements AutoCloseable {
     private final WorkflowCompiler compiler;
     private final List<RunEvents> listeners = new CopyOnWriteArrayList<>();
     private final Observability observability;
+    private final Management management;
     private WorkflowDeployer deployer;
     private WorkflowWatcher watcher;
 
@@ -60,6 +62,8 @@ public final class CaravanRuntime implements AutoCloseable {
         this.sources = options.sources();
         this.properties = loadProperties(options);
         this.credentials = WorkflowSet.loadCredentials(options);
+        this.management = new Management(properties);
+        listeners.add(management.runEvents());
         // listeners may be added after compiling, until the runtime starts
         this.compiler = WorkflowCompiler.standard(RunEvents.all(listeners));
         this.workflows = WorkflowSet.load(sources.workflows(), credentials).stream().map(compiler::compile).toList();
@@ -106,6 +110,11 @@ public final class CaravanRuntime implements AutoCloseable {
     /** Adds a listener to every run's events (metrics, management). */
     public void addRunEvents(RunEvents listener) {
         listeners.add(listener);
+    }
+
+    /** JMX management: workflow MBeans, remote JMX, Jolokia. */
+    public Management management() {
+        return management;
     }
 
     public Sources sources() {
@@ -167,6 +176,11 @@ public final class CaravanRuntime implements AutoCloseable {
                 support.getCamelContext().getRegistry().bind(FixedPortHttpEngine.NAME, new FixedPortHttpEngine(httpPort()));
                 deployer = new WorkflowDeployer(support.getCamelContext(), compiler, credentials);
                 deployer.prepare(workflows);
+                try {
+                    management.attach(support.getCamelContext(), deployer);
+                } catch (Exception e) {
+                    throw new IllegalStateException("cannot set up JMX management: " + e.getMessage(), e);
+                }
                 if (Boolean.parseBoolean(properties.getProperty("caravan.watch", "false"))) {
                     // a StartupListener, not MainListener.afterStart: camel-main calls the latter
                     // only from the blocking run(), and tests start the runtime with start()
@@ -260,6 +274,7 @@ public final class CaravanRuntime implements AutoCloseable {
         sources.kameletDirs().forEach(d -> kamelets.add("file:" + d.toAbsolutePath()));
         kamelets.add("classpath:kamelets");
         p.setProperty("camel.component.kamelet.location", String.join(",", kamelets));
+        Management.mapProperties(p);
         return p;
     }
 

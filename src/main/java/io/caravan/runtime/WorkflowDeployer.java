@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.camel.CamelContext;
 import org.apache.camel.model.ModelCamelContext;
 import org.slf4j.Logger;
@@ -36,6 +37,22 @@ public final class WorkflowDeployer {
     private final CredentialStore credentials;
     private final Map<String, CompiledWorkflow> running = new LinkedHashMap<>();
     private final Set<String> boundCredentials = new HashSet<>();
+    private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+
+    /**
+     * Told about workflows that change at run time (not those of start-up), after the change;
+     * management uses it to follow deploys. Called while the deployer's lock is held.
+     */
+    public interface Listener {
+
+        /** A workflow was deployed, or replaced by a new version of it. */
+        default void deployed(CompiledWorkflow workflow) {
+        }
+
+        /** A workflow was stopped and removed. */
+        default void undeployed(String workflowId) {
+        }
+    }
 
     WorkflowDeployer(CamelContext context, WorkflowCompiler compiler, CredentialStore credentials) {
         this.context = context;
@@ -50,6 +67,10 @@ public final class WorkflowDeployer {
             cw.bindBeans(context);
             running.put(cw.workflow().id(), cw);
         }
+    }
+
+    public void addListener(Listener listener) {
+        listeners.add(listener);
     }
 
     public synchronized List<CompiledWorkflow> workflows() {
@@ -81,11 +102,13 @@ public final class WorkflowDeployer {
         for (String id : idsFrom(file)) {
             if (compiled.stream().noneMatch(c -> c.workflow().id().equals(id))) {
                 undeploy(id);
+                listeners.forEach(l -> l.undeployed(id));
             }
         }
         for (CompiledWorkflow cw : compiled) {
             replace(cw);
             deployed.add(cw.workflow().id());
+            listeners.forEach(l -> l.deployed(cw));
         }
         return deployed;
     }
@@ -95,6 +118,7 @@ public final class WorkflowDeployer {
         List<String> ids = idsFrom(file);
         for (String id : ids) {
             undeploy(id);
+            listeners.forEach(l -> l.undeployed(id));
         }
         return ids;
     }

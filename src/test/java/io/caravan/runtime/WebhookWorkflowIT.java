@@ -109,6 +109,18 @@ class WebhookWorkflowIT {
             assertThat(failed.at("/error/node").asText()).isEqualTo("lookup");
             assertThat(failed.at("/error/message").asText()).contains("input.order.id");
 
+            // a JSON body sent as a form (what `curl -d` does without a Content-Type) gets a clear 400
+            HttpResponse<String> misSent = CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/webhooks/echo"))
+                    .header("Content-Type", "application/x-www-form-urlencoded")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"text\": \"hi\"}")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(misSent.statusCode()).isEqualTo(400);
+            assertThat(JSON.readTree(misSent.body()).at("/error/message").asText()).contains("Content-Type: application/json");
+            // a real form post: its fields are the input
+            HttpResponse<String> form = CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/webhooks/echo"))
+                    .header("Content-Type", "application/x-www-form-urlencoded").header("X-Note", "form")
+                    .POST(HttpRequest.BodyPublishers.ofString("text=a%26b&other=1")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(JSON.readTree(form.body()).at("/output/said").asText()).as(form.body()).isEqualTo("a&b");
+
             // hostile text stays data: quotes, braces, placeholders and template syntax come back escaped
             String hostile = "\"}, \"x\": 1, {{input.text}} ${sys:user.home} {{caravan.http.port}}\n";
             HttpResponse<String> echo = post(port, "echo", JSON.writeValueAsString(Map.of("text", hostile)),

@@ -1,5 +1,7 @@
 package io.caravan.compile.nodes;
 
+import io.caravan.CaravanException;
+import io.caravan.ErrorCode;
 import io.caravan.Json;
 import io.caravan.compile.CompileContext;
 import io.caravan.compile.NodeProcessor;
@@ -53,6 +55,23 @@ public final class WebhookTrigger implements TriggerCompiler {
             this.events = events;
         }
 
+        /**
+         * `curl -d '{...}'` without a Content-Type posts JSON as a form, which arrives as one
+         * field named by the JSON text (split wherever it held '&' or '='): say so, not guess.
+         */
+        private void rejectJsonSentAsForm(Map<?, ?> form) {
+            if (form.size() == 1) {
+                Map.Entry<?, ?> only = form.entrySet().iterator().next();
+                String key = String.valueOf(only.getKey()).strip();
+                Object value = only.getValue();
+                if ((key.startsWith("{") || key.startsWith("[")) && (value == null || value.toString().isEmpty())) {
+                    throw new CaravanException(ErrorCode.BAD_PAYLOAD, "the body looks like JSON but was sent as"
+                            + " application/x-www-form-urlencoded (curl -d does that): send it with"
+                            + " Content-Type: application/json", nodeId, null);
+                }
+            }
+        }
+
         @Override
         public void run(Exchange exchange, RunContext ignored) {
             RunContext run = new RunContext();
@@ -63,8 +82,20 @@ public final class WebhookTrigger implements TriggerCompiler {
                     headers.put(name.toLowerCase(Locale.ROOT), value == null ? null : value.toString());
                 }
             });
-            String text = exchange.getIn().getBody(String.class);
-            Object body = Json.parseIfJson(text);
+            Object raw = exchange.getIn().getBody();
+            String text;
+            Object body;
+            if (raw instanceof Map<?, ?> form) {
+                // platform-http parses application/x-www-form-urlencoded into a map of fields
+                rejectJsonSentAsForm(form);
+                Map<String, Object> fields = new LinkedHashMap<>();
+                form.forEach((k, v) -> fields.put(String.valueOf(k), v == null ? null : v.toString()));
+                body = fields;
+                text = Json.write(fields);
+            } else {
+                text = exchange.getIn().getBody(String.class);
+                body = Json.parseIfJson(text);
+            }
             exchange.setProperty(Runs.ORIGINAL, new Runs.Original(text, Map.of(), "webhook:/webhooks/" + workflowId, null));
             Map<String, Object> output = new LinkedHashMap<>();
             output.put("id", run.executionId());

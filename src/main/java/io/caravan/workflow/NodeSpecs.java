@@ -29,7 +29,8 @@ import java.util.Map;
 public final class NodeSpecs {
 
     public static final List<String> WORKFLOW_KEYS = List.of("id", "name", "description", "error_handling", "nodes", "edges");
-    public static final List<String> NODE_KEYS = List.of("id", "type", "name", "config", "error_handling");
+    public static final List<String> NODE_KEYS = List.of("id", "type", "name", "config", "error_handling",
+            "idempotency");
     public static final List<String> EDGE_KEYS = List.of("from", "to", "when");
 
     /**

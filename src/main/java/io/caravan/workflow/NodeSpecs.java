@@ -29,8 +29,7 @@ import java.util.Map;
 public final class NodeSpecs {
 
     public static final List<String> WORKFLOW_KEYS = List.of("id", "name", "description", "error_handling", "nodes", "edges");
-    public static final List<String> NODE_KEYS = List.of("id", "type", "name", "config", "error_handling",
-            "idempotency");
+    public static final List<String> NODE_KEYS = List.of("id", "type", "name", "config", "error_handling");
     public static final List<String> EDGE_KEYS = List.of("from", "to", "when");
 
     /**
@@ -54,6 +53,10 @@ public final class NodeSpecs {
         public List<String> nodeKeys() {
             List<String> keys = new ArrayList<>(NODE_KEYS);
             keys.addAll(nodeLevel.keySet());
+            if (type == NodeType.RECEIVE_MESSAGE) {
+                // only a receiving node has duplicates to skip; the validator checks it is the trigger
+                keys.add("idempotency");
+            }
             return keys;
         }
     }

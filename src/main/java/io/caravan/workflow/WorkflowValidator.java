@@ -124,10 +124,8 @@ public final class WorkflowValidator {
                 if (draft == null || draft.type() == null) {
                     continue;
                 }
-                if (!draft.is(NodeType.RECEIVE_MESSAGE)) {
-                    problems.add(at, "idempotency applies only to a receive_message trigger; '" + id + "' is a "
-                            + draft.type().wireName() + " node");
-                } else if (trigger != null && !id.equals(trigger)) {
+                // on other node types the key is already reported as unknown
+                if (draft.is(NodeType.RECEIVE_MESSAGE) && trigger != null && !id.equals(trigger)) {
                     problems.add(at, "idempotency applies only to a receive_message trigger; '" + id
                             + "' is not the first node (the trigger is '" + trigger + "')");
                 }
@@ -247,7 +245,8 @@ public final class WorkflowValidator {
                 checkCredential(credentialId, binding, locations.get("credential_id"));
             }
             ErrorHandling errorHandling = errorHandling(node, "node '" + id + "'");
-            Idempotency idempotency = node.get("idempotency").map(idempotencyReader::read).orElse(null);
+            Idempotency idempotency = type != NodeType.RECEIVE_MESSAGE ? null
+                    : node.get("idempotency").map(idempotencyReader::read).orElse(null);
             return Optional.of(new NodeDraft(id, type, name, node.location(), configAt, values, locations, sites,
                     errorHandling, idempotency));
         }

@@ -103,8 +103,8 @@ class IdempotencyValidationTest {
                     idempotency: {key: "{{input.id}}"}
                 edges: [{from: hook, to: pull}]
                 """)).containsExactly(
-                "wf.yaml:3:31: error: idempotency applies only to a receive_message trigger; 'hook' is a webhook node"
-                        + " (at $.nodes[0].idempotency)",
+                "wf.yaml:3:31: error: unknown key 'idempotency' in webhook node; valid keys: id, type, name, config,"
+                        + " error_handling (at $.nodes[0].idempotency)",
                 "wf.yaml:7:5: error: idempotency applies only to a receive_message trigger; 'pull' is not the first node"
                         + " (the trigger is 'hook') (at $.nodes[1].idempotency)");
         assertThat(Check.problems(receiving("[key]"))).containsExactly(

@@ -32,6 +32,10 @@ public interface RunEvents {
     default void failed(String workflowId, CaravanException error) {
     }
 
+    /** A message was skipped as a duplicate of one already processed, and acknowledged. */
+    default void duplicate(String workflowId, String nodeId) {
+    }
+
     /**
      * Several listeners as one. The list is read at every event, not copied, so listeners added
      * after compiling (metrics, before the runtime starts) are called too: pass a thread-safe
@@ -62,6 +66,11 @@ public interface RunEvents {
             @Override
             public void failed(String workflowId, CaravanException error) {
                 listeners.forEach(l -> l.failed(workflowId, error));
+            }
+
+            @Override
+            public void duplicate(String workflowId, String nodeId) {
+                listeners.forEach(l -> l.duplicate(workflowId, nodeId));
             }
         };
     }

@@ -4,6 +4,7 @@ import io.caravan.binding.Binding;
 import io.caravan.binding.Bindings;
 import io.caravan.compile.errors.CircuitBreakers;
 import io.caravan.compile.errors.ErrorHandlerCompiler;
+import io.caravan.compile.idempotency.IdempotencyCompiler;
 import io.caravan.compile.nodes.ConditionNode;
 import io.caravan.compile.nodes.DelayNode;
 import io.caravan.compile.nodes.HttpNode;
@@ -32,7 +33,8 @@ import org.apache.camel.model.language.RefExpression;
 /**
  * Turns a validated workflow into one Camel route: the trigger's endpoint, then each node as a
  * {@code step} (id = node id) in execution order, behind a {@code filter} when only some paths
- * through a condition reach it, then a step that records the run's result.
+ * through a condition reach it, then a step that records the run's result. A receiving trigger's
+ * idempotency puts all of that inside Camel's idempotentConsumer.
  */
 public final class WorkflowCompiler {
 
@@ -82,6 +84,8 @@ public final class WorkflowCompiler {
 
         route.process(context.bean(trigger, "start", triggerCompiler.start(trigger, context))).id(context.camelId(trigger, "start"));
 
+        // with idempotency, every node runs inside Camel's idempotentConsumer block
+        ProcessorDefinition<?> nodes = IdempotencyCompiler.open(route, trigger, context);
         Set<String> alwaysReached = new HashSet<>();
         alwaysReached.add(trigger.id());
         for (WorkflowNode node : workflow.executionOrder()) {
@@ -90,13 +94,13 @@ public final class WorkflowCompiler {
             }
             List<Edge> incoming = workflow.incoming(node.id());
             boolean always = incoming.stream().anyMatch(e -> e.when() == null && alwaysReached.contains(e.from()));
-            ProcessorDefinition<?> parent = route;
+            ProcessorDefinition<?> parent = nodes;
             FilterDefinition gate = null;
             if (always) {
                 alwaysReached.add(node.id());
             } else {
                 String predicate = context.bean(node, "reached", new ReachedPredicate(incoming));
-                gate = route.filter(new RefExpression(predicate));
+                gate = nodes.filter(new RefExpression(predicate));
                 gate.id(context.camelId(node, "reached"));
                 parent = gate;
             }
@@ -109,7 +113,8 @@ public final class WorkflowCompiler {
                 gate.end();
             }
         }
-        route.process(context.bean("finish", new FinishProcessor(triggerCompiler.replies()))).id(context.camelId("finish"));
+        nodes.process(context.bean("finish", new FinishProcessor(triggerCompiler.replies()))).id(context.camelId("finish"));
+        IdempotencyCompiler.close(route, nodes, trigger, context);
         return new CompiledWorkflow(workflow, route, Map.copyOf(context.beans()));
     }
 }

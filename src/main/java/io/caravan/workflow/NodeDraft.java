@@ -9,7 +9,7 @@ import java.util.Map;
  */
 record NodeDraft(String id, NodeType type, String name, Location location, Location configLocation,
                  Map<String, Object> values, Map<String, Location> locations, List<FieldReader.TemplateSite> sites,
-                 ErrorHandling errorHandling) {
+                 ErrorHandling errorHandling, Idempotency idempotency) {
 
     boolean is(NodeType t) {
         return type == t;

@@ -53,6 +53,10 @@ public final class NodeSpecs {
         public List<String> nodeKeys() {
             List<String> keys = new ArrayList<>(NODE_KEYS);
             keys.addAll(nodeLevel.keySet());
+            if (type == NodeType.RECEIVE_MESSAGE) {
+                // only a receiving node has duplicates to skip; the validator checks it is the trigger
+                keys.add("idempotency");
+            }
             return keys;
         }
     }

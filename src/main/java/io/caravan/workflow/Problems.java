@@ -22,6 +22,10 @@ final class Problems {
         list.add(Diagnostic.at(file, at, code, message));
     }
 
+    int size() {
+        return list.size();
+    }
+
     boolean isEmpty() {
         return list.isEmpty();
     }

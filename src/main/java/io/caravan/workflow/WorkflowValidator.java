@@ -52,6 +52,7 @@ public final class WorkflowValidator {
         private final Problems problems;
         private final FieldReader reader;
         private final ErrorHandlingReader errorHandlingReader;
+        private final IdempotencyReader idempotencyReader;
         /** error_handling blocks read so far, checked against the graph once it is known. */
         private final Map<ErrorHandling, SourceNode> errorHandlingBlocks = new java.util.IdentityHashMap<>();
 
@@ -60,6 +61,7 @@ public final class WorkflowValidator {
             this.problems = new Problems(file.displayName());
             this.reader = new FieldReader(problems, bindings.stream().map(BindingSpec::queueType).toList(), expressions);
             this.errorHandlingReader = new ErrorHandlingReader(problems, reader, bindings, this::checkCredential);
+            this.idempotencyReader = new IdempotencyReader(problems, reader);
         }
 
         private ErrorHandling errorHandling(SourceMap owner, String label) {
@@ -102,6 +104,34 @@ public final class WorkflowValidator {
             });
         }
 
+        /**
+         * Duplicates are recognised where messages arrive, before anything else runs, so the block
+         * belongs on a receive_message that is the trigger and nowhere else.
+         */
+        private void checkIdempotency(SourceMap wf, List<NodeDraft> nodes, String trigger) {
+            Optional<SourceNode> list = wf.get("nodes");
+            if (list.isEmpty() || !(list.get() instanceof SourceList items)) {
+                return;
+            }
+            for (SourceNode item : items.items()) {
+                if (!(item instanceof SourceMap node) || node.entry("idempotency").isEmpty()) {
+                    continue;
+                }
+                Location at = node.entry("idempotency").orElseThrow().keyLocation();
+                String id = node.get("id").filter(SourceScalar.class::isInstance)
+                        .map(v -> String.valueOf(((SourceScalar) v).value())).orElse(null);
+                NodeDraft draft = nodes.stream().filter(n -> n.id().equals(id)).findFirst().orElse(null);
+                if (draft == null || draft.type() == null) {
+                    continue;
+                }
+                // on other node types the key is already reported as unknown
+                if (draft.is(NodeType.RECEIVE_MESSAGE) && trigger != null && !id.equals(trigger)) {
+                    problems.add(at, "idempotency applies only to a receive_message trigger; '" + id
+                            + "' is not the first node (the trigger is '" + trigger + "')");
+                }
+            }
+        }
+
         Workflow validate() {
             if (!(file.root() instanceof SourceMap wf)) {
                 problems.add(file.root().location(), "a workflow must be an object with id and nodes, got "
@@ -122,12 +152,13 @@ public final class WorkflowValidator {
                 checkReferences(n, graph.earlier().getOrDefault(n.id(), List.of()));
             }
             checkErrorHandling(nodes, graph.trigger());
+            checkIdempotency(wf, nodes, graph.trigger());
             if (!problems.isEmpty()) {
                 throw new WorkflowException(problems.sorted());
             }
             List<WorkflowNode> built = nodes.stream().map(n -> new WorkflowNode(n.id(), n.type(), n.name(),
                     new NodeConfig(n.values(), n.locations(), n.configLocation()), n.id().equals(graph.trigger()),
-                    n.location(), n.errorHandling())).toList();
+                    n.location(), n.errorHandling(), n.idempotency())).toList();
             return new Workflow(id, name, built, graph.edges(), file.displayName(), file.version(),
                     workflowErrorHandling);
         }
@@ -187,7 +218,7 @@ public final class WorkflowValidator {
                             WorkflowParser.childPath(node.location().path(), "config"));
             if (id == null || type == null) {
                 return Optional.ofNullable(id).map(i -> new NodeDraft(i, null, name, node.location(), configAt,
-                        Map.of(), Map.of(), List.of(), ErrorHandling.NONE));
+                        Map.of(), Map.of(), List.of(), ErrorHandling.NONE, null));
             }
             Map<String, SourceNode> written = written(node, config, base);
             BindingSpec binding = binding(written.get("queue_type"));
@@ -214,8 +245,10 @@ public final class WorkflowValidator {
                 checkCredential(credentialId, binding, locations.get("credential_id"));
             }
             ErrorHandling errorHandling = errorHandling(node, "node '" + id + "'");
+            Idempotency idempotency = type != NodeType.RECEIVE_MESSAGE ? null
+                    : node.get("idempotency").map(idempotencyReader::read).orElse(null);
             return Optional.of(new NodeDraft(id, type, name, node.location(), configAt, values, locations, sites,
-                    errorHandling));
+                    errorHandling, idempotency));
         }
 
         /** Config fields as written, with the seed's node-level condition keys folded in. */

@@ -1,0 +1,65 @@
+package io.caravan.compile.idempotency;
+
+import io.caravan.workflow.Idempotency;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.camel.processor.idempotent.jdbc.JdbcMessageIdRepository;
+import org.apache.camel.spi.IdempotentRepository;
+import org.apache.camel.support.processor.idempotent.MemoryIdempotentRepository;
+import org.springframework.jdbc.datasource.DriverManagerDataSource;
+
+/**
+ * The idempotent repository for a workflow's store, each one Camel's own: an LRU map in memory,
+ * Redis strings with a ttl, or camel-sql's table. Keys are namespaced by workflow id, so
+ * workflows sharing a store never see each other's keys while instances of one workflow do.
+ */
+final class Repositories {
+
+    private static final Pattern ENV = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
+
+    private Repositories() {
+    }
+
+    static IdempotentRepository create(Idempotency settings, String workflowId) {
+        return switch (settings.store()) {
+            case Idempotency.MEMORY -> MemoryIdempotentRepository.memoryIdempotentRepository(settings.maxEntries());
+            case Idempotency.REDIS -> RedisRepository.create(env(settings.url()), "caravan:idempotency:" + workflowId,
+                    settings.ttl());
+            case Idempotency.JDBC -> jdbc(settings, workflowId);
+            default -> throw new IllegalArgumentException("unknown idempotency store " + settings.store());
+        };
+    }
+
+    private static IdempotentRepository jdbc(Idempotency settings, String workflowId) {
+        DriverManagerDataSource dataSource = new DriverManagerDataSource(env(settings.url()));
+        if (settings.user() != null) {
+            dataSource.setUsername(env(settings.user()));
+        }
+        if (settings.password() != null) {
+            dataSource.setPassword(env(settings.password()));
+        }
+        JdbcMessageIdRepository repository = new JdbcMessageIdRepository(dataSource, workflowId);
+        repository.setTableName(settings.table());
+        // Camel's default table has no key, and its add() is a count followed by an insert: two
+        // instances could both insert one key. The primary key makes the second insert fail, so
+        // that run fails and its redelivery is then skipped as the duplicate it is.
+        repository.setCreateString("CREATE TABLE " + settings.table() + " (processorName VARCHAR(255) NOT NULL,"
+                + " messageId VARCHAR(255) NOT NULL, createdAt TIMESTAMP, PRIMARY KEY (processorName, messageId))");
+        return repository;
+    }
+
+    /** ${NAME} references replaced from the environment, as in the credentials file. */
+    static String env(String value) {
+        Matcher m = ENV.matcher(value);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            String found = System.getenv(m.group(1));
+            if (found == null) {
+                throw new IllegalStateException("environment variable " + m.group(1) + " is not set (needed by idempotency)");
+            }
+            m.appendReplacement(out, Matcher.quoteReplacement(found));
+        }
+        m.appendTail(out);
+        return out.toString();
+    }
+}

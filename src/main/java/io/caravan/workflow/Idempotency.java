@@ -1,0 +1,24 @@
+package io.caravan.workflow;
+
+import java.time.Duration;
+
+/**
+ * A receiving trigger's {@code idempotency} block: the template whose rendering identifies a
+ * logical message, and the store that remembers the keys of finished runs. Fields that do not
+ * apply to the chosen store are null.
+ */
+public record Idempotency(String key, String store, int maxEntries, Duration ttl, String url, String user,
+                          String password, String table) {
+
+    public static final String MEMORY = "memory";
+    public static final String REDIS = "redis";
+    public static final String JDBC = "jdbc";
+
+    /** Without the password: records print every field, and this one is a secret. */
+    @Override
+    public String toString() {
+        return "Idempotency[key=" + key + ", store=" + store + ", maxEntries=" + maxEntries + ", ttl=" + ttl
+                + ", url=" + url + ", user=" + user + ", password=" + (password == null ? "null" : "***")
+                + ", table=" + table + "]";
+    }
+}

@@ -116,6 +116,8 @@ class ExampleWorkflowsIT {
                 .doesNotContainKeys("kafka.OVERRIDE_TOPIC", "CamelAwsSqsOperation");
         assertThat(message.messageAttributes().get("kafka_id").stringValue()).startsWith("orders-");
         assertThat(sqs.client().listQueues().queueUrls()).anyMatch(u -> u.endsWith("/orders-processed"));
+        // the record is committed once its run finished, so a restart does not read it again
+        assertThat(awaitCommitted("examples-it", "orders")).isEqualTo(endOffset("orders"));
     }
 
     @Test
@@ -189,6 +191,32 @@ class ExampleWorkflowsIT {
         Message message = receiveOne("signups-welcome");
         assertThat(message.body()).isEqualTo("Welcome aboard, Ada!");
         assertThat(message.messageAttributes().get("email").stringValue()).isEqualTo("ada@example.com");
+    }
+
+    private static long endOffset(String topic) throws Exception {
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            var partition = new org.apache.kafka.common.TopicPartition(topic, 0);
+            return admin.listOffsets(Map.of(partition, org.apache.kafka.clients.admin.OffsetSpec.latest()))
+                    .partitionResult(partition).get().offset();
+        }
+    }
+
+    /** The group's committed offset on partition 0 once it reaches the end, or the last seen after 20 s. */
+    private static long awaitCommitted(String group, String topic) throws Exception {
+        long end = endOffset(topic);
+        long committed = -1;
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            long deadline = System.currentTimeMillis() + 20_000;
+            while (committed < end && System.currentTimeMillis() < deadline) {
+                var offsets = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+                var meta = offsets.get(new org.apache.kafka.common.TopicPartition(topic, 0));
+                committed = meta == null ? -1 : meta.offset();
+                Thread.sleep(200);
+            }
+        }
+        return committed;
     }
 
     private static GetResponse awaitMessage(Channel ch, String queue) throws Exception {

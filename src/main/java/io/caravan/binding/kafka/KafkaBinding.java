@@ -27,6 +27,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.kafka.KafkaConstants;
+import org.apache.camel.component.kafka.consumer.KafkaManualCommit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
@@ -102,9 +103,14 @@ public final class KafkaBinding implements Binding {
 
     /*
      * Options from https://camel.apache.org/components/next/kafka-component.html:
-     * - autoCommitEnable=false: the consumer then commits through its commit manager after each
-     *   record has been processed (KafkaRecordProcessor.processExchange records the offset only
-     *   once the exchange is done), not on a timer that may run ahead of the route.
+     * - autoCommitEnable=false: no commit on a timer that may run ahead of the route. Alone it
+     *   commits nothing at all: camel-kafka 4.17's CommitManagers picks NoopCommitManager when
+     *   neither allowManualCommit, an offsetRepository nor batching is set (read in its
+     *   bytecode), so every restart re-read the topic from autoOffsetReset.
+     * - allowManualCommit=true with the async manual commit factory: Caravan commits each record
+     *   once its run has finished or been dead-lettered (acknowledgement below); the async
+     *   commit manager only records the offset and commits it from the consumer's own poll
+     *   loop, so committing from another thread (after an async delay) is safe.
      * - breakOnFirstError=true: a record whose exchange failed unhandled is sought back to and
      *   retried rather than skipped; the workflow's dead-letter handling is what moves past a
      *   poison record (FIELD-NOTES: never this option without a dead-letter path).
@@ -114,7 +120,9 @@ public final class KafkaBinding implements Binding {
      */
     @Override
     public String consumerUri(Channel channel) {
-        return base(channel) + "&autoCommitEnable=false&breakOnFirstError=true&autoOffsetReset=earliest&pollTimeoutMs=500"
+        return base(channel) + "&autoCommitEnable=false&allowManualCommit=true"
+                + "&kafkaManualCommitFactory=#class:org.apache.camel.component.kafka.consumer.DefaultKafkaManualAsyncCommitFactory"
+                + "&breakOnFirstError=true&autoOffsetReset=earliest&pollTimeoutMs=500"
                 + "&maxPollRecords=" + Math.max(1, BindingSupport.maxMessages(channel));
     }
 
@@ -124,14 +132,17 @@ public final class KafkaBinding implements Binding {
         return base(channel) + "&recordMetadata=true";
     }
 
-    /**
-     * None: with autoCommitEnable=false and no allowManualCommit the commit manager commits the
-     * offsets it recorded from the ConsumerRecord itself, not from headers
-     * (camel-kafka consumer/support/KafkaRecordProcessor.java).
-     */
+    /** None: the manual commit is taken off the exchange when the run starts (acknowledgement). */
     @Override
     public Set<String> consumerHeaders() {
         return Set.of();
+    }
+
+    /** Commits this record's offset (asynchronously, from the consumer's poll loop). */
+    @Override
+    public Runnable acknowledgement(Exchange exchange) {
+        KafkaManualCommit commit = exchange.getMessage().getHeader(KafkaConstants.MANUAL_COMMIT, KafkaManualCommit.class);
+        return commit == null ? null : commit::commit;
     }
 
     @Override

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import io.caravan.runtime.CaravanRuntime;
 import io.caravan.runtime.RuntimeOptions;
+import io.caravan.runtime.observe.Scrape;
 import io.caravan.testing.Ports;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
@@ -62,12 +63,16 @@ class CircuitBreakerIT {
                 edges: [{from: hook, to: call}]
                 """.formatted(server.getAddress().getPort()));
         int port = Ports.free();
+        int managementPort = Ports.free();
         try (CaravanRuntime runtime = CaravanRuntime.create(RuntimeOptions.defaults(home)
-                .withProperties(Map.of("caravan.http.port", String.valueOf(port)))).start()) {
+                .withProperties(Map.of("caravan.http.port", String.valueOf(port),
+                        "caravan.management.port", String.valueOf(managementPort)))).start()) {
             assertThat(code(post(port))).isEqualTo("HTTP_5XX");
             assertThat(code(post(port))).isEqualTo("HTTP_5XX");
             assertThat(calls.get()).isEqualTo(2);
             assertThat(state(runtime)).isEqualTo("OPEN");
+            Map<String, String> labels = Map.of("workflow", "guarded", "node", "call");
+            assertThat(Scrape.of(managementPort).value("caravan_circuit_breaker_state", labels)).isEqualTo(1.0);
 
             HttpResponse<String> rejected = post(port);
             assertThat(rejected.statusCode()).isEqualTo(503);
@@ -82,6 +87,7 @@ class CircuitBreakerIT {
             assertThat(state(runtime)).isEqualTo("HALF_OPEN");
             assertThat(post(port).statusCode()).isEqualTo(200);
             assertThat(state(runtime)).isEqualTo("CLOSED");
+            assertThat(Scrape.of(managementPort).value("caravan_circuit_breaker_state", labels)).isEqualTo(0.0);
             assertThat(calls.get()).isEqualTo(3);
         } finally {
             server.stop(0);

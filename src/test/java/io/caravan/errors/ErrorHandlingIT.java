@@ -9,6 +9,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.caravan.runtime.CaravanRuntime;
 import io.caravan.runtime.RuntimeOptions;
 import io.caravan.testing.BrokerClients;
+import io.caravan.runtime.observe.Scrape;
 import io.caravan.testing.Ports;
 import io.caravan.testing.TestBrokers;
 import java.io.OutputStream;
@@ -50,6 +51,7 @@ class ErrorHandlingIT {
     static final List<Instant> flakyCalls = new CopyOnWriteArrayList<>();
     static final AtomicInteger notFoundCalls = new AtomicInteger();
     static int port;
+    static int managementPort;
     static int closedPort;
     static final String run = TestBrokers.unique("eh");
 
@@ -147,8 +149,11 @@ class ErrorHandlingIT {
                 """.formatted(run));
         TestBrokers.sqs().createQueue(run + "-dlq-webhook");
         port = Ports.free();
+        managementPort = Ports.free();
         runtime = CaravanRuntime.create(RuntimeOptions.defaults(home)
-                .withProperties(Map.of("caravan.http.port", String.valueOf(port)))).start();
+                .withProperties(Map.of("caravan.http.port", String.valueOf(port),
+                        "caravan.management.port", String.valueOf(managementPort),
+                        "caravan.metrics.depth-interval", "1s"))).start();
     }
 
     @AfterAll
@@ -199,6 +204,10 @@ class ErrorHandlingIT {
         letter.messageAttributes().forEach((k, v) -> attributes.put(k, v.stringValue()));
         assertFailure(attributes, "dlq-sqs", "2", "CONNECTION_FAILED");
         awaitSourceEmpty("sqs");
+        // the dead-letter queue's depth is measured too (the letter is in flight: we received it)
+        Map<String, String> dlq = Map.of("workflow", "dlq-sqs", "node", "dead_letter", "destination", run + "-dlq-sqs");
+        Scrape scrape = Scrape.await(managementPort, s -> Double.valueOf(1.0).equals(s.value("caravan_queue_in_flight", dlq)));
+        assertThat(scrape.value("caravan_queue_depth", dlq)).isEqualTo(0.0);
     }
 
     @Test

@@ -63,7 +63,7 @@ class GracefulShutdownIT {
         Path log = home.resolve("caravan.log");
         Process caravan = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Dcaravan.home=" + home, "-jar", Path.of("target/caravan.jar").toAbsolutePath().toString(),
-                "run", "--port", String.valueOf(port))
+                "run", "--port", String.valueOf(port), "-D", "caravan.management.port=" + Ports.free())
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {
             awaitLog(log, "Caravan started");

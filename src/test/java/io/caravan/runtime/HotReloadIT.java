@@ -59,7 +59,8 @@ class HotReloadIT {
         Files.writeString(routes.resolve("greeting.camel.yaml"), route("hello v1"));
         int port = Ports.free();
         RuntimeOptions options = RuntimeOptions.defaults(home).withProperties(Map.of(
-                "caravan.http.port", String.valueOf(port), "caravan.watch", "true"));
+                "caravan.http.port", String.valueOf(port), "caravan.watch", "true",
+                "caravan.management.port", String.valueOf(Ports.free())));
         try (CaravanRuntime runtime = CaravanRuntime.create(options).start()) {
             assertThat(post(port, "a")).isEqualTo("200 v1");
             Route b = runtime.context().getRoute("b");

@@ -50,6 +50,7 @@ public final class RoutesHome {
     /** Starts Caravan on a free HTTP port (property caravan.http.port). */
     public CaravanRuntime start() throws Exception {
         properties.putIfAbsent("caravan.http.port", String.valueOf(Ports.free()));
+        properties.putIfAbsent("caravan.management.port", String.valueOf(Ports.free()));
         List<Path> paths = new ArrayList<>(List.of(routes(), Path.of("kamelets")));
         paths.addAll(extraPaths);
         RuntimeOptions options = RuntimeOptions.defaults(home).withPaths(paths).withProperties(Map.copyOf(properties));

@@ -1,6 +1,7 @@
 package io.caravan.runtime.observe;
 
 import io.caravan.compile.CompiledWorkflow;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.caravan.workflow.Durations;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -37,6 +38,8 @@ import org.slf4j.LoggerFactory;
 public final class Observability extends MainListenerSupport {
 
     public static final String IN_FLIGHT = "caravan.messages.in.flight";
+    public static final String BREAKER_STATE = "caravan.circuit.breaker.state";
+    private final java.util.Set<String> breakerGauges = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** Registry name camel-micrometer(-prometheus) looks up (MicrometerConstants.METRICS_REGISTRY_NAME). */
     static final String REGISTRY_NAME = "metricsRegistry";
 
@@ -117,12 +120,46 @@ public final class Observability extends MainListenerSupport {
         scheduler.scheduleWithFixedDelay(() -> round(context), 0, depthInterval.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * {@code caravan_circuit_breaker_state}: 0 closed, 1 open, 2 half-open, 3 another state
+     * (disabled, forced open, metrics only). The gauge reads the breaker running now, so a
+     * reloaded workflow's new breaker is the one reported.
+     */
+    private void breakerGauges(CompiledWorkflow cw) {
+        String prefix = "caravan." + cw.workflow().id() + ".";
+        cw.beans().forEach((name, bean) -> {
+            if (bean instanceof CircuitBreaker && name.startsWith(prefix) && name.endsWith(".breaker")
+                    && breakerGauges.add(name)) {
+                String workflowId = cw.workflow().id();
+                String nodeId = name.substring(prefix.length(), name.length() - ".breaker".length());
+                Gauge.builder(BREAKER_STATE, () -> breakerState(workflowId, name))
+                        .description("circuit breaker of a node: 0 closed, 1 open, 2 half-open, 3 other")
+                        .tag("workflow", workflowId).tag("node", nodeId).register(registry);
+            }
+        });
+    }
+
+    private double breakerState(String workflowId, String beanName) {
+        for (CompiledWorkflow cw : workflows.get()) {
+            if (cw.workflow().id().equals(workflowId) && cw.beans().get(beanName) instanceof CircuitBreaker breaker) {
+                return switch (breaker.getState()) {
+                    case CLOSED -> 0;
+                    case OPEN -> 1;
+                    case HALF_OPEN -> 2;
+                    default -> 3;
+                };
+            }
+        }
+        return Double.NaN;
+    }
+
     /** Meters for workflows deployed since the last round, then the depth probe. */
     private void round(CamelContext context) {
         try {
             for (CompiledWorkflow cw : workflows.get()) {
                 String id = cw.workflow().id();
                 runMetrics.register(cw.workflow());
+                breakerGauges(cw);
                 if (inflightGauges.add(id)) {
                     Gauge.builder(IN_FLIGHT, context, c -> c.getInflightRepository().size(id))
                             .description("exchanges of a workflow being processed now (Camel's InflightRepository)")

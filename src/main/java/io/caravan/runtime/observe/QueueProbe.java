@@ -6,6 +6,7 @@ import io.caravan.binding.Bindings;
 import io.caravan.binding.Channel;
 import io.caravan.binding.QueueDepth;
 import io.caravan.compile.CompiledWorkflow;
+import io.caravan.workflow.ErrorHandling;
 import io.caravan.workflow.Workflow;
 import io.caravan.workflow.WorkflowNode;
 import io.micrometer.core.instrument.Gauge;
@@ -125,7 +126,32 @@ public final class QueueProbe {
             }
             out.add(new Result(workflow.id(), node.id(), queueType, source, address, maxDepth, depth, error));
         }
+        // dead-letter destinations: the workflow's (node "dead_letter") and any a node sets itself
+        addDeadLetter(out, workflow, "dead_letter", workflow.errorHandling().deadLetter());
+        for (WorkflowNode node : workflow.nodes()) {
+            ErrorHandling.DeadLetter own = node.errorHandling().deadLetter();
+            addDeadLetter(out, workflow, node.id() + ".dead_letter", own);
+        }
         return out;
+    }
+
+    private void addDeadLetter(List<Result> out, Workflow workflow, String nodeId, ErrorHandling.DeadLetter dl) {
+        if (dl == null || dl.nativeDlq()) {
+            return;
+        }
+        Optional<Binding> binding = Bindings.forQueueType(dl.queueType());
+        if (binding.isEmpty()) {
+            return;
+        }
+        Channel channel = new Channel(workflow.id(), nodeId, dl.credentialId(), dl.destination(), dl.config());
+        QueueDepth depth = null;
+        CaravanException error = null;
+        try {
+            depth = binding.get().depth(context, channel).orElse(null);
+        } catch (Exception e) {
+            error = binding.get().classify(e, channel);
+        }
+        out.add(new Result(workflow.id(), nodeId, dl.queueType(), false, dl.destination(), null, depth, error));
     }
 
     /** Registers the gauges of an address once; they read the latest result. */

@@ -11,7 +11,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Reads samples from a Prometheus text scrape, and GETs the management endpoints, for tests. */
-final class Scrape {
+public final class Scrape {
 
     private static final HttpClient CLIENT = HttpClient.newHttpClient();
     private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)})?\\s+(\\S+)");
@@ -23,11 +23,11 @@ final class Scrape {
         this.text = text;
     }
 
-    static Scrape of(int managementPort) throws Exception {
+    public static Scrape of(int managementPort) throws Exception {
         return new Scrape(get(managementPort, "/metrics").body());
     }
 
-    static HttpResponse<String> get(int port, String path) throws Exception {
+    public static HttpResponse<String> get(int port, String path) throws Exception {
         return CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
     }
@@ -37,7 +37,7 @@ final class Scrape {
     }
 
     /** The value of the one sample named {@code name} whose labels include {@code labels}; null if none. */
-    Double value(String name, Map<String, String> labels) {
+    public Double value(String name, Map<String, String> labels) {
         Double found = null;
         for (String line : text.split("\n")) {
             Matcher m = SAMPLE.matcher(line);
@@ -62,7 +62,7 @@ final class Scrape {
     }
 
     /** Scrapes until {@code done} holds for the scrape or 60 s pass; returns the last scrape. */
-    static Scrape await(int managementPort, Predicate<Scrape> done) throws Exception {
+    public static Scrape await(int managementPort, Predicate<Scrape> done) throws Exception {
         long deadline = System.currentTimeMillis() + 60_000;
         Scrape s = of(managementPort);
         while (!done.test(s) && System.currentTimeMillis() < deadline) {

@@ -118,6 +118,31 @@ class ExampleWorkflowsIT {
         assertThat(sqs.client().listQueues().queueUrls()).anyMatch(u -> u.endsWith("/orders-processed"));
         // the record is committed once its run finished, so a restart does not read it again
         assertThat(awaitCommitted("examples-it", "orders")).isEqualTo(endOffset("orders"));
+
+        // a record the workflow cannot use goes to orders.dlq unchanged, and the partition moves on
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
+            producer.send(new ProducerRecord<>("orders", "o-bad", "not an order")).get();
+        }
+        Properties r = new Properties();
+        r.put("bootstrap.servers", kafka.bootstrapServers());
+        r.put("group.id", TestBrokers.unique("dlq-reader"));
+        r.put("auto.offset.reset", "earliest");
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(r, new StringDeserializer(), new StringDeserializer())) {
+            consumer.subscribe(List.of("orders.dlq"));
+            ConsumerRecord<String, String> letter = null;
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (letter == null && System.currentTimeMillis() < deadline) {
+                for (ConsumerRecord<String, String> rec : consumer.poll(Duration.ofMillis(500))) {
+                    letter = rec;
+                }
+            }
+            assertThat(letter).as("a dead letter on orders.dlq").isNotNull();
+            assertThat(letter.key()).isEqualTo("o-bad");
+            assertThat(letter.value()).isEqualTo("not an order");
+            assertThat(new String(letter.headers().lastHeader("caravan-error-code").value(), StandardCharsets.UTF_8))
+                    .isEqualTo("TEMPLATE_VALUE_MISSING");
+        }
+        assertThat(awaitCommitted("examples-it", "orders")).isEqualTo(endOffset("orders"));
     }
 
     @Test

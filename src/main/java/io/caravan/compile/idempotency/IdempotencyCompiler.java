@@ -23,24 +23,19 @@ public final class IdempotencyCompiler {
      * Opens the idempotent block on {@code route} and returns it for the nodes to go in; without
      * an idempotency setting the route itself is returned and nothing is added.
      *
-     * <p>The repository is written to at three moments, and each setting here is chosen so that
-     * a key stays recorded only for a run that finished:
+     * <p>A key is recorded only for a run that finished, so that nothing is ever lost:
      * <ul>
-     * <li>{@code eager=true}: the key is claimed (an atomic add) when the message arrives, so a
-     * copy being processed at the same moment by another consumer thread or another Caravan
-     * instance is already seen as a duplicate. With {@code eager=false} the key is only looked
-     * up on arrival and added at the end: two copies in flight both pass, and both are
-     * processed.</li>
-     * <li>{@code removeOnFailure=true}: a run that fails (its exception reaches the consumer, so
-     * the broker redelivers) gives the key back, so the redelivery is processed. Eager claiming
-     * without this would drop that redelivery as a duplicate and lose the message.</li>
-     * <li>{@code completionEager=false}: the claim is confirmed or given back when the whole
-     * exchange is done, not when the block ends, so nothing after the block can fail the run
-     * after the key was kept.</li>
+     * <li>{@code eager=false}: on arrival the key is only looked up; it is added when the
+     * exchange completes. Eager claiming was tried first and lost messages: a process that dies
+     * mid-run leaves its claim behind (Redis until the ttl, JDBC for good), and the broker's
+     * redelivery is then skipped as a duplicate. The price of not claiming: two copies in flight
+     * at the very same moment (competing consumers) can both be processed, a duplicate that
+     * at-least-once allows.</li>
+     * <li>{@code completionEager=false}: the key is added when the whole exchange is done, not
+     * when the block ends, so nothing after the block can fail the run after the key was kept.</li>
+     * <li>{@code removeOnFailure=true}: harmless without eager claims, and kept so that a
+     * failed run can never leave a key behind.</li>
      * </ul>
-     * What remains is a process that dies mid-run: its claim stays until the store forgets it
-     * (redis: ttl; memory: the process is gone with it; jdbc: until deleted), and the broker's
-     * redelivery in the meantime is skipped as a duplicate.
      */
     public static ProcessorDefinition<?> open(RouteDefinition route, WorkflowNode trigger, CompileContext context) {
         Idempotency settings = trigger.idempotency();
@@ -52,7 +47,7 @@ public final class IdempotencyCompiler {
                 Repositories.create(settings, context.workflow().id()));
         IdempotentConsumerDefinition block = route.idempotentConsumer(new RefExpression(key));
         block.idempotentRepository(repository);
-        block.eager(true).removeOnFailure(true).completionEager(false).skipDuplicate(true);
+        block.eager(false).removeOnFailure(true).completionEager(false).skipDuplicate(true);
         block.id(context.camelId(trigger, "idempotency"));
         return block;
     }

@@ -32,7 +32,7 @@ import java.util.stream.Collectors;
 import org.apache.camel.CamelContext;
 import org.apache.camel.FailedToCreateRouteException;
 import org.apache.camel.FailedToStartRouteException;
-import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.StartupListener;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
 import org.apache.camel.main.MainListenerSupport;
@@ -68,7 +68,8 @@ public final class CaravanRuntime implements AutoCloseable {
         this.compiler = WorkflowCompiler.standard(RunEvents.all(listeners));
         this.workflows = WorkflowSet.load(sources.workflows(), credentials).stream().map(compiler::compile).toList();
         this.main = createMain();
-        this.observability = new Observability(this::workflows,
+        // waiting workflows too: their unreachable broker is what /ready must report
+        this.observability = new Observability(() -> deployer == null ? workflows : deployer.runningAndWaiting(),
                 properties.getProperty("caravan.metrics.depth-interval", "15s"));
         addRunEvents(observability.runMetrics());
         main.addMainListener(observability);
@@ -160,12 +161,11 @@ public final class CaravanRuntime implements AutoCloseable {
         // so that Caravan's own keys (caravan.*) can be mapped before Camel sees them
         m.setPropertyPlaceholderLocations("");
         List<String> routeFiles = new ArrayList<>(sources.routes().stream().map(p -> "file:" + p.toAbsolutePath()).toList());
-        if (Boolean.parseBoolean(properties.getProperty("caravan.compile.via-yaml", "false"))) {
+        boolean viaYaml = Boolean.parseBoolean(properties.getProperty("caravan.compile.via-yaml", "false"));
+        if (viaYaml) {
             // run the workflows from the YAML `caravan compile` prints, read back by Camel's
             // YAML DSL loader: tests use this to prove the printed YAML is what runs
             routeFiles.add("file:" + writeCompiledYaml().toAbsolutePath());
-        } else {
-            m.configure().addRoutesBuilder(new WorkflowRoutes(workflows));
         }
         if (!routeFiles.isEmpty()) {
             m.configure().withRoutesIncludePattern(String.join(",", routeFiles));
@@ -175,7 +175,26 @@ public final class CaravanRuntime implements AutoCloseable {
             public void beforeConfigure(BaseMainSupport support) {
                 support.getCamelContext().getRegistry().bind(FixedPortHttpEngine.NAME, new FixedPortHttpEngine(httpPort()));
                 deployer = new WorkflowDeployer(support.getCamelContext(), compiler, credentials);
-                deployer.prepare(workflows);
+                deployer.prepare(workflows, viaYaml);
+                if (!viaYaml) {
+                    // added once Camel runs, one by one, so that a workflow whose broker is down
+                    // waits and retries instead of stopping the whole runtime
+                    try {
+                        support.getCamelContext().addStartupListener(new StartupListener() {
+                            @Override
+                            public void onCamelContextStarted(CamelContext context, boolean alreadyStarted) {
+                            }
+
+                            @Override
+                            public void onCamelContextFullyStarted(CamelContext context, boolean alreadyStarted)
+                                    throws Exception {
+                                deployer.deployAtStart();
+                            }
+                        });
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
                 try {
                     management.attach(support.getCamelContext(), deployer);
                 } catch (Exception e) {
@@ -281,21 +300,6 @@ public final class CaravanRuntime implements AutoCloseable {
     private static long seconds(String value, String key) {
         return Durations.parse(value.strip()).map(Duration::toSeconds)
                 .orElseThrow(() -> new IllegalArgumentException(key + " must be a duration like 15s or 1m, got '" + value + "'"));
-    }
-
-    /** Adds the compiled workflow routes to the context. */
-    static final class WorkflowRoutes extends RouteBuilder {
-
-        private final List<CompiledWorkflow> workflows;
-
-        WorkflowRoutes(List<CompiledWorkflow> workflows) {
-            this.workflows = workflows;
-        }
-
-        @Override
-        public void configure() {
-            workflows.forEach(w -> getRouteCollection().route(w.route()));
-        }
     }
 
     /**

@@ -9,7 +9,11 @@ import io.caravan.credential.CredentialStore;
 import io.caravan.workflow.ErrorHandling;
 import io.caravan.workflow.Workflow;
 import io.caravan.workflow.WorkflowNode;
+import io.caravan.CaravanException;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -38,6 +42,11 @@ public final class WorkflowDeployer {
     private final Map<String, CompiledWorkflow> running = new LinkedHashMap<>();
     private final Set<String> boundCredentials = new HashSet<>();
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+    private static final Duration RETRY_FIRST = Duration.ofSeconds(2);
+    private static final Duration RETRY_MAX = Duration.ofSeconds(30);
+    private final List<CompiledWorkflow> atStart = new ArrayList<>();
+    private final Map<String, CompiledWorkflow> waiting = new LinkedHashMap<>();
+    private ScheduledExecutorService retries;
 
     /**
      * Told about workflows that change at run time (not those of start-up), after the change;
@@ -60,13 +69,107 @@ public final class WorkflowDeployer {
         this.credentials = credentials;
     }
 
-    /** Binds what the workflows need before Camel builds their routes (at start-up). */
-    synchronized void prepare(List<CompiledWorkflow> workflows) {
+    /**
+     * Binds what the workflows need before Camel starts. With {@code routesAdded} Camel builds
+     * their routes itself (from printed YAML); otherwise {@link #deployAtStart} adds them once
+     * Camel runs.
+     */
+    synchronized void prepare(List<CompiledWorkflow> workflows, boolean routesAdded) {
         for (CompiledWorkflow cw : workflows) {
             bindCredentials(cw.workflow());
             cw.bindBeans(context);
-            running.put(cw.workflow().id(), cw);
+            if (routesAdded) {
+                running.put(cw.workflow().id(), cw);
+            } else {
+                atStart.add(cw);
+            }
         }
+    }
+
+    /**
+     * Adds the start-up workflows' routes. A workflow whose broker is unreachable or whose
+     * queue does not exist yet does not stop the others: it is logged with its code and the
+     * broker's address and tried again, with backoff, until it starts.
+     */
+    synchronized void deployAtStart() throws Exception {
+        for (CompiledWorkflow cw : atStart) {
+            try {
+                add(cw);
+            } catch (Exception e) {
+                CaravanException error = WorkflowFailures.classify(cw.workflow(), e);
+                if (!WorkflowFailures.waitable(error)) {
+                    throw e;
+                }
+                waiting.put(cw.workflow().id(), cw);
+                LOG.warn("workflow '{}' is waiting for its broker and will start when it can: {}: {}",
+                        cw.workflow().id(), error.code(), error.getMessage());
+            }
+        }
+        atStart.clear();
+        if (!waiting.isEmpty()) {
+            retryLater(RETRY_FIRST);
+        }
+    }
+
+    /** Workflows running and workflows waiting for their broker: what metrics and readiness watch. */
+    public synchronized List<CompiledWorkflow> runningAndWaiting() {
+        List<CompiledWorkflow> all = new ArrayList<>(running.values());
+        all.addAll(waiting.values());
+        return all;
+    }
+
+    /** Workflows waiting for a broker, by id. */
+    public synchronized List<String> waiting() {
+        return List.copyOf(waiting.keySet());
+    }
+
+    private void retryLater(Duration delay) {
+        if (retries == null) {
+            retries = context.getExecutorServiceManager().newSingleThreadScheduledExecutor(this, "caravan-deploy-retry");
+        }
+        retries.schedule(() -> retryWaiting(delay), delay.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private synchronized void retryWaiting(Duration lastDelay) {
+        if (!context.getStatus().isStarted()) {
+            return;
+        }
+        for (CompiledWorkflow cw : List.copyOf(waiting.values())) {
+            try {
+                add(cw);
+                waiting.remove(cw.workflow().id());
+                LOG.info("workflow '{}' started: its broker answers now", cw.workflow().id());
+            } catch (Exception e) {
+                CaravanException error = WorkflowFailures.classify(cw.workflow(), e);
+                LOG.warn("workflow '{}' still waiting: {}: {}", cw.workflow().id(), error.code(), error.getMessage());
+            }
+        }
+        if (!waiting.isEmpty()) {
+            Duration next = lastDelay.multipliedBy(2).compareTo(RETRY_MAX) > 0 ? RETRY_MAX : lastDelay.multipliedBy(2);
+            retryLater(next);
+        }
+    }
+
+    /** Adds one workflow's route; on failure nothing of it is left in the context. */
+    private void add(CompiledWorkflow cw) throws Exception {
+        ModelCamelContext model = (ModelCamelContext) context;
+        String id = cw.workflow().id();
+        try {
+            model.addRouteDefinition(cw.route());
+        } catch (Exception e) {
+            try {
+                if (model.getRouteDefinition(id) != null) {
+                    model.removeRouteDefinition(model.getRouteDefinition(id));
+                }
+                context.removeRoute(id);
+            } catch (Exception cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
+        running.put(id, cw);
+        listeners.forEach(l -> l.deployed(cw));
+        LOG.info("workflow '{}' deployed from {} (version {})", id, cw.workflow().sourceFile(), cw.workflow().version());
     }
 
     public void addListener(Listener listener) {
@@ -134,6 +237,7 @@ public final class WorkflowDeployer {
 
     private void replace(CompiledWorkflow cw) throws Exception {
         String id = cw.workflow().id();
+        waiting.remove(id);
         if (running.containsKey(id)) {
             undeploy(id);
         }

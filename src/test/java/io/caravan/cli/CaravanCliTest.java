@@ -73,27 +73,6 @@ class CaravanCliTest {
     }
 
     @Test
-    void aBrokerThatIsDownAtStartIsReportedWithTheSeedCodeAndAddress() throws Exception {
-        int closed;
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-            closed = s.getLocalPort();
-        }
-        Path credentials = dir.resolve("credentials.yaml");
-        Files.writeString(credentials, "sqs-down: {type: queue_aws_sqs, region: us-east-1, endpoint: \"http://127.0.0.1:"
-                + closed + "\", access_key_id: x, secret_access_key: x}\n");
-        Path workflow = dir.resolve("down.yaml");
-        Files.writeString(workflow, """
-                id: down
-                nodes:
-                  - {id: in, type: receive_message, config: {queue_type: sqs, source: q, credential_id: sqs-down}}
-                  - {id: out, type: log, config: {message: "{{input}}"}}
-                edges: [{from: in, to: out}]
-                """);
-        assertThat(caravan("run", "--credentials", credentials.toString(), "--port", "0", workflow.toString())).isEqualTo(1);
-        assertThat(err()).contains("CONNECTION_FAILED in node 'in'").contains("127.0.0.1:" + closed);
-    }
-
-    @Test
     void unknownCommandsAndOptionsAreUsageErrors() {
         assertThat(caravan("launch")).isEqualTo(2);
         assertThat(err()).contains("unknown command 'launch'");

@@ -1,0 +1,44 @@
+package io.caravan.runtime;
+
+import io.caravan.CaravanException;
+import io.caravan.ErrorCode;
+import io.caravan.binding.Binding;
+import io.caravan.binding.Bindings;
+import io.caravan.binding.Channel;
+import io.caravan.workflow.Workflow;
+import io.caravan.workflow.WorkflowNode;
+import java.util.Optional;
+
+/**
+ * Why a workflow's route could not be created or started, in the seed's terms: each broker
+ * node's binding is asked to recognise the cause (an endpoint fails when it is created, e.g.
+ * camel-aws2-sqs looks its queue URL up then).
+ */
+final class WorkflowFailures {
+
+    private WorkflowFailures() {
+    }
+
+    static CaravanException classify(Workflow workflow, Throwable failure) {
+        Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
+        for (WorkflowNode node : workflow.nodes()) {
+            Optional<Binding> binding = Optional.ofNullable(node.config().string("queue_type")).flatMap(Bindings::forQueueType);
+            if (binding.isEmpty()) {
+                continue;
+            }
+            String address = node.config().has("source") ? node.config().string("source") : node.config().string("destination");
+            Channel channel = new Channel(workflow.id(), node.id(), node.config().string("credential_id"), address,
+                    node.config());
+            CaravanException error = binding.get().classify(cause, channel);
+            if (waitable(error)) {
+                return error.inNode(node.id());
+            }
+        }
+        return new CaravanException(ErrorCode.INTERNAL, String.valueOf(cause.getMessage()), null, failure);
+    }
+
+    /** Failures that end once the broker comes up or the queue is created: worth waiting for. */
+    static boolean waitable(CaravanException error) {
+        return error.code() == ErrorCode.CONNECTION_FAILED || error.code() == ErrorCode.QUEUE_NOT_FOUND;
+    }
+}

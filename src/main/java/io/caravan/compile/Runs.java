@@ -29,9 +29,10 @@ public final class Runs {
 
     /**
      * The message as the trigger received it: body, user attributes, where it came from, and
-     * the broker's key (Kafka) so a dead letter keeps it.
+     * the broker's key and partition (Kafka) so a dead letter keeps them.
      */
-    public record Original(String body, java.util.Map<String, String> attributes, String source, String key) {
+    public record Original(String body, java.util.Map<String, String> attributes, String source, String key,
+                           Integer partition) {
     }
 
     private Runs() {

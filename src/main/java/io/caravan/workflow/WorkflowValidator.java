@@ -72,6 +72,31 @@ public final class WorkflowValidator {
             }).orElse(ErrorHandling.NONE);
         }
 
+        /**
+         * A Kafka-triggered workflow always has a dead letter: Kafka has no native one, and without
+         * one a record that keeps failing would be read again forever and stall its partition. When
+         * none is set it is {@code <topic>.dlq} on the trigger's credential.
+         */
+        private ErrorHandling withKafkaDefault(ErrorHandling workflowLevel, List<WorkflowNode> nodes) {
+            if (workflowLevel.deadLetter() != null) {
+                return workflowLevel;
+            }
+            for (WorkflowNode n : nodes) {
+                if (n.trigger() && n.type() == NodeType.RECEIVE_MESSAGE && "kafka".equals(n.config().string("queue_type"))) {
+                    Map<String, Object> values = new LinkedHashMap<>();
+                    values.put("native", false);
+                    values.put("queue_type", "kafka");
+                    values.put("destination", n.config().string("source") + ".dlq");
+                    values.put("credential_id", n.config().string("credential_id"));
+                    ErrorHandling.DeadLetter dl = new ErrorHandling.DeadLetter(false, "kafka",
+                            n.config().string("source") + ".dlq", n.config().string("credential_id"),
+                            new NodeConfig(values, Map.of(), n.config().location()));
+                    return new ErrorHandling(workflowLevel.retry(), workflowLevel.circuitBreaker(), dl);
+                }
+            }
+            return workflowLevel;
+        }
+
         /** Checks that need the whole graph: fallback nodes, and native DLQs against the trigger. */
         private void checkErrorHandling(List<NodeDraft> nodes, String trigger) {
             NodeDraft triggerNode = nodes.stream().filter(n -> n.id().equals(trigger)).findFirst().orElse(null);
@@ -160,7 +185,7 @@ public final class WorkflowValidator {
                     new NodeConfig(n.values(), n.locations(), n.configLocation()), n.id().equals(graph.trigger()),
                     n.location(), n.errorHandling(), n.idempotency())).toList();
             return new Workflow(id, name, built, graph.edges(), file.displayName(), file.version(),
-                    workflowErrorHandling);
+                    withKafkaDefault(workflowErrorHandling, built));
         }
 
         private int nodeCount(SourceMap wf) {

@@ -137,6 +137,24 @@ class ErrorHandlingIT {
                   - {id: use, type: transform, config: {template: '{"id": "{{input.id}}"}'}}
                 edges: [{from: in, to: use}]
                 """.formatted(run));
+        TestBrokers.kafka().createTopic(run + "-kp-in", 3);
+        TestBrokers.kafka().createTopic(run + "-kp-dlq", 3);
+        Files.writeString(workflows.resolve("kafka-partition.yaml"), """
+                id: kafka-partition
+                error_handling:
+                  dead_letter: {queue_type: kafka, destination: %1$s-kp-dlq, credential_id: kafka}
+                nodes:
+                  - {id: in, type: receive_message, config: {queue_type: kafka, source: %1$s-kp-in, credential_id: kafka}}
+                  - {id: use, type: transform, config: {template: '{"id": "{{input.id}}"}'}}
+                edges: [{from: in, to: use}]
+                """.formatted(run));
+        Files.writeString(workflows.resolve("kafka-default-dlq.yaml"), """
+                id: kafka-default-dlq
+                nodes:
+                  - {id: in, type: receive_message, config: {queue_type: kafka, source: %1$s-kd-in, credential_id: kafka}}
+                  - {id: use, type: transform, config: {template: '{"id": "{{input.id}}"}'}}
+                edges: [{from: in, to: use}]
+                """.formatted(run));
         Files.writeString(workflows.resolve("webhook-missing-queue.yaml"), """
                 id: webhook-missing-queue
                 error_handling:
@@ -244,6 +262,39 @@ class ErrorHandlingIT {
         assertThat(BrokerClients.header(first, "caravan-original-source")).startsWith("kafka:" + run + "-kafka-in");
         // the second record behind it is processed (dead-lettered too): the partition did not stall
         awaitKafkaDlqCount(2);
+    }
+
+    @Test
+    void aKafkaWorkflowWithoutADeadLetterUsesTopicDotDlqSoThePartitionMovesOn() throws Exception {
+        BrokerClients.kafkaSend(run + "-kd-in", "k-1", "poison", Map.of());
+        BrokerClients.kafkaSend(run + "-kd-in", "k-2", "{\"id\": 2}", Map.of());
+        ConsumerRecord<String, String> letter = BrokerClients.kafkaReadOne(List.of(run + "-kd-in.dlq"));
+        assertThat(letter.key()).isEqualTo("k-1");
+        assertThat(BrokerClients.header(letter, "caravan-error-code")).isEqualTo("TEMPLATE_VALUE_MISSING");
+        long deadline = System.currentTimeMillis() + 20_000;
+        // the good record behind the poison one is processed: the exchange counter reaches 2
+        var route = (org.apache.camel.api.management.mbean.ManagedRouteMBean) runtime.context()
+                .getCamelContextExtension().getContextPlugin(org.apache.camel.api.management.ManagedCamelContext.class)
+                .getManagedRoute("kafka-default-dlq");
+        while (route.getExchangesCompleted() < 2 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(100);
+        }
+        assertThat(route.getExchangesCompleted()).isEqualTo(2);
+    }
+
+    @Test
+    void aKafkaDeadLetterGoesToTheSamePartitionNumber() throws Exception {
+        java.util.Properties p = new java.util.Properties();
+        p.put("bootstrap.servers", TestBrokers.kafka().bootstrapServers());
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<>(p,
+                new org.apache.kafka.common.serialization.StringSerializer(),
+                new org.apache.kafka.common.serialization.StringSerializer())) {
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(run + "-kp-in", 2, "k-p2", "poison")).get();
+        }
+        ConsumerRecord<String, String> letter = BrokerClients.kafkaReadOne(List.of(run + "-kp-dlq"));
+        assertThat(letter.partition()).isEqualTo(2);
+        assertThat(letter.key()).isEqualTo("k-p2");
+        assertThat(letter.value()).isEqualTo("poison");
     }
 
     private static void awaitKafkaDlqCount(int expected) throws Exception {

@@ -59,6 +59,9 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  */
 public final class KafkaBinding implements Binding {
 
+    /** Partition counts of dead-letter topics by credential/topic: [count, read at millis]. */
+    private final Map<String, long[]> partitionCounts = new ConcurrentHashMap<>();
+
     public static final String QUEUE_TYPE = "kafka";
 
     private static final BindingSpec SPEC = new BindingSpec(QUEUE_TYPE,
@@ -195,6 +198,38 @@ public final class KafkaBinding implements Binding {
         if (key != null && !key.isEmpty()) {
             exchange.getMessage().setHeader(KafkaConstants.KEY, key);
         }
+        // a dead letter of a Kafka record goes to the same partition number where the
+        // dead-letter topic has it; otherwise the key (or the partitioner) decides
+        String partition = renderedFields.get("partition");
+        if (partition != null && Integer.parseInt(partition) < partitionCount(exchange.getContext(), channel)) {
+            exchange.getMessage().setHeader(KafkaConstants.PARTITION_KEY, Integer.parseInt(partition));
+        }
+    }
+
+    /** Partitions of a topic, cached for a minute; 0 when unknown (no partition is then forced). */
+    private int partitionCount(CamelContext context, Channel channel) {
+        String cacheKey = channel.credentialId() + "/" + channel.address();
+        long now = System.currentTimeMillis();
+        long[] cached = partitionCounts.get(cacheKey);
+        if (cached != null && now - cached[1] < 60_000) {
+            return (int) cached[0];
+        }
+        int count = 0;
+        CredentialKafkaClientFactory factory = context.getRegistry().lookupByNameAndType(
+                Bindings.beanName(channel.credentialId()), CredentialKafkaClientFactory.class);
+        if (factory != null) {
+            Properties props = factory.apply(new Properties(), false);
+            props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "5000");
+            props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
+            try (Admin admin = Admin.create(props)) {
+                count = admin.describeTopics(List.of(channel.address())).allTopicNames().get()
+                        .get(channel.address()).partitions().size();
+            } catch (Exception e) {
+                count = 0; // a topic that does not exist yet is created on first send, partitioned by key
+            }
+        }
+        partitionCounts.put(cacheKey, new long[] {count, now});
+        return count;
     }
 
     @Override

@@ -83,6 +83,10 @@ public final class DeadLetterProcessor implements Processor {
         if (original.key() != null) {
             fields.put("key", original.key());
         }
+        if (original.partition() != null) {
+            // the binding uses it where the dead-letter destination has that partition (Kafka)
+            fields.put("partition", String.valueOf(original.partition()));
+        }
 
         Exchange letter = new DefaultExchange(exchange.getContext(), ExchangePattern.InOnly);
         letter.getIn().setBody(original.body());

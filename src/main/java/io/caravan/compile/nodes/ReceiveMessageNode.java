@@ -96,7 +96,8 @@ public final class ReceiveMessageNode implements TriggerCompiler, NodeCompiler {
             String where = binding.queueType() + ":" + channel.address()
                     + (message.receipt() == null ? "" : " (" + message.receipt() + ")");
             exchange.setProperty(Runs.ORIGINAL, new Runs.Original(message.body(), message.attributes(), where,
-                    key == null ? null : key.toString()));
+                    key == null ? null : key.toString(),
+                    message.metadata() != null && message.metadata().get("partition") instanceof Integer p ? p : null));
             Runs.keepOnlyHeaders(exchange, binding.consumerHeaders());
             events.received(workflowId, nodeId, binding.queueType(), channel.address());
         }

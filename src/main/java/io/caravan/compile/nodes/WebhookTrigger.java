@@ -96,7 +96,7 @@ public final class WebhookTrigger implements TriggerCompiler {
                 text = exchange.getIn().getBody(String.class);
                 body = Json.parseIfJson(text);
             }
-            exchange.setProperty(Runs.ORIGINAL, new Runs.Original(text, Map.of(), "webhook:/webhooks/" + workflowId, null));
+            exchange.setProperty(Runs.ORIGINAL, new Runs.Original(text, Map.of(), "webhook:/webhooks/" + workflowId, null, null));
             Map<String, Object> output = new LinkedHashMap<>();
             output.put("id", run.executionId());
             output.put("body", body);

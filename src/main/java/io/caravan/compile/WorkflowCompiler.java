@@ -88,9 +88,10 @@ public final class WorkflowCompiler {
         ProcessorDefinition<?> nodes = IdempotencyCompiler.open(route, trigger, context);
         Set<String> alwaysReached = new HashSet<>();
         alwaysReached.add(trigger.id());
+        Set<String> fallbackNodes = CircuitBreakers.fallbackNodes(workflow);
         for (WorkflowNode node : workflow.executionOrder()) {
-            if (node.trigger()) {
-                continue;
+            if (node.trigger() || fallbackNodes.contains(node.id())) {
+                continue; // a fallback node is compiled inside the breaker it stands in for
             }
             List<Edge> incoming = workflow.incoming(node.id());
             boolean always = incoming.stream().anyMatch(e -> e.when() == null && alwaysReached.contains(e.from()));
@@ -107,7 +108,7 @@ public final class WorkflowCompiler {
             StepDefinition step = parent.step(context.camelId(node, ""));
             ProcessorDefinition<?> body = CircuitBreakers.wrap(node, context, step);
             actions.get(node.type()).compile(node, context, body);
-            CircuitBreakers.finish(node, context, body);
+            CircuitBreakers.finish(node, context, body, (n, into) -> actions.get(n.type()).compile(n, context, into));
             step.end();
             if (gate != null) {
                 gate.end();

@@ -26,16 +26,21 @@ final class GraphChecker {
     private final Map<String, NodeDraft> nodes = new LinkedHashMap<>();
     private final Location nodesAt;
     private final boolean complete;
+    /** Fallback nodes (circuit_breaker fallback: node-id), each with the node it stands in for. */
+    private final Map<String, String> fallbacks;
 
     /**
      * {@code complete} tells whether every node was read with its id and type; when not, the
      * trigger count and reachability are not judged, as they would only echo the earlier problem.
+     * {@code fallbacks} are outside the graph: they run only in place of the node they protect.
      */
-    GraphChecker(Problems problems, List<NodeDraft> nodes, Location nodesAt, boolean complete) {
+    GraphChecker(Problems problems, List<NodeDraft> nodes, Location nodesAt, boolean complete,
+                 Map<String, String> fallbacks) {
         this.problems = problems;
         nodes.forEach(n -> this.nodes.put(n.id(), n));
         this.nodesAt = nodesAt;
         this.complete = complete && !nodes.isEmpty();
+        this.fallbacks = fallbacks;
     }
 
     Result check(List<EdgeDraft> written) {
@@ -61,11 +66,19 @@ final class GraphChecker {
                         + "); a trigger starts the workflow and has no incoming edges");
             }
         }
+        for (Edge e : edges) {
+            for (String end : List.of(e.from(), e.to())) {
+                if (fallbacks.containsKey(end)) {
+                    problems.add(e.location(), "node '" + end + "' is the fallback of '" + fallbacks.get(end)
+                            + "' and runs only in its place; it takes no edges");
+                }
+            }
+        }
         boolean cyclic = reportCycles(edges);
         if (trigger != null && !cyclic) {
             Set<String> reached = reachable(trigger, edges);
             for (NodeDraft n : nodes.values()) {
-                if (!reached.contains(n.id())) {
+                if (!reached.contains(n.id()) && !fallbacks.containsKey(n.id())) {
                     problems.add(n.location(), "node '" + n.id() + "' is not reached from trigger '" + trigger
                             + "'; add an edge to it or remove it");
                 }
@@ -147,8 +160,8 @@ final class GraphChecker {
         return out;
     }
 
-    static boolean isTrigger(NodeDraft n, List<Edge> edges) {
-        if (n.type() == null) {
+    private boolean isTrigger(NodeDraft n, List<Edge> edges) {
+        if (n.type() == null || fallbacks.containsKey(n.id())) {
             return false;
         }
         return switch (n.type().role()) {
@@ -224,6 +237,8 @@ final class GraphChecker {
             Set<String> before = reachable(id, reversed);
             out.put(id, nodes.keySet().stream().filter(n -> !n.equals(id) && before.contains(n)).toList());
         }
+        // a fallback sees what the node it stands in for sees
+        fallbacks.forEach((fallback, protectedNode) -> out.put(fallback, out.getOrDefault(protectedNode, List.of())));
         return out;
     }
 

@@ -97,6 +97,38 @@ public final class WorkflowValidator {
             return workflowLevel;
         }
 
+        /**
+         * Nodes named as a node's circuit-breaker fallback, each with the node it stands in for.
+         * A fallback node runs only in that node's place, so it is kept out of the graph.
+         */
+        private Map<String, String> fallbackNodes(List<NodeDraft> nodes, ErrorHandling workflowLevel) {
+            Map<String, String> out = new LinkedHashMap<>();
+            Set<String> ids = new java.util.HashSet<>();
+            nodes.forEach(n -> ids.add(n.id()));
+            if (workflowLevel.circuitBreaker() != null && ids.contains(workflowLevel.circuitBreaker().fallback())) {
+                problems.add(errorHandlingBlocks.get(workflowLevel).location(), "a fallback node can only be set on a"
+                        + " node's own circuit_breaker, not the workflow's; use dead_letter or fail here");
+            }
+            for (NodeDraft n : nodes) {
+                ErrorHandling.CircuitBreaker cb = n.errorHandling().circuitBreaker();
+                if (cb == null || !ids.contains(cb.fallback())) {
+                    continue;
+                }
+                NodeDraft fallback = nodes.stream().filter(f -> f.id().equals(cb.fallback())).findFirst().orElseThrow();
+                Location at = errorHandlingBlocks.get(n.errorHandling()).location();
+                if (fallback.id().equals(n.id())) {
+                    problems.add(at, "node '" + n.id() + "' cannot be its own fallback");
+                } else if (fallback.type() != null && fallback.type().role() == NodeType.Role.TRIGGER) {
+                    problems.add(at, "fallback '" + fallback.id() + "' is a " + fallback.type().wireName()
+                            + " trigger; a fallback must be an action node");
+                } else if (out.putIfAbsent(fallback.id(), n.id()) != null) {
+                    problems.add(at, "node '" + fallback.id() + "' is already the fallback of '" + out.get(fallback.id())
+                            + "'; give each node its own fallback node");
+                }
+            }
+            return out;
+        }
+
         /** Checks that need the whole graph: fallback nodes, and native DLQs against the trigger. */
         private void checkErrorHandling(List<NodeDraft> nodes, String trigger) {
             NodeDraft triggerNode = nodes.stream().filter(n -> n.id().equals(trigger)).findFirst().orElse(null);
@@ -110,9 +142,6 @@ public final class WorkflowValidator {
                             && nodes.stream().noneMatch(n -> n.id().equals(fallback))) {
                         problems.add(at, "fallback '" + fallback + "' is not a node id, dead_letter or fail; nodes: "
                                 + String.join(", ", nodes.stream().map(NodeDraft::id).toList()));
-                    } else if (!fallback.equals("fail") && !fallback.equals("dead_letter")) {
-                        // said plainly rather than half-done: a fallback node needs its own place in the graph
-                        problems.add(at, "fallback to a node ('" + fallback + "') is not supported yet; use dead_letter or fail");
                     }
                 }
                 if (eh.deadLetter() != null && eh.deadLetter().nativeDlq() && triggerNode != null) {
@@ -172,7 +201,8 @@ public final class WorkflowValidator {
             boolean complete = nodes.stream().allMatch(n -> n.type() != null) && nodes.size() == nodeCount(wf);
             List<EdgeDraft> edges = edges(wf);
             Location nodesAt = wf.get("nodes").map(SourceNode::location).orElse(wf.location());
-            GraphChecker.Result graph = new GraphChecker(problems, nodes, nodesAt, complete).check(edges);
+            GraphChecker.Result graph = new GraphChecker(problems, nodes, nodesAt, complete,
+                    fallbackNodes(nodes, workflowErrorHandling)).check(edges);
             for (NodeDraft n : nodes) {
                 checkReferences(n, graph.earlier().getOrDefault(n.id(), List.of()));
             }

@@ -94,6 +94,37 @@ class CircuitBreakerIT {
         }
     }
 
+    @org.junit.jupiter.params.ParameterizedTest(name = "via compiled YAML: {0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void aFallbackNodeAnswersInPlaceOfTheFailingNodeAndTheRunCarriesOn(boolean viaYaml) throws Exception {
+        int closed = Ports.free();
+        Path workflows = Files.createDirectories(home.resolve("workflows"));
+        Files.writeString(workflows.resolve("cached.yaml"), """
+                id: cached
+                nodes:
+                  - {id: hook, type: webhook}
+                  - id: price
+                    type: http
+                    config: {url: "http://127.0.0.1:%d/price", timeout: 2s}
+                    error_handling:
+                      circuit_breaker: {minimum_calls: 5, sliding_window: 10, fallback: last-known}
+                  - {id: last-known, type: transform, config: {template: '{"amount": 42, "cached": true}'}}
+                  - {id: answer, type: transform, config: {template: '{"price": {{price.amount}}, "cached": {{price.cached}}}'}}
+                edges: [{from: hook, to: price}, {from: price, to: answer}]
+                """.formatted(closed));
+        int port = Ports.free();
+        try (CaravanRuntime runtime = CaravanRuntime.create(RuntimeOptions.defaults(home).withProperties(Map.of(
+                "caravan.http.port", String.valueOf(port), "caravan.management.port", String.valueOf(Ports.free()),
+                "caravan.compile.via-yaml", String.valueOf(viaYaml)))).start()) {
+            HttpResponse<String> response = CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                    + "/webhooks/cached")).POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+            assertThat(JSON.readTree(response.body()).get("output"))
+                    .isEqualTo(JSON.readTree("{\"price\": 42, \"cached\": true}"));
+        }
+    }
+
     private static String state(CaravanRuntime runtime) throws Exception {
         MBeanServer mbeans = ManagementFactory.getPlatformMBeanServer();
         Set<ObjectName> names = mbeans.queryNames(new ObjectName("org.apache.camel:type=processors,name=\"guarded.call.breaker\",*"), null);

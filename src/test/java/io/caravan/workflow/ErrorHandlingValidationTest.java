@@ -35,6 +35,16 @@ class ErrorHandlingValidationTest {
     }
 
     @Test
+    void aFallbackNodeBelongsToOneNodesBreakerAndTakesNoEdges() {
+        Path file = DIR.resolve("error-handling-fallback-bad.yaml");
+        assertThatThrownBy(() -> WorkflowSet.load(List.of(file), credentials))
+                .isInstanceOfSatisfying(WorkflowException.class, e -> assertThat(e.diagnostics()).map(Diagnostic::format)
+                        .containsExactly(
+                                file + ":3:3: error: a fallback node can only be set on a node's own circuit_breaker, not the workflow's; use dead_letter or fail here (at $.error_handling)",
+                                file + ":14:5: error: node 'spare' is the fallback of 'call' and runs only in its place; it takes no edges (at $.edges[1])"));
+    }
+
+    @Test
     void readsTheSettingsAndLetsANodeOverrideTheWorkflowPartByPart() {
         Workflow wf = WorkflowSet.load(List.of(DIR.resolve("error-handling-good.yaml")), credentials).get(0);
         ErrorHandling.Retry retry = wf.errorHandling().retry();

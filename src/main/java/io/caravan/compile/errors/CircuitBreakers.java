@@ -14,6 +14,12 @@ import org.apache.camel.Processor;
 import org.apache.camel.model.CircuitBreakerDefinition;
 import org.apache.camel.model.ProcessDefinition;
 import org.apache.camel.model.ProcessorDefinition;
+import org.apache.camel.model.StepDefinition;
+import io.caravan.template.RunContext;
+import io.caravan.workflow.Workflow;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.function.BiConsumer;
 import org.apache.camel.model.Resilience4jConfigurationDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,16 +56,64 @@ public final class CircuitBreakers {
         return breaker;
     }
 
-    /** Adds the fallback after the node's steps went into {@code breaker}. */
-    public static void finish(WorkflowNode node, CompileContext context, ProcessorDefinition<?> breaker) {
+    /**
+     * Adds the fallback after the node's steps went into {@code breaker}. A fallback node is
+     * compiled here, in its own step inside onFallback, and its output becomes the protected
+     * node's output, so the nodes after it carry on.
+     */
+    public static void finish(WorkflowNode node, CompileContext context, ProcessorDefinition<?> breaker,
+                              BiConsumer<WorkflowNode, ProcessorDefinition<?>> compileNode) {
         if (breaker instanceof CircuitBreakerDefinition cb) {
             ErrorHandling.CircuitBreaker settings = context.workflow().errorHandling(node).circuitBreaker();
+            WorkflowNode fallbackNode = context.workflow().node(settings.fallback()).orElse(null);
+            if (fallbackNode != null) {
+                StepDefinition step = new StepDefinition();
+                step.setId(context.camelId(fallbackNode, ""));
+                compileNode.accept(fallbackNode, step);
+                ProcessDefinition copy = new ProcessDefinition();
+                copy.setRef(context.bean(node, "fallback", new FallbackOutput(node.id(), fallbackNode.id())));
+                copy.setId(context.camelId(node, "fallback"));
+                cb.onFallback();
+                cb.addOutput(step);
+                cb.addOutput(copy);
+                return;
+            }
             // built by hand: cb.process(..).id(..) would rename the node's last step, not this one
             ProcessDefinition fallback = new ProcessDefinition();
             fallback.setRef(context.bean(node, "fallback", new Fallback(node.id(), settings.fallback())));
             fallback.setId(context.camelId(node, "fallback"));
             cb.onFallback();
             cb.addOutput(fallback);
+        }
+    }
+
+    /** Fallback node names in a workflow: they run only inside a breaker's onFallback. */
+    public static Set<String> fallbackNodes(Workflow workflow) {
+        Set<String> out = new HashSet<>();
+        for (WorkflowNode n : workflow.nodes()) {
+            ErrorHandling.CircuitBreaker cb = n.errorHandling().circuitBreaker();
+            if (cb != null && workflow.node(cb.fallback()).isPresent()) {
+                out.add(cb.fallback());
+            }
+        }
+        return out;
+    }
+
+    /** Makes the fallback node's output the protected node's, as if that node had answered. */
+    static final class FallbackOutput implements Processor {
+
+        private final String protectedNode;
+        private final String fallbackNode;
+
+        FallbackOutput(String protectedNode, String fallbackNode) {
+            this.protectedNode = protectedNode;
+            this.fallbackNode = fallbackNode;
+        }
+
+        @Override
+        public void process(Exchange exchange) {
+            RunContext run = Runs.of(exchange);
+            run.putOutput(protectedNode, run.output(fallbackNode));
         }
     }
 

@@ -129,10 +129,15 @@ public final class KafkaBinding implements Binding {
                 + "&maxPollRecords=" + Math.max(1, BindingSupport.maxMessages(channel));
     }
 
-    /** recordMetadata=true puts the broker's RecordMetadata (partition, offset) on the exchange. */
+    /**
+     * recordMetadata=true puts the broker's RecordMetadata (partition, offset) on the exchange.
+     * requestRequiredAcks=all and enableIdempotence=true are said here rather than left to
+     * defaults: a send (and a dead letter) counts as done only once every in-sync replica has it,
+     * and a retried send is not written twice.
+     */
     @Override
     public String producerUri(Channel channel) {
-        return base(channel) + "&recordMetadata=true";
+        return base(channel) + "&recordMetadata=true&requestRequiredAcks=all&enableIdempotence=true";
     }
 
     /** None: the manual commit is taken off the exchange when the run starts (acknowledgement). */

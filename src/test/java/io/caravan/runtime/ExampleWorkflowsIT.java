@@ -1,5 +1,6 @@
 package io.caravan.runtime;
 
+import io.caravan.testing.BrokerClients;
 import io.caravan.testing.Ports;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -7,7 +8,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
-import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.GetResponse;
 import io.caravan.dev.EmbeddedKafka;
 import io.caravan.dev.EmbeddedSqs;
@@ -63,7 +63,7 @@ class ExampleWorkflowsIT {
         sqs = TestBrokers.sqs();
         sqs.createQueue("orders-processed");
         sqs.createQueue("events-in");
-        try (Connection c = rabbit(); Channel ch = c.createChannel()) {
+        try (Connection c = BrokerClients.rabbit(); Channel ch = c.createChannel()) {
             for (String q : List.of("payments", "payments-review")) {
                 ch.queueDeclare(q, true, false, false, null);
                 ch.queuePurge(q);
@@ -107,7 +107,7 @@ class ExampleWorkflowsIT {
             record.headers().add("CamelAwsSqsOperation", "deleteQueue".getBytes(StandardCharsets.UTF_8));
             producer.send(record).get();
         }
-        Message message = receiveOne("orders-processed");
+        Message message = BrokerClients.sqsReceiveOne("orders-processed");
         JsonNode body = JSON.readTree(message.body());
         assertThat(body.get("order_id").asText()).isEqualTo("o-1");
         assertThat(body.get("customer").asText()).isEqualTo("ada \"the\" first");
@@ -189,8 +189,8 @@ class ExampleWorkflowsIT {
         JsonNode result = JSON.readTree(response.body());
         assertThat(result.at("/output/success").asBoolean()).isTrue();
         assertThat(result.at("/output/destination").asText()).isEqualTo("payments-review");
-        try (Connection c = rabbit(); Channel ch = c.createChannel()) {
-            GetResponse got = awaitMessage(ch, "payments-review");
+        try (Connection c = BrokerClients.rabbit(); Channel ch = c.createChannel()) {
+            GetResponse got = BrokerClients.rabbitGet("payments-review");
             JsonNode body = JSON.readTree(got.getBody());
             assertThat(body.at("/payment/amount").asInt()).isEqualTo(2500);
             assertThat(got.getProps().getHeaders().get("payment_id").toString()).isEqualTo("p-1");
@@ -213,7 +213,7 @@ class ExampleWorkflowsIT {
                 && System.currentTimeMillis() < deadline) {
             Thread.sleep(200);
         }
-        Message message = receiveOne("signups-welcome");
+        Message message = BrokerClients.sqsReceiveOne("signups-welcome");
         assertThat(message.body()).isEqualTo("Welcome aboard, Ada!");
         assertThat(message.messageAttributes().get("email").stringValue()).isEqualTo("ada@example.com");
     }
@@ -244,36 +244,5 @@ class ExampleWorkflowsIT {
         return committed;
     }
 
-    private static GetResponse awaitMessage(Channel ch, String queue) throws Exception {
-        long deadline = System.currentTimeMillis() + 10_000;
-        while (System.currentTimeMillis() < deadline) {
-            GetResponse got = ch.basicGet(queue, true);
-            if (got != null) {
-                return got;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("no message on " + queue + " within 10 s");
-    }
-
-    private static Message receiveOne(String queue) {
-        SqsClient client = sqs.client();
-        String url = client.getQueueUrl(b -> b.queueName(queue)).queueUrl();
-        long deadline = System.currentTimeMillis() + 30_000;
-        while (System.currentTimeMillis() < deadline) {
-            List<Message> messages = client.receiveMessage(b -> b.queueUrl(url).waitTimeSeconds(1)
-                    .messageAttributeNames("All")).messages();
-            if (!messages.isEmpty()) {
-                return messages.get(0);
-            }
-        }
-        throw new AssertionError("no message on " + queue + " within 30 s");
-    }
-
-    private static Connection rabbit() throws Exception {
-        ConnectionFactory f = new ConnectionFactory();
-        f.setUri(TestBrokers.RABBITMQ_URL);
-        return f.newConnection();
-    }
 
 }

@@ -48,6 +48,9 @@ import org.springframework.amqp.rabbit.connection.Connection;
  */
 public final class RabbitMqBinding implements Binding {
 
+    /** Queues known to exist, by credential/queue: checked once before the first send. */
+    private final Set<String> ensured = ConcurrentHashMap.newKeySet();
+
     public static final String QUEUE_TYPE = "rabbitmq";
 
     private static final BindingSpec SPEC = new BindingSpec(QUEUE_TYPE,
@@ -200,6 +203,37 @@ public final class RabbitMqBinding implements Binding {
         out.setHeader(SpringRabbitMQConstants.TIMESTAMP, new Date());
         out.setHeader(SpringRabbitMQConstants.CONTENT_TYPE, "text/plain");
         out.setHeader(SpringRabbitMQConstants.CONTENT_ENCODING, "UTF-8");
+        if (BindingSupport.field(channel, "exchange").isEmpty()) {
+            ensureQueue(exchange.getContext(), channel);
+        }
+    }
+
+    /**
+     * RabbitMQ silently drops a message published to a queue that does not exist, so before the
+     * first send to a queue Caravan makes sure it exists: a passive declare (which does not
+     * compare arguments, so a quorum or dead-lettering queue the operator made is left as it
+     * is), and a durable declare only when it is missing. Checked once per queue and credential.
+     */
+    private void ensureQueue(CamelContext context, Channel channel) {
+        String queue = channel.address();
+        if (queue == null || queue.isEmpty() || !ensured.add(channel.credentialId() + "/" + queue)) {
+            return;
+        }
+        CachingConnectionFactory factory = context.getRegistry().lookupByNameAndType(
+                Bindings.beanName(channel.credentialId()), CachingConnectionFactory.class);
+        try (Connection connection = factory.createConnection()) {
+            try (com.rabbitmq.client.Channel ch = connection.createChannel(false)) {
+                ch.queueDeclarePassive(queue);
+            } catch (java.io.IOException missing) {
+                // a 404 closes the channel: declare on a fresh one
+                try (com.rabbitmq.client.Channel ch = connection.createChannel(false)) {
+                    ch.queueDeclare(queue, true, false, false, null);
+                }
+            }
+        } catch (Exception e) {
+            ensured.remove(channel.credentialId() + "/" + queue);
+            throw e instanceof RuntimeException re ? re : new IllegalStateException(e.getMessage(), e);
+        }
     }
 
     @Override

@@ -45,9 +45,7 @@ public final class CompileContext {
 
     /** The channel of a send_message (destination) or receive_message (source) node. */
     public Channel channel(WorkflowNode node) {
-        String address = node.config().has("destination") ? node.config().string("destination")
-                : node.config().string("source");
-        return new Channel(workflow.id(), node.id(), node.config().string("credential_id"), address, node.config());
+        return Channel.of(workflow.id(), node);
     }
 
     /**

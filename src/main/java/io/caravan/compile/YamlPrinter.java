@@ -1,12 +1,12 @@
 package io.caravan.compile;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.caravan.Json;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +21,6 @@ import org.apache.camel.support.PluginHelper;
  */
 public final class YamlPrinter {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private YamlPrinter() {
     }
@@ -108,7 +107,7 @@ public final class YamlPrinter {
             } else if (pending && line.startsWith("    group: ")) {
                 String name = workflows.get(route).route().getDescription();
                 if (name != null) {
-                    out.add("    description: " + JSON.writeValueAsString(name));
+                    out.add("    description: " + Json.write(name));
                 }
                 pending = false;
             }

@@ -59,39 +59,19 @@ public final class DevBrokers implements AutoCloseable {
     }
 
     /**
-     * Creates the SQS queues and the RabbitMQ queues the workflows name, as an operator would
-     * before a deploy. Caravan itself never creates SQS queues (a missing one is
-     * QUEUE_NOT_FOUND), and RabbitMQ drops a message published to a queue that does not exist,
-     * so the examples need them. Kafka topics are created by the broker on first use.
+     * Creates the SQS queues the workflows name, as an operator would before a deploy: Caravan
+     * never creates SQS queues (a missing one is QUEUE_NOT_FOUND). Kafka topics are created by the
+     * broker on first use; RabbitMQ queues by Caravan's consumers and before its first send.
      */
-    public List<String> prepare(List<Workflow> workflows) throws Exception {
+    public List<String> prepare(List<Workflow> workflows) {
         List<String> created = new ArrayList<>();
-        List<String> rabbitQueues = new ArrayList<>();
         for (Workflow w : workflows) {
             for (WorkflowNode n : w.nodes()) {
                 String address = n.config().has("destination") ? n.config().string("destination") : n.config().string("source");
-                if (address == null) {
-                    continue;
-                }
-                if ("sqs".equals(n.config().string("queue_type"))) {
+                if (address != null && "sqs".equals(n.config().string("queue_type"))) {
                     String name = address.substring(address.lastIndexOf('/') + 1);
                     sqs.createQueue(name);
                     created.add("sqs " + name);
-                } else if ("rabbitmq".equals(n.config().string("queue_type"))) {
-                    rabbitQueues.add(address);
-                }
-            }
-        }
-        if (!rabbitQueues.isEmpty()) {
-            com.rabbitmq.client.ConnectionFactory factory = new com.rabbitmq.client.ConnectionFactory();
-            factory.setHost("127.0.0.1");
-            factory.setPort(AMQP_PORT);
-            try (com.rabbitmq.client.Connection c = factory.newConnection();
-                 com.rabbitmq.client.Channel ch = c.createChannel()) {
-                for (String q : rabbitQueues) {
-                    // durable, as the consumers declare them (arg.queue.durable=true)
-                    ch.queueDeclare(q, true, false, false, null);
-                    created.add("rabbitmq " + q);
                 }
             }
         }

@@ -1,14 +1,10 @@
 package io.caravan.runtime;
 
 import io.caravan.CaravanException;
-import io.caravan.binding.Binding;
-import io.caravan.binding.Channel;
-import io.caravan.binding.Bindings;
 import io.caravan.compile.CompiledWorkflow;
 import io.caravan.compile.RunEvents;
 import io.caravan.compile.WorkflowCompiler;
 import io.caravan.compile.YamlPrinter;
-import io.caravan.credential.Credential;
 import io.caravan.credential.CredentialStore;
 import io.caravan.workflow.Durations;
 import io.caravan.runtime.observe.Observability;
@@ -312,15 +308,9 @@ public final class CaravanRuntime implements AutoCloseable {
             String routeId = t instanceof FailedToStartRouteException f ? f.getRouteId()
                     : t instanceof FailedToCreateRouteException c ? c.getRouteId() : null;
             if (routeId != null) {
-                Throwable cause = t.getCause() == null ? t : t.getCause();
                 for (CompiledWorkflow cw : workflows) {
-                    WorkflowNode trigger = cw.workflow().trigger();
-                    if (cw.workflow().id().equals(routeId) && trigger.config().has("queue_type")) {
-                        Binding binding = Bindings.forQueueType(trigger.config().string("queue_type")).orElseThrow();
-                        Channel channel = new Channel(cw.workflow().id(), trigger.id(),
-                                trigger.config().string("credential_id"), trigger.config().string("source"), trigger.config());
-                        return Optional.of(binding.classify(cause, channel)
-                                .inNode(trigger.id()));
+                    if (cw.workflow().id().equals(routeId)) {
+                        return Optional.of(WorkflowFailures.classify(cw.workflow(), t));
                     }
                 }
             }

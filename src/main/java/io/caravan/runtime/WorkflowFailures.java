@@ -26,10 +26,7 @@ final class WorkflowFailures {
             if (binding.isEmpty()) {
                 continue;
             }
-            String address = node.config().has("source") ? node.config().string("source") : node.config().string("destination");
-            Channel channel = new Channel(workflow.id(), node.id(), node.config().string("credential_id"), address,
-                    node.config());
-            CaravanException error = binding.get().classify(cause, channel);
+            CaravanException error = binding.get().classify(cause, Channel.of(workflow.id(), node));
             if (waitable(error)) {
                 return error.inNode(node.id());
             }

@@ -1,8 +1,7 @@
 package io.caravan.template;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.caravan.Json;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -17,8 +16,6 @@ import java.util.Map;
  * result is valid JSON whatever the value holds.
  */
 public final class Template {
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String text;
     private final boolean json;
@@ -229,11 +226,7 @@ public final class Template {
     }
 
     public static String asJson(Object value) {
-        try {
-            return JSON.writeValueAsString(value);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("value cannot be written as JSON: " + e.getOriginalMessage(), e);
-        }
+        return Json.write(value);
     }
 
     /** Tracks whether JSON text, read from a known state, ends inside a string literal. */

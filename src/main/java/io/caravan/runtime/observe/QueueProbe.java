@@ -113,8 +113,7 @@ public final class QueueProbe {
                 continue;
             }
             Long maxDepth = source && node.config().has("max_depth") ? node.config().number("max_depth") : null;
-            Channel channel = new Channel(workflow.id(), node.id(), node.config().string("credential_id"), address,
-                    node.config());
+            Channel channel = Channel.of(workflow.id(), node);
             QueueDepth depth = null;
             CaravanException error = null;
             try {

@@ -52,15 +52,6 @@ public interface Binding {
      */
     Set<String> consumerHeaders();
 
-    /**
-     * What acknowledges this consumed message, for brokers where Caravan must do it itself (Kafka
-     * offsets); run once the run has finished or its message is dead-lettered, never after an
-     * unhandled failure. Null when the consumer acknowledges on its own (SQS delete, AMQP ack).
-     */
-    default Runnable acknowledgement(Exchange exchange) {
-        return null;
-    }
-
     /** Reads what the consumer put on the exchange into the seed's message shape. */
     ReceivedMessage received(Exchange exchange);
 

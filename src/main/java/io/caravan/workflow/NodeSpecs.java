@@ -132,7 +132,8 @@ public final class NodeSpecs {
         List<Group> groups = new ArrayList<>(base.groups());
         List<BindingField> extra = type == NodeType.SEND_MESSAGE ? binding.sendFields() : binding.receiveFields();
         for (BindingField f : extra) {
-            FieldSpec spec = FieldSpec.of(f.name(), f.template() ? TEMPLATE : STRING, f.description());
+            FieldSpec spec = f.isWholeNumber() ? FieldSpec.of(f.name(), WHOLE_NUMBER, f.description()).between(f.min(), f.max())
+                    : FieldSpec.of(f.name(), f.template() ? TEMPLATE : STRING, f.description());
             fields.add(f.required() ? spec.asRequired() : spec);
         }
         if (type == NodeType.SEND_MESSAGE && !binding.destinationAlternatives().isEmpty()) {

@@ -27,7 +27,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.kafka.KafkaConstants;
-import org.apache.camel.component.kafka.consumer.KafkaManualCommit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
@@ -73,7 +72,10 @@ public final class KafkaBinding implements Binding {
                     new Field("sasl_password", Kind.STRING, false, true, "SASL password"),
                     new Field("enable_tls", Kind.BOOLEAN, false, false, "connect with TLS"))),
             List.of(new BindingField("key", true, false, "record key; records with one key keep their order")),
-            List.of(), Set.of());
+            List.of(BindingField.wholeNumber("consumers", 1, 64,
+                    "consumers in the group reading the topic, each on its own thread (default 1); "
+                            + "more than the topic's partitions stay idle")),
+            Set.of());
 
     private final Map<String, String> addresses = new ConcurrentHashMap<>();
 
@@ -104,29 +106,22 @@ public final class KafkaBinding implements Binding {
                 + "}}&kafkaClientFactory=#" + Bindings.beanName(channel.credentialId());
     }
 
-    /*
-     * Options from https://camel.apache.org/components/next/kafka-component.html:
-     * - autoCommitEnable=false: no commit on a timer that may run ahead of the route. Alone it
-     *   commits nothing at all: camel-kafka 4.17's CommitManagers picks NoopCommitManager when
-     *   neither allowManualCommit, an offsetRepository nor batching is set (read in its
-     *   bytecode), so every restart re-read the topic from autoOffsetReset.
-     * - allowManualCommit=true with the async manual commit factory: Caravan commits each record
-     *   once its run has finished or been dead-lettered (acknowledgement below); the async
-     *   commit manager only records the offset and commits it from the consumer's own poll
-     *   loop, so committing from another thread (after an async delay) is safe.
-     * - breakOnFirstError=true: a record whose exchange failed unhandled is sought back to and
-     *   retried rather than skipped; the workflow's dead-letter handling is what moves past a
-     *   poison record (FIELD-NOTES: never this option without a dead-letter path).
-     * - autoOffsetReset=earliest: a new group starts at the beginning, so no record sent before
-     *   the first start is lost.
-     * - pollTimeoutMs=500: a stopping route waits at most this long for its poll to return.
+    /**
+     * Caravan's own consumer ({@link KafkaSourceComponent}): many runs in flight, offsets
+     * committed per partition up to the first unfinished run, a failed run read again. Kafka's
+     * max.poll.records (500) unless the node sets max_messages; {@code consumers} from the node.
      */
     @Override
     public String consumerUri(Channel channel) {
-        return base(channel) + "&autoCommitEnable=false&allowManualCommit=true"
-                + "&kafkaManualCommitFactory=#class:org.apache.camel.component.kafka.consumer.DefaultKafkaManualAsyncCommitFactory"
-                + "&breakOnFirstError=true&autoOffsetReset=earliest&pollTimeoutMs=500"
-                + "&maxPollRecords=" + Math.max(1, BindingSupport.maxMessages(channel));
+        String uri = KafkaSourceComponent.SCHEME + ":" + channel.address() + "?clientFactory=#"
+                + Bindings.beanName(channel.credentialId());
+        if (channel.config() != null && channel.config().has("consumers")) {
+            uri += "&consumers=" + channel.config().number("consumers");
+        }
+        if (channel.config() != null && channel.config().has("max_messages")) {
+            uri += "&maxPollRecords=" + BindingSupport.maxMessages(channel);
+        }
+        return uri;
     }
 
     /**
@@ -140,17 +135,10 @@ public final class KafkaBinding implements Binding {
         return base(channel) + "&recordMetadata=true&requestRequiredAcks=all&enableIdempotence=true";
     }
 
-    /** None: the manual commit is taken off the exchange when the run starts (acknowledgement). */
+    /** None: {@link KafkaSource} keeps each run's place in its partition itself. */
     @Override
     public Set<String> consumerHeaders() {
         return Set.of();
-    }
-
-    /** Commits this record's offset (asynchronously, from the consumer's poll loop). */
-    @Override
-    public Runnable acknowledgement(Exchange exchange) {
-        KafkaManualCommit commit = exchange.getMessage().getHeader(KafkaConstants.MANUAL_COMMIT, KafkaManualCommit.class);
-        return commit == null ? null : commit::commit;
     }
 
     @Override

@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
-import org.apache.camel.support.SynchronizationAdapter;
 import org.apache.camel.model.ProcessorDefinition;
 
 /**
@@ -74,16 +73,6 @@ public final class ReceiveMessageNode implements TriggerCompiler, NodeCompiler {
         @Override
         public void run(Exchange exchange, RunContext ignored) {
             ReceivedMessage message = binding.received(exchange);
-            Runnable acknowledge = binding.acknowledgement(exchange);
-            if (acknowledge != null) {
-                // onComplete: the run finished or was handled (dead-lettered); not on failure
-                exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
-                    @Override
-                    public void onComplete(Exchange done) {
-                        acknowledge.run();
-                    }
-                });
-            }
             RunContext run = new RunContext();
             Map<String, Object> output = message.toOutput();
             Object input = Json.parseIfJson(message.body());

@@ -1,0 +1,192 @@
+package io.caravan.binding.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.caravan.binding.Bindings;
+import io.caravan.credential.Credential;
+import io.caravan.testing.TestBrokers;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.component.kafka.KafkaConstants;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code caravan-kafka} against the in-process KRaft broker: runs overlap, offsets are committed
+ * only up to the first unfinished run, a failed run is read again, a stop loses nothing.
+ */
+class KafkaSourceIT {
+
+    private final KafkaBinding binding = new KafkaBinding();
+    private final Map<String, AtomicInteger> seen = new ConcurrentHashMap<>();
+    private final AtomicInteger running = new AtomicInteger();
+    private final AtomicInteger mostRunning = new AtomicInteger();
+    private Credential credential;
+    private String topic;
+    private CamelContext context;
+
+    @BeforeEach
+    void topic() {
+        topic = TestBrokers.unique("source");
+        TestBrokers.kafka().createTopic(topic, 2);
+        credential = new Credential("kafka-source", "queue_kafka", Map.of("brokers",
+                List.of(TestBrokers.kafka().bootstrapServers()), "consumer_group", TestBrokers.unique("group")), Set.of());
+    }
+
+    @AfterEach
+    void stop() {
+        if (context != null) {
+            context.stop();
+        }
+    }
+
+    /** A route from the topic that holds each run for 0-20 ms asynchronously; {@code fail} may fail it. */
+    private CamelContext start(String options, java.util.function.Predicate<Exchange> fail) {
+        CamelContext camel = new DefaultCamelContext();
+        binding.bind(camel, credential);
+        String uri = KafkaSourceComponent.SCHEME + ":" + topic + "?clientFactory=#" + Bindings.beanName(credential.id()) + options;
+        try {
+            camel.addRoutes(new RouteBuilder() {
+                @Override
+                public void configure() {
+                    errorHandler(noErrorHandler());
+                    from(uri)
+                            .process(e -> mostRunning.accumulateAndGet(running.incrementAndGet(), Math::max))
+                            .delay().exchange(e -> ThreadLocalRandom.current().nextInt(20)).asyncDelayed()
+                            .process(e -> {
+                                running.decrementAndGet();
+                                String id = e.getMessage().getHeader(KafkaConstants.PARTITION) + ":"
+                                        + e.getMessage().getHeader(KafkaConstants.OFFSET);
+                                seen.computeIfAbsent(id, k -> new AtomicInteger()).incrementAndGet();
+                                if (fail.test(e)) {
+                                    throw new IllegalStateException("failing " + id + " on purpose");
+                                }
+                            });
+                }
+            });
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        camel.start();
+        return camel;
+    }
+
+    private void produce(int count) throws Exception {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, TestBrokers.kafka().bootstrapServers());
+        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
+            for (int i = 0; i < count; i++) {
+                producer.send(new ProducerRecord<>(topic, "k" + i, "{\"n\":" + i + "}"));
+            }
+            producer.flush();
+        }
+    }
+
+    private long committed() throws Exception {
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, TestBrokers.kafka().bootstrapServers());
+        try (Admin admin = Admin.create(props)) {
+            Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(
+                    credential.string("consumer_group")).partitionsToOffsetAndMetadata().get();
+            return offsets.values().stream().mapToLong(OffsetAndMetadata::offset).sum();
+        }
+    }
+
+    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (!condition.getAsBoolean()) {
+            assertThat(System.currentTimeMillis()).as("waiting for " + what).isLessThan(deadline);
+            Thread.sleep(50);
+        }
+    }
+
+    @Test
+    void runsOverlapAndEveryOffsetIsCommitted() throws Exception {
+        produce(3000);
+        context = start("", e -> false);
+
+        await(() -> seen.size() == 3000, "all 3000 records");
+        await(() -> {
+            try {
+                return committed() == 3000;
+            } catch (Exception e) {
+                return false;
+            }
+        }, "offsets committed to the end");
+        assertThat(seen.values()).allMatch(n -> n.get() == 1);
+        assertThat(mostRunning.get()).as("runs in flight at once").isGreaterThan(10);
+    }
+
+    @Test
+    void inFlightIsBoundedByMaxInFlight() throws Exception {
+        produce(2000);
+        context = start("&maxInFlight=50&maxPollRecords=20", e -> false);
+
+        await(() -> seen.size() == 2000, "all 2000 records");
+        // paused at 50, a poll already returned may add up to maxPollRecords more
+        assertThat(mostRunning.get()).isBetween(2, 70);
+    }
+
+    @Test
+    void aFailedRunIsReadAgainAndNothingPastItIsCommittedMeanwhile() throws Exception {
+        produce(400);
+        Set<String> failedOnce = ConcurrentHashMap.newKeySet();
+        context = start("", e -> {
+            String id = e.getMessage().getHeader(KafkaConstants.PARTITION) + ":" + e.getMessage().getHeader(KafkaConstants.OFFSET);
+            return id.endsWith(":100") && failedOnce.add(id);
+        });
+
+        await(() -> seen.size() == 400 && failedOnce.size() == 2, "every record, both offset-100 runs failed once");
+        await(() -> seen.get("0:100").get() >= 2 && seen.get("1:100").get() >= 2, "the failed records read again");
+        await(() -> {
+            try {
+                return committed() == 400;
+            } catch (Exception e) {
+                return false;
+            }
+        }, "offsets committed to the end");
+        assertThat(seen.get("0:99").get()).as("records before the failure are not read again").isEqualTo(1);
+    }
+
+    @Test
+    void stoppingWithRunsInFlightLosesNothingAndRestartsFromTheFirstUnfinished() throws Exception {
+        produce(2000);
+        context = start("&consumers=2", e -> false);
+        await(() -> seen.size() > 300, "a few hundred runs");
+        context.stop();
+        context = null;
+        int firstRun = seen.size();
+        long committedAtStop = committed();
+        assertThat(committedAtStop).as("committed at most what finished").isLessThanOrEqualTo(firstRun);
+
+        context = start("&consumers=2", e -> false);
+        await(() -> seen.size() == 2000, "all 2000 records after the restart");
+        long duplicates = seen.values().stream().filter(n -> n.get() > 1).count();
+        System.out.printf("KafkaSourceIT: %d finished before the stop, %d committed, %d read twice%n",
+                firstRun, committedAtStop, duplicates);
+        assertThat(duplicates).as("read again: only what finished after the last commit")
+                .isLessThanOrEqualTo(firstRun - committedAtStop);
+    }
+}

@@ -6,6 +6,9 @@ import io.caravan.workflow.Workflow;
 import io.caravan.workflow.WorkflowNode;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Caravan's message counters, labelled with the workflow's own names: what the compiled routes
@@ -21,6 +24,8 @@ public final class RunMetrics implements RunEvents {
     public static final String DEAD_LETTERED = "caravan.messages.dead.lettered";
 
     private final MeterRegistry registry;
+    /** The per-message counters by their labels: a registry lookup builds and sorts tags each time. */
+    private final Map<List<String>, Counter> counters = new ConcurrentHashMap<>();
 
     public RunMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -77,15 +82,17 @@ public final class RunMetrics implements RunEvents {
     }
 
     private void received(String workflowId, String nodeId, String queueType, String source, int amount) {
-        Counter.builder(RECEIVED).description("messages, calls and schedule firings that started a workflow run")
+        counters.computeIfAbsent(List.of(RECEIVED, workflowId, nodeId, nullToEmpty(queueType), nullToEmpty(source)),
+                k -> Counter.builder(RECEIVED).description("messages, calls and schedule firings that started a workflow run")
                 .tag("workflow", workflowId).tag("node", nodeId).tag("queue_type", nullToEmpty(queueType))
-                .tag("source", nullToEmpty(source)).register(registry).increment(amount);
+                .tag("source", nullToEmpty(source)).register(registry)).increment(amount);
     }
 
     private void sent(String workflowId, String nodeId, String queueType, String destination, int amount) {
-        Counter.builder(SENT).description("messages a send_message node handed to its broker")
+        counters.computeIfAbsent(List.of(SENT, workflowId, nodeId, nullToEmpty(queueType), nullToEmpty(destination)),
+                k -> Counter.builder(SENT).description("messages a send_message node handed to its broker")
                 .tag("workflow", workflowId).tag("node", nodeId).tag("queue_type", nullToEmpty(queueType))
-                .tag("destination", nullToEmpty(destination)).register(registry).increment(amount);
+                .tag("destination", nullToEmpty(destination)).register(registry)).increment(amount);
     }
 
     private Counter retriedCounter(String workflowId, String nodeId) {

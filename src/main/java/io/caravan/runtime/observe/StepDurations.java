@@ -3,6 +3,8 @@ package io.caravan.runtime.observe;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.camel.Exchange;
 import org.apache.camel.spi.CamelEvent;
 import org.apache.camel.spi.CamelEvent.StepCompletedEvent;
@@ -25,6 +27,8 @@ final class StepDurations extends EventNotifierSupport {
     private static final String STARTED = "CaravanStepStarted.";
 
     private final MeterRegistry registry;
+    /** Timers by step id: building and registering one per event costs more than the timing. */
+    private final Map<String, Timer> timers = new ConcurrentHashMap<>();
 
     StepDurations(MeterRegistry registry) {
         this.registry = registry;
@@ -58,7 +62,8 @@ final class StepDurations extends EventNotifierSupport {
             if (started == null || routeId == null || !stepId.startsWith(routeId + ".")) {
                 return; // not a workflow node
             }
-            timer(routeId, stepId.substring(routeId.length() + 1)).record(Duration.ofNanos(System.nanoTime() - started));
+            timers.computeIfAbsent(stepId, id -> timer(routeId, id.substring(routeId.length() + 1)))
+                    .record(Duration.ofNanos(System.nanoTime() - started));
         }
     }
 

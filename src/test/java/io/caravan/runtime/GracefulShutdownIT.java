@@ -3,6 +3,7 @@ package io.caravan.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.caravan.dev.EmbeddedSqs;
+import io.caravan.runtime.observe.Scrape;
 import io.caravan.testing.Ports;
 import io.caravan.testing.TestBrokers;
 import java.net.URI;
@@ -60,10 +61,11 @@ class GracefulShutdownIT {
                 "sqs: {type: queue_aws_sqs, region: us-east-1, endpoint: \"" + sqs.endpoint()
                         + "\", access_key_id: x, secret_access_key: x}\n");
         int port = Ports.free();
+        int managementPort = Ports.free();
         Path log = home.resolve("caravan.log");
         Process caravan = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Dcaravan.home=" + home, "-jar", Path.of("target/caravan.jar").toAbsolutePath().toString(),
-                "run", "--port", String.valueOf(port), "-D", "caravan.management.port=" + Ports.free())
+                "run", "--port", String.valueOf(port), "-D", "caravan.management.port=" + managementPort)
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {
             awaitLog(log, "Caravan started");
@@ -77,7 +79,12 @@ class GracefulShutdownIT {
             CompletableFuture<HttpResponse<String>> webhook = http.sendAsync(HttpRequest.newBuilder(
                             URI.create("http://127.0.0.1:" + port + "/webhooks/slow-webhook"))
                     .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
-            Thread.sleep(500); // let the webhook run reach its delay
+            // the webhook run is in flight (in its delay) before the SIGTERM; a sleep was not
+            // enough on a loaded machine, where the request had not reached the route yet (503)
+            Map<String, String> webhookRuns = Map.of("workflow", "slow-webhook");
+            assertThat(Scrape.await(managementPort, s -> Double.valueOf(1).equals(
+                    s.value("caravan_messages_in_flight", webhookRuns))).value("caravan_messages_in_flight", webhookRuns))
+                    .isEqualTo(1.0);
 
             caravan.destroy(); // SIGTERM
             // a message that arrives during shutdown is not taken

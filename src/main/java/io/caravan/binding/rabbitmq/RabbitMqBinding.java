@@ -112,7 +112,6 @@ public final class RabbitMqBinding implements Binding {
      * The queue is declared durable (a broker restart keeps it), and bound to {@code exchange}
      * with {@code routing_key} when the node names one. A failure the workflow did not handle is
      * nacked with requeue, not dropped (with no dead-letter exchange a rejected message is gone).
-     * {@code max_messages}, when set, is the prefetch.
      *
      * <p>Native dead letters: a failed message is rejected without requeue, so the queue's own
      * x-dead-letter-exchange takes it. The queue is then the operator's, declared with that
@@ -123,8 +122,10 @@ public final class RabbitMqBinding implements Binding {
     public String consumerUri(Channel channel, boolean nativeDeadLetter) {
         String queue = channel.address();
         String exchange = BindingSupport.field(channel, "exchange").orElse(null);
-        int prefetch = channel.config() != null && channel.config().has("max_messages")
-                ? BindingSupport.maxMessages(channel) : DEFAULT_PREFETCH;
+        // max_messages ("taken per poll") is the prefetch when set to other than its default of 10,
+        // which would starve a consumer that keeps runs in flight (the reader fills the default in)
+        int max = BindingSupport.maxMessages(channel);
+        int prefetch = max == BindingSupport.DEFAULT_MAX_MESSAGES ? DEFAULT_PREFETCH : max;
         StringBuilder uri = new StringBuilder("caravan-rabbitmq:").append(exchange == null ? "default" : exchange)
                 .append("?connection=#").append(Bindings.beanName(channel.credentialId()))
                 .append("&queue=").append(q(queue));

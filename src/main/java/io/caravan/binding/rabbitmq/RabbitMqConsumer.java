@@ -10,10 +10,10 @@ import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListSet;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
+import org.apache.camel.Suspendable;
 import org.apache.camel.support.DefaultConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,27 +31,17 @@ import org.slf4j.LoggerFactory;
  * prefetch, so a slow run does not stop the queue. An unhandled failure is nacked with requeue,
  * or rejected without requeue when the queue dead-letters natively. One thread at a time sends
  * them: whoever finds work pending drains it, and what completes meanwhile goes in its next pass.
+ *
+ * <p>Suspendable, so that Camel's graceful shutdown first stops the taking (basic.cancel), then
+ * waits for the runs in flight within caravan.shutdown.timeout, then stops this consumer, which
+ * acknowledges what completed and closes the channel: what is not acknowledged is redelivered.
  */
-final class RabbitMqConsumer extends DefaultConsumer {
+final class RabbitMqConsumer extends DefaultConsumer implements Suspendable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RabbitMqConsumer.class);
-    private static final long STOP_WAIT_MS = 30_000;
 
     private final RabbitMqEndpoint endpoint;
-    /** Delivered and not completed yet. */
-    private final ConcurrentSkipListSet<Long> running = new ConcurrentSkipListSet<>();
-    /** Outcomes for the acknowledging thread. */
-    private final Queue<Outcome> completed = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger drainRequests = new AtomicInteger();
-    /** Completed successfully, not acked yet; only the draining thread touches it. */
-    private final SortedSet<Long> done = new TreeSet<>();
-    private volatile Channel channel;
-    private volatile String consumerTag;
-    private volatile boolean stopping;
-
-    /** ok: ack; otherwise nack, with requeue or not. */
-    private record Outcome(long tag, boolean ok, boolean requeue) {
-    }
+    private volatile Subscription subscription;
 
     RabbitMqConsumer(RabbitMqEndpoint endpoint, Processor processor) {
         super(endpoint, processor);
@@ -61,7 +51,6 @@ final class RabbitMqConsumer extends DefaultConsumer {
     @Override
     protected void doStart() throws Exception {
         super.doStart();
-        stopping = false;
         Channel ch = endpoint.connections().consuming().createChannel();
         try {
             String queue = endpoint.queue();
@@ -74,27 +63,120 @@ final class RabbitMqConsumer extends DefaultConsumer {
                 }
             }
             ch.basicQos(endpoint.prefetch());
-            consumerTag = ch.basicConsume(queue, false, new Receiver(ch));
+            subscription = new Subscription(ch);
+            subscription.consume();
         } catch (Exception e) {
+            subscription = null;
             closeQuietly(ch);
             throw e;
         }
-        channel = ch;
     }
 
-    private final class Receiver extends com.rabbitmq.client.DefaultConsumer {
+    @Override
+    protected void doSuspend() {
+        Subscription s = subscription;
+        if (s != null) {
+            s.cancel();
+        }
+    }
 
-        Receiver(Channel channel) {
+    @Override
+    protected void doResume() throws Exception {
+        Subscription s = subscription;
+        if (s != null) {
+            s.consume();
+        }
+    }
+
+    /**
+     * Stops taking, waits for the runs in flight (Camel's shutdown already did when it suspended
+     * this consumer first; bounded by the same timeout), acks what completed, then closes.
+     */
+    @Override
+    protected void doStop() throws Exception {
+        Subscription s = subscription;
+        subscription = null;
+        if (s != null) {
+            s.cancel();
+            var shutdown = getEndpoint().getCamelContext().getShutdownStrategy();
+            long deadline = System.nanoTime() + shutdown.getTimeUnit().toNanos(shutdown.getTimeout());
+            while (!s.running.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            if (!s.running.isEmpty()) {
+                LOG.warn("{} run(s) from {} still in flight at stop: not acknowledged, RabbitMQ redelivers them",
+                        s.running.size(), endpoint.queue());
+            }
+            s.stopping = true;
+            s.acknowledge(); // a last pass for what completed
+            closeQuietly(s.getChannel());
+        }
+        super.doStop();
+    }
+
+    private static void closeQuietly(Channel ch) {
+        try {
+            if (ch.isOpen()) {
+                ch.close();
+            }
+        } catch (Exception ignored) {
+            // already closed
+        }
+    }
+
+    /** ok: ack; otherwise nack, with requeue or not. */
+    private record Outcome(long tag, boolean ok, boolean requeue) {
+    }
+
+    /**
+     * One channel's consumer and its acknowledgement state: delivery tags belong to a channel,
+     * so a run that completes after its channel was replaced never acks on the new one. (After
+     * automatic recovery the channel object stays and amqp-client keeps the tags growing.)
+     */
+    private final class Subscription extends com.rabbitmq.client.DefaultConsumer {
+
+        /** Delivered and not completed yet. */
+        final ConcurrentSkipListSet<Long> running = new ConcurrentSkipListSet<>();
+        /** Outcomes for the acknowledging thread. */
+        private final Queue<Outcome> completed = new ConcurrentLinkedQueue<>();
+        private final AtomicInteger drainRequests = new AtomicInteger();
+        /** Completed successfully, not acked yet; only the draining thread touches it. */
+        private final SortedSet<Long> done = new TreeSet<>();
+        private volatile String consumerTag;
+        /** False once suspending or stopping began: a delivery still arriving goes back to the queue. */
+        private volatile boolean taking;
+        volatile boolean stopping;
+
+        Subscription(Channel channel) {
             super(channel);
+        }
+
+        void consume() throws IOException {
+            taking = true;
+            consumerTag = getChannel().basicConsume(endpoint.queue(), false, this);
+        }
+
+        void cancel() {
+            taking = false;
+            String tag = consumerTag;
+            consumerTag = null;
+            if (tag != null) {
+                try {
+                    getChannel().basicCancel(tag);
+                } catch (Exception e) {
+                    LOG.debug("cancel of the consumer of {}: {}", endpoint.queue(), e.getMessage());
+                }
+            }
         }
 
         /** On amqp-client's consumer dispatch thread (not the connection's I/O thread). */
         @Override
-        public void handleDelivery(String consumerTag, Envelope envelope, AMQP.BasicProperties properties, byte[] body) {
+        public void handleDelivery(String tagOfConsumer, Envelope envelope, AMQP.BasicProperties properties,
+                                   byte[] body) {
             long tag = envelope.getDeliveryTag();
             running.add(tag);
-            if (stopping) {
-                complete(new Outcome(tag, false, true)); // taken after stop began: back to the queue
+            if (!taking) {
+                complete(new Outcome(tag, false, true)); // arrived after suspend or stop began: back to the queue
                 return;
             }
             Exchange exchange = null;
@@ -103,11 +185,8 @@ final class RabbitMqConsumer extends DefaultConsumer {
                 toMessage(exchange, envelope, properties, body);
                 Exchange run = exchange;
                 getAsyncProcessor().process(exchange, doneSync -> {
+                    // not logged here: the workflow's failure processor already did
                     boolean ok = !run.isFailed() && !run.isRollbackOnly();
-                    if (!ok && run.getException() != null) {
-                        getExceptionHandler().handleException("run failed, the message goes back to RabbitMQ",
-                                run, run.getException());
-                    }
                     releaseExchange(run, false);
                     complete(new Outcome(tag, ok, endpoint.requeue()));
                 });
@@ -118,16 +197,69 @@ final class RabbitMqConsumer extends DefaultConsumer {
         }
 
         @Override
-        public void handleShutdownSignal(String consumerTag, ShutdownSignalException sig) {
+        public void handleShutdownSignal(String tagOfConsumer, ShutdownSignalException sig) {
             if (!stopping && !sig.isInitiatedByApplication()) {
-                LOG.warn("RabbitMQ consumer of {} lost its channel ({}); automatic recovery resumes it if the connection"
-                        + " recovers, unacknowledged messages are redelivered", endpoint.queue(), sig.getMessage());
+                LOG.warn("RabbitMQ consumer of {} lost its channel ({}); automatic recovery resumes it if the"
+                        + " connection recovers, unacknowledged messages are redelivered", endpoint.queue(), sig.getMessage());
             }
         }
 
         @Override
-        public void handleCancel(String consumerTag) {
+        public void handleCancel(String tagOfConsumer) {
             LOG.warn("RabbitMQ cancelled the consumer of {} (queue deleted?)", endpoint.queue());
+        }
+
+        /** Records the outcome of a delivery (the order matters: see {@link #drain}) and acks what can be. */
+        private void complete(Outcome outcome) {
+            completed.add(outcome);
+            running.remove(outcome.tag());
+            acknowledge();
+        }
+
+        /** Drains on this thread unless another one is at it; that one then makes another pass. */
+        void acknowledge() {
+            if (drainRequests.getAndIncrement() == 0) {
+                int missed = 1;
+                do {
+                    drain();
+                    missed = drainRequests.addAndGet(-missed);
+                } while (missed != 0);
+            }
+        }
+
+        /**
+         * A completion is queued before its tag leaves {@code running}, and the floor is read
+         * before the queue: every tag below the floor is then either acked already or in what is
+         * drained. Delivery tags grow, and a tag is in {@code running} before its run starts.
+         */
+        private void drain() {
+            Channel ch = getChannel();
+            Long oldest = running.isEmpty() ? null : running.ceiling(Long.MIN_VALUE);
+            long floor = oldest == null ? Long.MAX_VALUE : oldest;
+            try {
+                for (Outcome o; (o = completed.poll()) != null; ) {
+                    if (o.ok()) {
+                        done.add(o.tag());
+                    } else {
+                        ch.basicNack(o.tag(), false, o.requeue());
+                    }
+                }
+                SortedSet<Long> below = done.headSet(floor);
+                if (!below.isEmpty()) {
+                    ch.basicAck(below.last(), true);
+                    below.clear();
+                }
+                if (stopping || done.size() >= Math.max(1, endpoint.prefetch() / 2)) {
+                    for (long t : done) {
+                        ch.basicAck(t, false);
+                    }
+                    done.clear();
+                }
+            } catch (IOException | RuntimeException e) {
+                // the channel is down: RabbitMQ redelivers what it did not get an ack for
+                LOG.debug("cannot acknowledge on the channel of {}: {}", endpoint.queue(), e.getMessage());
+                done.clear();
+            }
         }
     }
 
@@ -146,97 +278,5 @@ final class RabbitMqConsumer extends DefaultConsumer {
         in.setHeader(RabbitMqEndpoint.MESSAGE_ID, p.getMessageId());
         in.setHeader(RabbitMqEndpoint.TIMESTAMP, p.getTimestamp());
         in.setBody(body);
-    }
-
-    /** Records the outcome of a delivery (the order matters: see {@link #drain}) and acks what can be. */
-    private void complete(Outcome outcome) {
-        completed.add(outcome);
-        running.remove(outcome.tag());
-        acknowledge();
-    }
-
-    /** Drains on this thread unless another one is at it; that one then makes another pass. */
-    private void acknowledge() {
-        if (drainRequests.getAndIncrement() == 0) {
-            int missed = 1;
-            do {
-                drain();
-                missed = drainRequests.addAndGet(-missed);
-            } while (missed != 0);
-        }
-    }
-
-    /**
-     * A completion is queued before its tag leaves {@code running}, and the floor is read before
-     * the queue: every tag below the floor is then either acked already or in what is drained.
-     * Delivery tags grow, and a tag is in {@code running} before its run starts.
-     */
-    private void drain() {
-        Channel ch = channel;
-        Long oldest = running.isEmpty() ? null : running.ceiling(Long.MIN_VALUE);
-        long floor = oldest == null ? Long.MAX_VALUE : oldest;
-        try {
-            for (Outcome o; (o = completed.poll()) != null; ) {
-                if (o.ok()) {
-                    done.add(o.tag());
-                } else if (ch != null) {
-                    ch.basicNack(o.tag(), false, o.requeue());
-                }
-            }
-            if (ch == null) {
-                return;
-            }
-            SortedSet<Long> below = done.headSet(floor);
-            if (!below.isEmpty()) {
-                ch.basicAck(below.last(), true);
-                below.clear();
-            }
-            if (stopping || done.size() >= Math.max(1, endpoint.prefetch() / 2)) {
-                for (long t : done) {
-                    ch.basicAck(t, false);
-                }
-                done.clear();
-            }
-        } catch (IOException | RuntimeException e) {
-            // the channel is down: RabbitMQ redelivers what it did not get an ack for
-            LOG.debug("cannot acknowledge on the channel of {}: {}", endpoint.queue(), e.getMessage());
-            done.clear();
-        }
-    }
-
-    /** Stops taking, waits (bounded) for the runs in flight, acks what completed, then closes. */
-    @Override
-    protected void doStop() throws Exception {
-        stopping = true;
-        Channel ch = channel;
-        if (ch != null) {
-            try {
-                ch.basicCancel(consumerTag);
-            } catch (Exception e) {
-                LOG.debug("cancel of the consumer of {}: {}", endpoint.queue(), e.getMessage());
-            }
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STOP_WAIT_MS);
-            while (!running.isEmpty() && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
-            if (!running.isEmpty()) {
-                LOG.warn("{} run(s) from {} still in flight after {} s: not acknowledged, RabbitMQ redelivers them",
-                        running.size(), endpoint.queue(), STOP_WAIT_MS / 1000);
-            }
-            acknowledge(); // a last pass for what completed
-            closeQuietly(ch);
-            channel = null;
-        }
-        super.doStop();
-    }
-
-    private static void closeQuietly(Channel ch) {
-        try {
-            if (ch.isOpen()) {
-                ch.close();
-            }
-        } catch (Exception ignored) {
-            // already closed
-        }
     }
 }

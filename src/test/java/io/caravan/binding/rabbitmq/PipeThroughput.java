@@ -29,8 +29,12 @@ public final class PipeThroughput {
         int prefetch = args.length > 1 ? Integer.parseInt(args[1]) : 250;
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 2;
         for (int round = 1; round <= rounds; round++) {
-            System.out.printf("round %d, %d messages, prefetch %d: raw %.0f msg/s, caravan %.0f msg/s%n", round,
-                    count, prefetch, raw(count, prefetch), caravan(count, prefetch));
+            double raw = raw(count, prefetch);
+            double rawCpu = cpuPerMessage;
+            double caravan = caravan(count, prefetch);
+            System.out.printf("round %d, %d messages, prefetch %d: raw %.0f msg/s (%.0f us CPU/msg),"
+                    + " caravan %.0f msg/s (%.0f us CPU/msg), ratio %.2f%n", round, count, prefetch, raw, rawCpu,
+                    caravan, cpuPerMessage, caravan / raw);
         }
         System.exit(0);
     }
@@ -133,9 +137,16 @@ public final class PipeThroughput {
         return awaitRate(queue, count, start, 0);
     }
 
+    /** This JVM's CPU time per message over the last measurement (the machine is shared: rates vary). */
+    private static double cpuPerMessage;
+
     private static double awaitRate(String queue, int count, long start, int already) throws Exception {
+        var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        long cpu = os.getProcessCpuTime();
         awaitCount(queue, count + already);
-        return count / ((System.nanoTime() - start) / 1e9);
+        double rate = count / ((System.nanoTime() - start) / 1e9);
+        cpuPerMessage = (os.getProcessCpuTime() - cpu) / 1e3 / count;
+        return rate;
     }
 
     private static void awaitCount(String queue, int count) throws Exception {

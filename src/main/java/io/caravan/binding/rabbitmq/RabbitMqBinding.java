@@ -33,18 +33,16 @@ import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.SSLContext;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
-import org.apache.camel.component.springrabbit.SpringRabbitMQConstants;
-import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
-import org.springframework.amqp.rabbit.connection.Connection;
 
 /**
- * RabbitMQ (AMQP 0-9-1) on camel-spring-rabbitmq. The credential's URL becomes a confirming
- * {@link CachingConnectionFactory} in the registry ({@code connectionFactory=#...}); the URL
- * holds the password, so it never appears in a URI.
+ * RabbitMQ (AMQP 0-9-1) on Caravan's own {@code caravan-rabbitmq} component (see
+ * {@link RabbitMqComponent} for why not camel-spring-rabbitmq). The credential's URL becomes a
+ * {@link RabbitMqConnections} in the registry ({@code connection=#...}); the URL holds the
+ * password, so it never appears in a URI.
  *
  * <p>{@link #pull} (the receive_message action) uses {@code basic.get} on the bound connection
  * instead of a Camel consumer: the action takes a bounded batch once and acknowledges only when
- * asked (otherwise it nacks with requeue), while a listener container would keep consuming.
+ * asked (otherwise it nacks with requeue), while a consumer would keep consuming.
  */
 public final class RabbitMqBinding implements Binding {
 
@@ -52,6 +50,13 @@ public final class RabbitMqBinding implements Binding {
     private final Set<String> ensured = ConcurrentHashMap.newKeySet();
 
     public static final String QUEUE_TYPE = "rabbitmq";
+
+    /**
+     * Unacknowledged messages, hence runs, in flight per trigger when the node does not set
+     * max_messages. Measured on 2 cores, RabbitMQ to RabbitMQ with 1 KiB messages: see the
+     * README's throughput figures; much lower starves the pipeline, much higher only adds memory.
+     */
+    static final int DEFAULT_PREFETCH = RabbitMqComponent.DEFAULT_PREFETCH;
 
     private static final BindingSpec SPEC = new BindingSpec(QUEUE_TYPE,
             new CredentialSpec("queue_rabbitmq", List.of(
@@ -87,41 +92,28 @@ public final class RabbitMqBinding implements Binding {
             throw new IllegalArgumentException("credential " + credential.id()
                     + ": url is not a valid amqp:// or amqps:// URL");
         }
-        CachingConnectionFactory factory = new CachingConnectionFactory(rabbit);
-        // Publisher confirms: the producer (confirm=enabled) waits for the broker's ack, so a send
-        // that returns has reached the broker (FIELD-NOTES: confirm=auto did not confirm).
-        factory.setPublisherConfirmType(CachingConnectionFactory.ConfirmType.CORRELATED);
-        factory.setPublisherReturns(true);
-        factory.setConnectionNameStrategy(f -> "caravan:" + credential.id());
-        addresses.put(credential.id(), rabbit.getHost() + ":" + rabbit.getPort() + "/" + rabbit.getVirtualHost());
+        RabbitMqConnections connections = new RabbitMqConnections(rabbit, "caravan:" + credential.id());
+        addresses.put(credential.id(), connections.address());
 
         String name = Bindings.beanName(credential.id());
-        if (context.getRegistry().lookupByName(name) instanceof CachingConnectionFactory old) {
+        if (context.getRegistry().lookupByName(name) instanceof RabbitMqConnections old) {
             context.getRegistry().unbind(name);
-            old.destroy();
+            old.close();
         }
-        context.getRegistry().bind(name, CachingConnectionFactory.class, factory);
+        context.getRegistry().bind(name, RabbitMqConnections.class, connections);
     }
 
-    /*
-     * Options from https://camel.apache.org/components/next/spring-rabbitmq-component.html and
-     * SpringRabbitMQEndpoint.declareElements / DefaultListenerContainerFactory:
-     * - autoDeclare=true with arg.queue.durable=true: the queue is declared durable (the
-     *   component's default is non-durable, which loses messages on a broker restart).
-     * - without an exchange the queue is read straight from the default exchange, which may be
-     *   neither declared nor bound to: skipDeclareExchange and skipBindQueue.
-     * - maximumRetryAttempts=0: NeverRetryPolicy — spring-rabbitmq's own 5 x 1 s retry would
-     *   stack on the workflow's retry (FIELD-NOTES).
-     * - rejectAndDontRequeue=false: a failure the workflow did not handle is requeued, not
-     *   dropped (with no dead-letter exchange a rejected message is gone).
-     */
     @Override
     public String consumerUri(Channel channel) {
         return consumerUri(channel, false);
     }
 
     /**
-     * Native dead letters: a failed message is rejected without requeue, so the queue's own
+     * The queue is declared durable (a broker restart keeps it), and bound to {@code exchange}
+     * with {@code routing_key} when the node names one. A failure the workflow did not handle is
+     * nacked with requeue, not dropped (with no dead-letter exchange a rejected message is gone).
+     *
+     * <p>Native dead letters: a failed message is rejected without requeue, so the queue's own
      * x-dead-letter-exchange takes it. The queue is then the operator's, declared with that
      * argument; Caravan does not declare it, because declaring an existing queue with other
      * arguments fails with PRECONDITION_FAILED (inequivalent arg).
@@ -130,39 +122,35 @@ public final class RabbitMqBinding implements Binding {
     public String consumerUri(Channel channel, boolean nativeDeadLetter) {
         String queue = channel.address();
         String exchange = BindingSupport.field(channel, "exchange").orElse(null);
-        StringBuilder uri = new StringBuilder("spring-rabbitmq:")
-                .append(exchange == null ? SpringRabbitMQConstants.DEFAULT_EXCHANGE_NAME : exchange)
-                .append("?connectionFactory=#").append(Bindings.beanName(channel.credentialId()))
-                .append("&queues=").append(q(queue))
-                .append(nativeDeadLetter ? "&autoDeclare=false" : "&autoDeclare=true&arg.queue.durable=true")
-                .append("&maximumRetryAttempts=0&rejectAndDontRequeue=").append(nativeDeadLetter)
-                .append("&prefetchCount=").append(Math.max(1, BindingSupport.maxMessages(channel)));
-        if (exchange == null) {
-            uri.append("&skipDeclareExchange=true&skipBindQueue=true");
-        } else {
+        // max_messages ("taken per poll") is the prefetch when set to other than its default of 10,
+        // which would starve a consumer that keeps runs in flight (the reader fills the default in)
+        int max = BindingSupport.maxMessages(channel);
+        int prefetch = max == BindingSupport.DEFAULT_MAX_MESSAGES ? DEFAULT_PREFETCH : max;
+        StringBuilder uri = new StringBuilder("caravan-rabbitmq:").append(exchange == null ? "default" : exchange)
+                .append("?connection=#").append(Bindings.beanName(channel.credentialId()))
+                .append("&queue=").append(q(queue));
+        if (exchange != null) {
             uri.append("&routingKey=").append(q(BindingSupport.field(channel, "routing_key").orElse(queue)));
         }
-        return uri.toString();
+        return uri.append("&declare=").append(!nativeDeadLetter)
+                .append("&requeue=").append(!nativeDeadLetter)
+                .append("&prefetch=").append(prefetch).toString();
     }
 
     /**
      * To a queue: the default exchange with the queue name as routing key. With {@code exchange}:
-     * that exchange and {@code routing_key}. confirm=enabled waits for the publisher confirm.
+     * that exchange and {@code routing_key}. The send completes when the broker confirms it.
      */
     @Override
     public String producerUri(Channel channel) {
         String exchange = BindingSupport.field(channel, "exchange").orElse(null);
         String routingKey = BindingSupport.field(channel, "routing_key")
                 .orElse(channel.address() == null ? "" : channel.address());
-        return "spring-rabbitmq:" + (exchange == null ? SpringRabbitMQConstants.DEFAULT_EXCHANGE_NAME : exchange)
-                + "?connectionFactory=#" + Bindings.beanName(channel.credentialId())
-                + "&routingKey=" + q(routingKey) + "&confirm=enabled";
+        return "caravan-rabbitmq:" + (exchange == null ? "default" : exchange)
+                + "?connection=#" + Bindings.beanName(channel.credentialId()) + "&routingKey=" + q(routingKey);
     }
 
-    /**
-     * None: in AUTO acknowledge mode the listener container acks or rejects on its own channel
-     * once the listener returns (spring-amqp), reading no exchange header.
-     */
+    /** None: the consumer keeps what it acknowledges with in its own state, not in headers. */
     @Override
     public Set<String> consumerHeaders() {
         return Set.of();
@@ -172,17 +160,17 @@ public final class RabbitMqBinding implements Binding {
     public ReceivedMessage received(Exchange exchange) {
         org.apache.camel.Message in = exchange.getMessage();
         Map<String, String> attributes = new LinkedHashMap<>();
-        // the AMQP headers table arrives as plain exchange headers, beside Camel's own ones
+        // the AMQP headers table arrives as plain exchange headers, beside the consumer's Camel* ones
         in.getHeaders().forEach((name, value) -> {
             if (!BindingSupport.isControlName(name) && value != null) {
                 attributes.put(name, BindingSupport.text(value));
             }
         });
-        Long tag = in.getHeader(SpringRabbitMQConstants.DELIVERY_TAG, Long.class);
-        String id = in.getHeader(SpringRabbitMQConstants.MESSAGE_ID, String.class);
-        Date timestamp = in.getHeader(SpringRabbitMQConstants.TIMESTAMP, Date.class);
+        Long tag = in.getHeader(RabbitMqEndpoint.DELIVERY_TAG, Long.class);
+        String id = in.getHeader(RabbitMqEndpoint.MESSAGE_ID, String.class);
+        Date timestamp = in.getHeader(RabbitMqEndpoint.TIMESTAMP, Date.class);
         Map<String, Object> metadata = new LinkedHashMap<>();
-        metadata.put("redelivered", Boolean.TRUE.equals(in.getHeader(SpringRabbitMQConstants.REDELIVERED)));
+        metadata.put("redelivered", Boolean.TRUE.equals(in.getHeader(RabbitMqEndpoint.REDELIVERED)));
         String receipt = tag == null ? null : tag.toString();
         return new ReceivedMessage(id != null ? id : receipt, BindingSupport.text(in.getBody()), attributes, receipt,
                 timestamp == null ? null : timestamp.toInstant().toString(), metadata);
@@ -199,10 +187,10 @@ public final class RabbitMqBinding implements Binding {
                 out.setHeader(name, value);
             }
         });
-        out.setHeader(SpringRabbitMQConstants.MESSAGE_ID, UUID.randomUUID().toString());
-        out.setHeader(SpringRabbitMQConstants.TIMESTAMP, new Date());
-        out.setHeader(SpringRabbitMQConstants.CONTENT_TYPE, "text/plain");
-        out.setHeader(SpringRabbitMQConstants.CONTENT_ENCODING, "UTF-8");
+        out.setHeader(RabbitMqEndpoint.MESSAGE_ID, UUID.randomUUID().toString());
+        out.setHeader(RabbitMqEndpoint.TIMESTAMP, new Date());
+        out.setHeader(RabbitMqEndpoint.CONTENT_TYPE, "text/plain");
+        out.setHeader(RabbitMqEndpoint.CONTENT_ENCODING, "UTF-8");
         if (BindingSupport.field(channel, "exchange").isEmpty()) {
             ensureQueue(exchange.getContext(), channel);
         }
@@ -219,14 +207,13 @@ public final class RabbitMqBinding implements Binding {
         if (queue == null || queue.isEmpty() || !ensured.add(channel.credentialId() + "/" + queue)) {
             return;
         }
-        CachingConnectionFactory factory = context.getRegistry().lookupByNameAndType(
-                Bindings.beanName(channel.credentialId()), CachingConnectionFactory.class);
-        try (Connection connection = factory.createConnection()) {
-            try (com.rabbitmq.client.Channel ch = connection.createChannel(false)) {
+        RabbitMqConnections connections = connections(context, channel);
+        try {
+            try (com.rabbitmq.client.Channel ch = connections.channel()) {
                 ch.queueDeclarePassive(queue);
             } catch (java.io.IOException missing) {
                 // a 404 closes the channel: declare on a fresh one
-                try (com.rabbitmq.client.Channel ch = connection.createChannel(false)) {
+                try (com.rabbitmq.client.Channel ch = connections.channel()) {
                     ch.queueDeclare(queue, true, false, false, null);
                 }
             }
@@ -238,21 +225,15 @@ public final class RabbitMqBinding implements Binding {
 
     @Override
     public String sentMessageId(Exchange exchange) {
-        return exchange.getMessage().getHeader(SpringRabbitMQConstants.MESSAGE_ID, String.class);
+        return exchange.getMessage().getHeader(RabbitMqEndpoint.MESSAGE_ID, String.class);
     }
 
     @Override
     public List<ReceivedMessage> pull(CamelContext context, Channel channel, int max, Duration wait,
                                       boolean deleteAfter) throws Exception {
-        CachingConnectionFactory factory = context.getRegistry().lookupByNameAndType(
-                Bindings.beanName(channel.credentialId()), CachingConnectionFactory.class);
-        if (factory == null) {
-            throw new IllegalStateException("credential " + channel.credentialId() + " is not bound to RabbitMQ");
-        }
         long deadline = System.nanoTime() + wait.toNanos();
         List<ReceivedMessage> taken = new ArrayList<>();
-        try (Connection connection = factory.createConnection();
-             com.rabbitmq.client.Channel ch = connection.createChannel(false)) {
+        try (com.rabbitmq.client.Channel ch = connections(context, channel).channel()) {
             long lastTag = -1;
             while (taken.size() < max) {
                 GetResponse r = ch.basicGet(channel.address(), false);
@@ -287,15 +268,18 @@ public final class RabbitMqBinding implements Binding {
         if (channel.address() == null || channel.address().isBlank()) {
             return Optional.empty();
         }
-        CachingConnectionFactory factory = context.getRegistry().lookupByNameAndType(
-                Bindings.beanName(channel.credentialId()), CachingConnectionFactory.class);
-        if (factory == null) {
-            throw new IllegalStateException("credential " + channel.credentialId() + " is not bound to RabbitMQ");
-        }
-        try (Connection connection = factory.createConnection();
-             com.rabbitmq.client.Channel ch = connection.createChannel(false)) {
+        try (com.rabbitmq.client.Channel ch = connections(context, channel).channel()) {
             return Optional.of(QueueDepth.of(ch.queueDeclarePassive(channel.address()).getMessageCount()));
         }
+    }
+
+    private static RabbitMqConnections connections(CamelContext context, Channel channel) {
+        RabbitMqConnections connections = context.getRegistry().lookupByNameAndType(
+                Bindings.beanName(channel.credentialId()), RabbitMqConnections.class);
+        if (connections == null) {
+            throw new IllegalStateException("credential " + channel.credentialId() + " is not bound to RabbitMQ");
+        }
+        return connections;
     }
 
     private static ReceivedMessage toReceived(GetResponse r) {
@@ -330,7 +314,10 @@ public final class RabbitMqBinding implements Binding {
         if (notFound) {
             return BindingSupport.queueNotFound(QUEUE_TYPE, queue, failure, channel);
         }
-        if (BindingSupport.isUnreachable(failure)) {
+        // a hard (connection-level) shutdown: the connection is lost or still recovering
+        boolean connectionLost = BindingSupport.cause(failure, ShutdownSignalException.class)
+                .map(ShutdownSignalException::isHardError).orElse(false);
+        if (BindingSupport.isUnreachable(failure) || connectionLost) {
             String address = channel == null ? null : addresses.get(channel.credentialId());
             return BindingSupport.connectionFailed(QUEUE_TYPE, address == null ? "(unbound credential)" : address,
                     failure, channel);

@@ -21,15 +21,13 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import org.apache.camel.Exchange;
-import org.apache.camel.component.springrabbit.SpringRabbitMQConstants;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.support.DefaultExchange;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
-import org.springframework.amqp.rabbit.connection.Connection;
+import io.caravan.testing.BrokerClients;
 
 /** Runs against the RabbitMQ on 127.0.0.1:5672 (see TestBrokers.requireRabbitMq). */
 class RabbitMqBindingIT {
@@ -55,13 +53,7 @@ class RabbitMqBindingIT {
     @AfterEach
     void stop() throws Exception {
         context.stop();
-        CachingConnectionFactory f = new CachingConnectionFactory(new com.rabbitmq.client.ConnectionFactory());
-        f.getRabbitConnectionFactory().setUri(TestBrokers.RABBITMQ_URL);
-        try (Connection c = f.createConnection(); com.rabbitmq.client.Channel ch = c.createChannel(false)) {
-            ch.queueDelete(queue);
-        } finally {
-            f.destroy();
-        }
+        BrokerClients.rabbitDelete(queue);
     }
 
     interface ChannelWork {
@@ -69,9 +61,9 @@ class RabbitMqBindingIT {
     }
 
     private void withChannel(ChannelWork work) throws Exception {
-        CachingConnectionFactory f = context.getRegistry().lookupByNameAndType(
-                Bindings.beanName("rabbitmq-test"), CachingConnectionFactory.class);
-        try (Connection c = f.createConnection(); com.rabbitmq.client.Channel ch = c.createChannel(false)) {
+        RabbitMqConnections connections = context.getRegistry().lookupByNameAndType(
+                Bindings.beanName("rabbitmq-test"), RabbitMqConnections.class);
+        try (com.rabbitmq.client.Channel ch = connections.channel()) {
             work.run(ch);
         }
     }
@@ -123,8 +115,8 @@ class RabbitMqBindingIT {
     @Test
     void controlHeadersFromTheBrokerNeverBecomeAttributes() throws Exception {
         withChannel(ch -> ch.basicPublish("", queue, new AMQP.BasicProperties.Builder()
-                .headers(Map.of(SpringRabbitMQConstants.ROUTING_OVERRIDE_KEY, "elsewhere",
-                        SpringRabbitMQConstants.EXCHANGE_OVERRIDE_NAME, "amq.fanout", "ok", "yes"))
+                .headers(Map.of("CamelSpringRabbitmqRoutingOverrideKey", "elsewhere",
+                        RabbitMqEndpoint.MESSAGE_ID, "forged", "ok", "yes"))
                 .build(), "poison".getBytes(StandardCharsets.UTF_8)));
         List<ReceivedMessage> pulled = binding.pull(context, channel(Map.of()), 1, Duration.ofSeconds(5), false);
         assertThat(pulled).hasSize(1);
@@ -173,11 +165,12 @@ class RabbitMqBindingIT {
     }
 
     @Test
-    void urisCarryNoSecretAndDisableTheComponentsRetry() {
+    void urisCarryNoSecret() {
         String uri = binding.consumerUri(channel(Map.of()));
-        assertThat(uri).contains("connectionFactory=#caravan-credential-rabbitmq-test", "arg.queue.durable=true",
-                "maximumRetryAttempts=0").doesNotContain("guest");
-        assertThat(binding.producerUri(channel(Map.of()))).startsWith("spring-rabbitmq:default?")
-                .contains("routingKey=" + queue, "confirm=enabled").doesNotContain("guest");
+        assertThat(uri).startsWith("caravan-rabbitmq:default?").contains("connection=#caravan-credential-rabbitmq-test",
+                "queue=" + queue, "declare=true", "requeue=true").doesNotContain("guest");
+        assertThat(binding.consumerUri(channel(Map.of()), true)).contains("declare=false", "requeue=false");
+        assertThat(binding.producerUri(channel(Map.of()))).startsWith("caravan-rabbitmq:default?")
+                .contains("routingKey=" + queue).doesNotContain("guest");
     }
 }

@@ -1,0 +1,200 @@
+package io.caravan.binding.rabbitmq;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.AlreadyClosedException;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.ConfirmListener;
+import com.rabbitmq.client.ShutdownSignalException;
+import io.caravan.binding.BindingSupport;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.RejectedExecutionException;
+import org.apache.camel.AsyncCallback;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.apache.camel.support.DefaultAsyncProducer;
+
+/**
+ * Publishes persistent messages on one channel in confirm mode and completes each exchange when
+ * the broker confirms it, without waiting in between: publisher confirms handled asynchronously
+ * as in https://www.rabbitmq.com/docs/confirms#publisher-confirms and
+ * https://www.rabbitmq.com/tutorials/tutorial-seven-java (strategy 3). Sends in flight are kept
+ * by publish sequence number; an ack or nack may be {@code multiple} (every number up to it).
+ *
+ * <p>Not mandatory: the queue of a send to the default exchange is made sure of before the
+ * first send (RabbitMqBinding.ensureQueue), and a send to a named exchange that routes to no
+ * queue is that exchange's routing (a fanout with no subscriber), confirmed like any other.
+ */
+final class RabbitMqProducer extends DefaultAsyncProducer {
+
+    private final RabbitMqEndpoint endpoint;
+    /** Publishing and taking the next sequence number must not interleave: one at a time. */
+    private final Object lock = new Object();
+    private Confirms confirms; // guarded by lock
+
+    RabbitMqProducer(RabbitMqEndpoint endpoint) {
+        super(endpoint);
+        this.endpoint = endpoint;
+    }
+
+    @Override
+    public boolean process(Exchange exchange, AsyncCallback callback) {
+        try {
+            Message message = exchange.getMessage();
+            byte[] body = message.getMandatoryBody(byte[].class);
+            AMQP.BasicProperties properties = properties(message);
+            synchronized (lock) {
+                Confirms c = confirms();
+                long seq = c.channel.getNextPublishSeqNo();
+                if (seq == 0) {
+                    // a recovered channel is back in confirm mode only once its recovery completes
+                    throw new AlreadyClosedException(new ShutdownSignalException(true, false, null, c.channel));
+                }
+                c.pending.put(seq, new Pending(exchange, callback));
+                try {
+                    c.channel.basicPublish(endpoint.exchange(), endpoint.routingKey(), properties, body);
+                } catch (IOException | RuntimeException e) {
+                    if (c.pending.remove(seq) == null) {
+                        return false; // the channel's shutdown already failed it
+                    }
+                    throw e;
+                }
+            }
+            return false;
+        } catch (Exception e) {
+            exchange.setException(e);
+            callback.done(true);
+            return true;
+        }
+    }
+
+    /**
+     * The channel, opened on first use. A channel closed by a channel error (its connection
+     * still open) is replaced; one whose connection is down is left to automatic recovery, and
+     * publishing on it fails with AlreadyClosedException until then.
+     */
+    private Confirms confirms() throws Exception {
+        if (confirms == null || !confirms.channel.isOpen() && confirms.channel.getConnection().isOpen()) {
+            Channel channel = endpoint.connections().publishing().createChannel();
+            channel.confirmSelect();
+            confirms = new Confirms(channel);
+            channel.addConfirmListener(confirms);
+            channel.addShutdownListener(confirms::failAll);
+        }
+        return confirms;
+    }
+
+    private static AMQP.BasicProperties properties(Message message) {
+        Map<String, Object> headers = new HashMap<>();
+        message.getHeaders().forEach((name, value) -> {
+            if (value != null && !BindingSupport.isControlName(name)) {
+                headers.put(name, value instanceof Number || value instanceof Boolean ? value : value.toString());
+            }
+        });
+        Date timestamp = message.getHeader(RabbitMqEndpoint.TIMESTAMP, Date.class);
+        return new AMQP.BasicProperties.Builder()
+                .deliveryMode(2) // persistent: a durable queue keeps it over a broker restart
+                .messageId(message.getHeader(RabbitMqEndpoint.MESSAGE_ID, String.class))
+                .timestamp(timestamp != null ? timestamp : new Date())
+                .contentType(message.getHeader(RabbitMqEndpoint.CONTENT_TYPE, String.class))
+                .contentEncoding(message.getHeader(RabbitMqEndpoint.CONTENT_ENCODING, String.class))
+                .headers(headers)
+                .build();
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        synchronized (lock) {
+            if (confirms != null && confirms.channel.isOpen()) {
+                try {
+                    // waits for the confirms still due, then closes; whatever is left is failed
+                    confirms.channel.waitForConfirms(10_000);
+                } catch (Exception ignored) {
+                    // the shutdown below fails what was not confirmed
+                }
+                try {
+                    confirms.channel.close();
+                } catch (Exception ignored) {
+                    // already closed
+                }
+            }
+            confirms = null;
+        }
+        super.doStop();
+    }
+
+    private record Pending(Exchange exchange, AsyncCallback callback) {
+    }
+
+    /** One channel's sends awaiting their confirm, by sequence number. */
+    private final class Confirms implements ConfirmListener {
+
+        final Channel channel;
+        final NavigableMap<Long, Pending> pending = new ConcurrentSkipListMap<>();
+
+        Confirms(Channel channel) {
+            this.channel = channel;
+        }
+
+        @Override
+        public void handleAck(long seq, boolean multiple) {
+            complete(take(seq, multiple), null);
+        }
+
+        @Override
+        public void handleNack(long seq, boolean multiple) {
+            complete(take(seq, multiple), new IOException("RabbitMQ did not accept the message (publisher confirm nack)"));
+        }
+
+        /**
+         * The channel closed (connection lost, channel error, stop): no confirm will come for
+         * what is pending, so it fails; after a recovery, sequence numbers start again at 1.
+         */
+        void failAll(ShutdownSignalException cause) {
+            complete(take(Long.MAX_VALUE, true), cause);
+        }
+
+        private List<Pending> take(long seq, boolean multiple) {
+            List<Pending> taken = new ArrayList<>();
+            if (!multiple) {
+                Pending p = pending.remove(seq);
+                if (p != null) {
+                    taken.add(p);
+                }
+                return taken;
+            }
+            for (Map.Entry<Long, Pending> e : pending.headMap(seq, true).entrySet()) {
+                // remove(key, value): the publishing thread may remove a failed publish at the same time
+                if (pending.remove(e.getKey(), e.getValue())) {
+                    taken.add(e.getValue());
+                }
+            }
+            return taken;
+        }
+
+        /** On Caravan's executor, never on the connection thread that called the listener. */
+        private void complete(List<Pending> done, Exception failure) {
+            if (done.isEmpty()) {
+                return;
+            }
+            Runnable task = () -> done.forEach(p -> {
+                if (failure != null) {
+                    p.exchange.setException(failure);
+                }
+                p.callback.done(false);
+            });
+            try {
+                endpoint.getComponent().confirms().execute(task);
+            } catch (RejectedExecutionException stopping) {
+                ForkJoinPool.commonPool().execute(task); // the context is stopping: still off the I/O thread
+            }
+        }
+    }
+}

@@ -1,0 +1,186 @@
+package io.caravan.binding.rabbitmq;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.GetResponse;
+import io.caravan.runtime.CaravanRuntime;
+import io.caravan.runtime.RuntimeOptions;
+import io.caravan.testing.BrokerClients;
+import io.caravan.testing.Ports;
+import io.caravan.testing.TestBrokers;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A workflow RabbitMQ to RabbitMQ on the caravan-rabbitmq component: many runs in flight, a
+ * message acknowledged only once its send is confirmed, an unhandled failure back in the queue,
+ * and a stop with runs in flight that loses nothing. What is asserted is what the broker holds.
+ */
+class RabbitMqPipeIT {
+
+    private static final Pattern ID = Pattern.compile("\"id\"\\s*:\\s*\"?(\\d+)");
+
+    @TempDir
+    Path home;
+
+    private String source;
+    private String destination;
+
+    @BeforeEach
+    void queues() throws Exception {
+        TestBrokers.requireRabbitMq();
+        source = TestBrokers.unique("pipe-in");
+        destination = TestBrokers.unique("pipe-out");
+        BrokerClients.rabbitDeclare(source);
+        BrokerClients.rabbitDeclare(destination);
+    }
+
+    @AfterEach
+    void deleteQueues() throws Exception {
+        BrokerClients.rabbitDelete(source, destination);
+    }
+
+    @Test
+    void everyMessageArrivesAndTheSourceEndsEmptyWithNothingUnacked() throws Exception {
+        int count = 3_000;
+        publish(count, 0);
+        try (CaravanRuntime runtime = start("")) {
+            await(() -> messageCount(destination) >= count);
+        }
+        // the runtime is stopped: anything taken and not acknowledged is back in the source now
+        assertThat(messageCount(source)).isZero();
+        List<Integer> ids = drainIds(destination);
+        assertThat(ids).hasSize(count);
+        assertThat(new HashSet<>(ids)).hasSize(count).containsAll(range(0, count));
+    }
+
+    @Test
+    void manyRunsAreInFlightAndStoppingLosesNothing() throws Exception {
+        int count = 200;
+        publish(count, 0);
+        CaravanRuntime runtime = start("  - {id: wait, type: delay, config: {duration: 5s}}\n");
+        try {
+            // every message taken while none is sent yet: all of them are runs in flight at once
+            await(() -> messageCount(source) == 0);
+            assertThat(messageCount(destination)).isLessThan(count);
+        } finally {
+            runtime.close();
+        }
+        // each message is in the destination or back in the source; and as the stop waits for the
+        // runs in flight (within caravan.shutdown.timeout, 15 s) and acks them, it is the destination
+        List<Integer> sent = drainIds(destination);
+        List<Integer> back = drainIds(source);
+        Set<Integer> seen = new HashSet<>(sent);
+        seen.addAll(back);
+        assertThat(seen).containsAll(range(0, count));
+        assertThat(new HashSet<>(sent)).containsAll(range(0, count));
+        assertThat(back).isEmpty();
+    }
+
+    @Test
+    void aRunThatFailsUnhandledIsRedeliveredAndTheOthersGoThrough() throws Exception {
+        try (Connection c = BrokerClients.rabbit(); Channel ch = c.createChannel()) {
+            ch.basicPublish("", source, null, "no id here".getBytes(StandardCharsets.UTF_8));
+        }
+        publish(500, 0);
+        try (CaravanRuntime runtime = start("")) {
+            await(() -> messageCount(destination) >= 500);
+        }
+        assertThat(new HashSet<>(drainIds(destination))).containsAll(range(0, 500));
+        // nacked with requeue each time it failed: still there, and marked as delivered before
+        try (Connection c = BrokerClients.rabbit(); Channel ch = c.createChannel()) {
+            GetResponse poison = ch.basicGet(source, true);
+            assertThat(poison).isNotNull();
+            assertThat(new String(poison.getBody(), StandardCharsets.UTF_8)).isEqualTo("no id here");
+            assertThat(poison.getEnvelope().isRedeliver()).isTrue();
+            assertThat(ch.messageCount(source)).isZero();
+        }
+    }
+
+    /** Starts Caravan with source -> [extra nodes] -> send to destination; the send renders input.id. */
+    private CaravanRuntime start(String extraNode) throws Exception {
+        Path workflows = Files.createDirectories(home.resolve("workflows"));
+        Files.createDirectories(home.resolve("config"));
+        Files.writeString(home.resolve("config/credentials.yaml"),
+                "rabbit: {type: queue_rabbitmq, url: \"" + TestBrokers.RABBITMQ_URL + "\"}\n");
+        String edges = extraNode.isEmpty() ? "[{from: in, to: out}]" : "[{from: in, to: wait}, {from: wait, to: out}]";
+        Files.writeString(workflows.resolve("pipe.yaml"), """
+                id: pipe
+                nodes:
+                  - {id: in, type: receive_message, config: {queue_type: rabbitmq, source: %s, credential_id: rabbit}}
+                %s  - {id: out, type: send_message, config: {queue_type: rabbitmq, destination: %s, message: '{"id": "{{input.id}}", "pad": "{{input.pad}}"}', credential_id: rabbit}}
+                edges: %s
+                """.formatted(source, extraNode, destination, edges));
+        return CaravanRuntime.create(RuntimeOptions.defaults(home).withProperties(Map.of(
+                "caravan.http.port", String.valueOf(Ports.free()),
+                "caravan.management.port", String.valueOf(Ports.free())))).start();
+    }
+
+    private void publish(int count, int first) throws Exception {
+        String pad = "x".repeat(900);
+        try (Connection c = BrokerClients.rabbit(); Channel ch = c.createChannel()) {
+            ch.confirmSelect();
+            AMQP.BasicProperties persistent = new AMQP.BasicProperties.Builder().deliveryMode(2).build();
+            for (int i = first; i < first + count; i++) {
+                ch.basicPublish("", source, persistent,
+                        ("{\"id\": " + i + ", \"pad\": \"" + pad + "\"}").getBytes(StandardCharsets.UTF_8));
+            }
+            ch.waitForConfirmsOrDie(60_000);
+        }
+    }
+
+    private static long messageCount(String queue) {
+        try (Connection c = BrokerClients.rabbit(); Channel ch = c.createChannel()) {
+            return ch.messageCount(queue);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Takes (and acks) everything in a queue; the ids of the messages, one per message. */
+    private static List<Integer> drainIds(String queue) throws Exception {
+        List<Integer> ids = new ArrayList<>();
+        try (Connection c = BrokerClients.rabbit(); Channel ch = c.createChannel()) {
+            for (GetResponse r; (r = ch.basicGet(queue, true)) != null; ) {
+                Matcher m = ID.matcher(new String(r.getBody(), StandardCharsets.UTF_8));
+                if (m.find()) {
+                    ids.add(Integer.parseInt(m.group(1)));
+                }
+            }
+        }
+        return ids;
+    }
+
+    private static List<Integer> range(int from, int to) {
+        List<Integer> r = new ArrayList<>();
+        for (int i = from; i < to; i++) {
+            r.add(i);
+        }
+        return r;
+    }
+
+    /** Waits (up to two minutes: a shared, busy machine) for a condition on the broker. */
+    private static void await(BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 120_000;
+        while (!condition.getAsBoolean()) {
+            assertThat(System.currentTimeMillis()).as("condition within 2 minutes").isLessThan(deadline);
+            Thread.sleep(100);
+        }
+    }
+}

@@ -149,9 +149,9 @@ class SqsBindingIT {
     @Test
     void urisCarryNoSecretAndQueueUrlsResolveToNames() {
         String uri = binding.consumerUri(channel(queueUrl));
-        assertThat(uri).startsWith("aws2-sqs:" + queue + "?amazonSQSClient=#caravan-credential-sqs-test")
-                .contains("waitTimeSeconds=1", "maxMessagesPerPoll=10", "deleteAfterRead=true")
+        assertThat(uri).startsWith("caravan-sqs:" + queue + "?client=#caravan-credential-sqs-test")
+                .contains("waitTimeSeconds=1", "maxMessagesPerPoll=10")
                 .doesNotContain(TestBrokers.sqsCredential().string("secret_access_key") + "&");
-        assertThat(binding.consumerHeaders()).containsExactly(Sqs2Constants.RECEIPT_HANDLE);
+        assertThat(binding.consumerHeaders()).isEmpty();
     }
 }

@@ -8,7 +8,6 @@ import java.util.Map;
 import org.apache.camel.AsyncCallback;
 import org.apache.camel.Exchange;
 import org.apache.camel.support.DefaultAsyncProducer;
-import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.services.sqs.model.BatchResultErrorEntry;
 import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
 import software.amazon.awssdk.services.sqs.model.QueueDoesNotExistException;
@@ -90,9 +89,8 @@ final class SqsProducer extends DefaultAsyncProducer {
             }
             for (BatchResultErrorEntry failed : response.failed()) {
                 batch.get(Integer.parseInt(failed.id())).exchange().setException(SqsException.builder()
-                        .message(failed.code() + ": " + failed.message())
-                        .awsErrorDetails(AwsErrorDetails.builder().errorCode(failed.code())
-                                .errorMessage(failed.message()).build())
+                        .message("SQS did not take the message: " + failed.code() + ": " + failed.message())
+                        .statusCode(Boolean.TRUE.equals(failed.senderFault()) ? 400 : 500)
                         .build());
             }
         } catch (RuntimeException e) {

@@ -84,6 +84,14 @@ class SqsBindingIT {
     }
 
     @Test
+    void aMessageTooBigForSqsFailsWithAClearError() {
+        Exchange exchange = new DefaultExchange(context);
+        exchange.getMessage().setBody("x".repeat(300_000));
+        Exchange result = context.createProducerTemplate().send(binding.producerUri(channel(queue)), exchange);
+        assertThat(result.getException()).hasMessageContaining("too big for SQS").hasMessageContaining("262144");
+    }
+
+    @Test
     void controlAttributesFromTheBrokerNeverBecomeAttributes() throws Exception {
         try (SqsClient raw = TestBrokers.sqs().client()) {
             raw.sendMessage(SendMessageRequest.builder().queueUrl(queueUrl).messageBody("poison")

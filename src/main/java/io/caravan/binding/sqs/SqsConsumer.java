@@ -6,6 +6,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
+import org.apache.camel.Suspendable;
 import org.apache.camel.support.DefaultConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,7 +23,7 @@ import software.amazon.awssdk.services.sqs.model.ReceiveMessageRequest;
  * visibility timeout, and its redrive policy moves it to the queue's dead-letter queue after
  * maxReceiveCount receives. The message is in {@link #MESSAGE}.
  */
-final class SqsConsumer extends DefaultConsumer {
+final class SqsConsumer extends DefaultConsumer implements Suspendable {
 
     static final String MESSAGE = "CaravanSqsMessage";
 
@@ -39,6 +40,7 @@ final class SqsConsumer extends DefaultConsumer {
     private Semaphore inFlight;
     /** Pollers of an earlier start that are still in a long poll see this change and end. */
     private volatile Object generation;
+    private ReceiveMessageRequest receive;
 
     SqsConsumer(SqsEndpoint endpoint, Processor processor) {
         super(endpoint, processor);
@@ -51,7 +53,7 @@ final class SqsConsumer extends DefaultConsumer {
         // as camel-aws2-sqs does: no queue, or SQS unreachable, fails the route's start, and
         // Caravan starts the workflow once SQS answers (WorkflowDeployer)
         String queueUrl = endpoint.queueUrl();
-        ReceiveMessageRequest request = ReceiveMessageRequest.builder()
+        receive = ReceiveMessageRequest.builder()
                 .queueUrl(queueUrl)
                 .maxNumberOfMessages(endpoint.maxMessagesPerPoll)
                 .waitTimeSeconds(endpoint.waitTimeSeconds)
@@ -63,13 +65,45 @@ final class SqsConsumer extends DefaultConsumer {
         inFlight = permits;
         deletes = new Batcher<>(m -> 0, Long.MAX_VALUE, batch -> delete(queueUrl, batch, permits));
         deletes.start(getEndpoint().getCamelContext(), this, "caravan-sqs-delete", DELETERS);
+        startPolling();
+    }
+
+    private void startPolling() {
         Object started = new Object();
         generation = started;
+        Semaphore permits = inFlight;
         pollers = getEndpoint().getCamelContext().getExecutorServiceManager()
                 .newFixedThreadPool(this, "caravan-sqs-receive", endpoint.concurrentConsumers);
         for (int i = 0; i < endpoint.concurrentConsumers; i++) {
-            pollers.execute(() -> poll(started, request, permits));
+            pollers.execute(() -> poll(started, receive, permits));
         }
+    }
+
+    /**
+     * Stops receiving. A poller still in a long poll is left to end by itself: what it receives
+     * then is not dispatched and comes back after the visibility timeout.
+     */
+    private void stopPolling() {
+        generation = null;
+        if (pollers != null) {
+            getEndpoint().getCamelContext().getExecutorServiceManager().shutdownNow(pollers);
+            pollers = null;
+        }
+    }
+
+    /*
+     * Suspendable: on shutdown Camel's DefaultShutdownStrategy suspends such a consumer (no new
+     * messages), waits for the runs in flight, and only then stops it; a consumer that is not
+     * Suspendable is stopped first.
+     */
+    @Override
+    protected void doSuspend() {
+        stopPolling();
+    }
+
+    @Override
+    protected void doResume() {
+        startPolling();
     }
 
     private void poll(Object started, ReceiveMessageRequest request, Semaphore permits) {
@@ -149,18 +183,10 @@ final class SqsConsumer extends DefaultConsumer {
         }
     }
 
-    /**
-     * Stops receiving, waits (bounded) for the runs in flight and their deletes, then stops the
-     * deleters. A poller still in a long poll is left to end by itself: what it receives then is
-     * not dispatched and comes back after the visibility timeout.
-     */
+    /** Stops receiving, waits (bounded) for the runs in flight and their deletes, then stops the deleters. */
     @Override
     protected void doStop() throws Exception {
-        generation = null;
-        if (pollers != null) {
-            getEndpoint().getCamelContext().getExecutorServiceManager().shutdownNow(pollers);
-            pollers = null;
-        }
+        stopPolling();
         if (inFlight != null && !inFlight.tryAcquire(endpoint.maxInFlight, STOP_WAIT_SECONDS, TimeUnit.SECONDS)) {
             LOG.warn("SQS queue {}: runs still in flight after {} s; they are not deleted and will be received again",
                     endpoint.queueName(), STOP_WAIT_SECONDS);

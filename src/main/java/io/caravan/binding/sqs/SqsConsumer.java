@@ -75,7 +75,7 @@ final class SqsConsumer extends DefaultConsumer implements Suspendable {
         pollers = getEndpoint().getCamelContext().getExecutorServiceManager()
                 .newFixedThreadPool(this, "caravan-sqs-receive", endpoint.concurrentConsumers);
         for (int i = 0; i < endpoint.concurrentConsumers; i++) {
-            pollers.execute(() -> poll(started, receive, permits));
+            pollers.execute(() -> poll(started, permits));
         }
     }
 
@@ -106,11 +106,11 @@ final class SqsConsumer extends DefaultConsumer implements Suspendable {
         startPolling();
     }
 
-    private void poll(Object started, ReceiveMessageRequest request, Semaphore permits) {
+    private void poll(Object started, Semaphore permits) {
         while (generation == started) {
             List<Message> messages;
             try {
-                messages = endpoint.client().receiveMessage(request).messages();
+                messages = endpoint.client().receiveMessage(receive).messages();
             } catch (RuntimeException e) {
                 if (generation != started) {
                     return;
@@ -148,18 +148,18 @@ final class SqsConsumer extends DefaultConsumer implements Suspendable {
     }
 
     private void dispatch(Message m, Semaphore permits) {
+        Batcher<Message> deleting = deletes;
         Exchange exchange = createExchange(false);
         exchange.getMessage().setBody(m.body());
         exchange.getMessage().setHeader(MESSAGE, m);
         getAsyncProcessor().process(exchange, doneSync -> {
             if (exchange.isFailed() || exchange.isRollbackOnly()) {
+                // the route's error handler has logged the failure already
+                LOG.debug("not deleting SQS message {}: its run failed; SQS delivers it again after the visibility timeout",
+                        m.messageId());
                 permits.release();
-                if (exchange.getException() != null) {
-                    getExceptionHandler().handleException("run failed; SQS delivers the message again after its "
-                            + "visibility timeout", exchange, exchange.getException());
-                }
             } else {
-                deletes.add(m); // its permit is released once the delete is answered
+                deleting.add(m); // its permit is released once the delete is answered
             }
             releaseExchange(exchange, false);
         });

@@ -50,10 +50,21 @@ final class SqsProducer extends DefaultAsyncProducer {
 
     @Override
     public boolean process(Exchange exchange, AsyncCallback callback) {
+        try {
+            batcher.add(pending(exchange, callback));
+            return false;
+        } catch (Exception e) {
+            exchange.setException(e);
+            callback.done(true);
+            return true;
+        }
+    }
+
+    private static Pending pending(Exchange exchange, AsyncCallback callback) {
         exchange.getMessage().removeHeader(MESSAGE_ID);
         String body = exchange.getMessage().getBody(String.class);
         Map<String, MessageAttributeValue> attributes = new LinkedHashMap<>();
-        long bytes = body == null ? 0 : body.getBytes(StandardCharsets.UTF_8).length;
+        long bytes = body == null ? 0 : utf8(body);
         for (Map.Entry<String, Object> header : exchange.getMessage().getHeaders().entrySet()) {
             String value = BindingSupport.text(header.getValue());
             if (value != null && !BindingSupport.isControlName(header.getKey())) {
@@ -62,14 +73,11 @@ final class SqsProducer extends DefaultAsyncProducer {
             }
         }
         if (bytes > MAX_BYTES) {
-            exchange.setException(new IllegalArgumentException("message is too big for SQS: " + bytes
-                    + " bytes of body and attributes, the limit is " + MAX_BYTES));
-            callback.done(true);
-            return true;
+            throw new IllegalArgumentException("message is too big for SQS: " + bytes
+                    + " bytes of body and attributes, the limit is " + MAX_BYTES);
         }
-        batcher.add(new Pending(exchange, callback,
-                SendMessageBatchRequestEntry.builder().messageBody(body).messageAttributes(attributes).build(), bytes));
-        return false;
+        return new Pending(exchange, callback,
+                SendMessageBatchRequestEntry.builder().messageBody(body).messageAttributes(attributes).build(), bytes);
     }
 
     private static int utf8(String s) {

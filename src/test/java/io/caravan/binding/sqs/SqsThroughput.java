@@ -56,7 +56,8 @@ public final class SqsThroughput {
         int rawThreads = args.length > 1 ? Integer.parseInt(args[1]) : 4;
         try (EmbeddedSqs sqs = EmbeddedSqs.start(0); SqsClient client = sqs.client()) {
             List<String> results = new ArrayList<>();
-            for (int round = 1; round <= 2; round++) {
+            int rounds = Integer.getInteger("rounds", 3);
+            for (int round = 1; round <= rounds; round++) {
                 results.add(raw(sqs, client, messages, rawThreads, round));
                 results.add(caravan(sqs, client, messages, round));
             }
@@ -71,6 +72,7 @@ public final class SqsThroughput {
         String to = sqs.createQueue("raw-out-" + round);
         seed(client, from, messages);
         REQUESTS.clear();
+        long cpu = cpuNanos();
         AtomicInteger moved = new AtomicInteger();
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         long start = System.nanoTime();
@@ -99,7 +101,7 @@ public final class SqsThroughput {
         pool.shutdown();
         pool.awaitTermination(10, TimeUnit.MINUTES);
         double seconds = (System.nanoTime() - start) / 1e9;
-        return report("raw SqsClient (" + threads + " threads)", round, messages, seconds, count(client, to));
+        return report("raw SqsClient (" + threads + " threads)", round, messages, seconds, cpuNanos() - cpu, count(client, to));
     }
 
     private static String caravan(EmbeddedSqs sqs, SqsClient client, int messages, int round) throws Exception {
@@ -125,11 +127,12 @@ public final class SqsThroughput {
             long start = System.nanoTime();
             int before = count(client, to);
             REQUESTS.clear();
+            long cpu = cpuNanos();
             while (count(client, to) < messages) {
                 Thread.sleep(20);
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            String line = report("caravan workflow", round, messages - before, seconds, count(client, to));
+            String line = report("caravan workflow", round, messages - before, seconds, cpuNanos() - cpu, count(client, to));
             long deadline = System.currentTimeMillis() + 30_000;
             while (left(client, from) > 0 && System.currentTimeMillis() < deadline) {
                 Thread.sleep(50);
@@ -138,12 +141,18 @@ public final class SqsThroughput {
         }
     }
 
-    private static String report(String what, int round, int messages, double seconds, int arrived) {
+    /** CPU time of this whole JVM (ElasticMQ included, which serves the same requests either way). */
+    private static long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+
+    private static String report(String what, int round, int messages, double seconds, long cpuNanos, int arrived) {
         long receives = requests("ReceiveMessage");
         long sends = requests("SendMessageBatch") + requests("SendMessage");
         long deletes = requests("DeleteMessageBatch") + requests("DeleteMessage");
-        return String.format("round %d %-28s %6d msg in %5.2f s = %6.0f msg/s; requests/msg %.3f (receive %.3f, send %.3f, delete %.3f); arrived %d",
-                round, what, messages, seconds, messages / seconds, (receives + sends + deletes) / (double) messages,
+        return String.format("round %d %-28s %6d msg in %5.2f s = %6.0f msg/s; CPU %.0f us/msg; requests/msg %.3f (receive %.3f, send %.3f, delete %.3f); arrived %d",
+                round, what, messages, seconds, messages / seconds, cpuNanos / 1e3 / messages, (receives + sends + deletes) / (double) messages,
                 receives / (double) messages, sends / (double) messages, deletes / (double) messages, arrived);
     }
 

@@ -11,8 +11,10 @@ import java.util.function.ToLongFunction;
 import org.apache.camel.CamelContext;
 
 /**
- * Entries that any thread adds and a few Caravan threads send, up to 10 per request (the most an
- * SQS batch call takes) and within {@code maxBytes}. A sender takes whatever is queued, sends it and
+ * Entries that any thread adds and a few Caravan threads send, up to 10 per request (the most
+ * SendMessageBatch and DeleteMessageBatch take:
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_DeleteMessageBatch.html)
+ * and within {@code maxBytes}. A sender takes whatever is queued, sends it and
  * repeats: there is no timer, so a lone entry goes at once and what arrives during a request goes
  * in the next one.
  */

@@ -21,8 +21,10 @@ public final class SqsComponent extends DefaultComponent {
         }
         SqsEndpoint endpoint = new SqsEndpoint(uri, this, client, remaining,
                 getAndRemoveParameter(parameters, "queueUrl", String.class));
-        endpoint.waitTimeSeconds = getAndRemoveParameter(parameters, "waitTimeSeconds", Integer.class, 20);
-        endpoint.maxMessagesPerPoll = getAndRemoveParameter(parameters, "maxMessagesPerPoll", Integer.class, 10);
+        endpoint.waitTimeSeconds = getAndRemoveParameter(parameters, "waitTimeSeconds", Integer.class,
+                endpoint.waitTimeSeconds);
+        endpoint.maxMessagesPerPoll = getAndRemoveParameter(parameters, "maxMessagesPerPoll", Integer.class,
+                endpoint.maxMessagesPerPoll);
         endpoint.concurrentConsumers = getAndRemoveParameter(parameters, "concurrentConsumers", Integer.class,
                 endpoint.concurrentConsumers);
         endpoint.maxInFlight = getAndRemoveParameter(parameters, "maxInFlight", Integer.class, endpoint.maxInFlight);

@@ -12,9 +12,14 @@ public final class SqsEndpoint extends DefaultEndpoint {
     private final SqsClient client;
     private final String queueName;
     private volatile String queueUrl;
-    /** ReceiveMessage WaitTimeSeconds: long polling, at most 20. */
+    /*
+     * ReceiveMessage takes MaxNumberOfMessages 1 to 10 and WaitTimeSeconds up to 20 (long polling:
+     * the call returns as soon as a message is there, so an idle queue costs few requests):
+     * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ReceiveMessage.html
+     */
+    /** ReceiveMessage WaitTimeSeconds. */
     int waitTimeSeconds = 20;
-    /** ReceiveMessage MaxNumberOfMessages, at most 10. */
+    /** ReceiveMessage MaxNumberOfMessages. */
     int maxMessagesPerPoll = 10;
     /** How many ReceiveMessage calls are open at once. */
     int concurrentConsumers = 4;

@@ -69,7 +69,7 @@ class CaravanCliTest {
     void compilePrintsTheCamelYaml() {
         assertThat(caravan("compile", "workflows/orders-kafka-to-sqs.json")).isEqualTo(0);
         assertThat(out()).contains("- route:").contains("id: orders-kafka-to-sqs")
-                .contains("kafka:orders?").contains("aws2-sqs:orders-processed?");
+                .contains("kafka:orders?").contains("caravan-sqs:orders-processed?");
     }
 
     @Test

@@ -26,7 +26,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
-import org.apache.camel.component.aws2.sqs.Sqs2Constants;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
@@ -44,8 +43,9 @@ import software.amazon.awssdk.services.sqs.model.ReceiveMessageRequest;
 import software.amazon.awssdk.services.sqs.model.SqsException;
 
 /**
- * AWS SQS on camel-aws2-sqs. The credential becomes an {@link SqsClient} in the registry that
- * endpoints reference as {@code amazonSQSClient=#...}, so keys never appear in a URI.
+ * AWS SQS on Caravan's own {@code caravan-sqs} component ({@link SqsComponent}): batched receive,
+ * send and delete. The credential becomes an {@link SqsClient} in the registry that endpoints
+ * reference as {@code client=#...}, so keys never appear in a URI.
  *
  * <p>{@link #pull} (the receive_message action) calls the SDK directly instead of a Camel
  * consumer: a consumer deletes on exchange completion and polls forever, while the action must
@@ -99,36 +99,34 @@ public final class SqsBinding implements Binding {
     }
 
     /*
-     * Options from https://camel.apache.org/components/next/aws2-sqs-component.html:
-     * - amazonSQSClient: the bound client; the endpoint then ignores region/keys options.
-     * - autoCreateQueue=false: a misspelled destination must fail (QUEUE_NOT_FOUND), not create a queue.
-     * - queueUrl: "all other parameters which would influence the queueUrl are ignored" — used
-     *   when the node gives a full URL, so a queue in another account or on a local server is
-     *   addressed exactly; with a bare name the endpoint asks the client's endpoint for the URL.
+     * caravan-sqs (SqsComponent), not camel-aws2-sqs: that consumer runs one exchange at a time per
+     * poll and deletes each message with its own DeleteMessage, and its producer sends one
+     * SendMessage per exchange (about 2.1 requests per message where batching needs 0.3).
+     * - client: the bound client, so the URI carries no secret.
+     * - queueUrl: a node that gives a full URL is addressed exactly (another account, a local
+     *   server); with a bare name the endpoint asks GetQueueUrl. Nothing creates queues: a
+     *   misspelled destination fails with QUEUE_NOT_FOUND.
      */
     private static String base(Channel channel) {
         String address = channel.address();
-        StringBuilder uri = new StringBuilder("aws2-sqs:").append(queueName(address))
-                .append("?amazonSQSClient=#").append(Bindings.beanName(channel.credentialId()))
-                .append("&autoCreateQueue=false");
+        StringBuilder uri = new StringBuilder("caravan-sqs:").append(queueName(address))
+                .append("?client=#").append(Bindings.beanName(channel.credentialId()));
         if (isUrl(address)) {
             uri.append("&queueUrl=").append(q(address));
         }
         return uri.toString();
     }
 
+    /**
+     * Long polling with the node's wait_time (SQS allows at most 20 s) and up to max_messages
+     * (SQS returns at most 10) per ReceiveMessage. A failed run is not deleted and comes back
+     * after the visibility timeout, which is also what the queue's redrive policy needs.
+     */
     @Override
     public String consumerUri(Channel channel) {
-        // - deleteAfterRead=true: Sqs2Consumer deletes in onComplete only (processCommit), so a
-        //   failed exchange is not deleted and returns after the visibility timeout: at-least-once.
-        // - messageAttributeNames/attributeNames=All: without them SQS returns no user
-        //   attributes and no SentTimestamp.
-        // - waitTimeSeconds: long polling (SQS allows at most 20 s); far fewer empty receives.
-        // - maxMessagesPerPoll: SQS returns at most 10 per ReceiveMessage.
         long wait = Math.min(20, Math.max(0, BindingSupport.waitTime(channel).toSeconds()));
         int max = Math.min(10, BindingSupport.maxMessages(channel));
-        return base(channel) + "&deleteAfterRead=true&messageAttributeNames=All&attributeNames=All"
-                + "&waitTimeSeconds=" + wait + "&maxMessagesPerPoll=" + max;
+        return base(channel) + "&waitTimeSeconds=" + wait + "&maxMessagesPerPoll=" + max;
     }
 
     @Override
@@ -136,25 +134,16 @@ public final class SqsBinding implements Binding {
         return base(channel);
     }
 
-    /**
-     * Sqs2Consumer.processCommit reads {@link Sqs2Constants#RECEIPT_HANDLE} from the exchange to
-     * delete the message (camel components/camel-aws/camel-aws2-sqs/.../Sqs2Consumer.java), and so
-     * does its visibility extender.
-     */
+    /** None: the consumer keeps each message's receipt handle in its own completion callback. */
     @Override
     public Set<String> consumerHeaders() {
-        return Set.of(Sqs2Constants.RECEIPT_HANDLE);
+        return Set.of();
     }
 
     @Override
     public ReceivedMessage received(Exchange exchange) {
-        org.apache.camel.Message in = exchange.getMessage();
-        // Read the SDK's own maps, not the flattened headers: the consumer also copies system
-        // attributes (SentTimestamp, ...) and, unfiltered, any attribute named Camel* into headers.
-        Map<String, MessageAttributeValue> userAttributes = castMap(in.getHeader(Sqs2Constants.MESSAGE_ATTRIBUTES));
-        Map<MessageSystemAttributeName, String> system = castMap(in.getHeader(Sqs2Constants.ATTRIBUTES));
-        return toReceived(in.getHeader(Sqs2Constants.MESSAGE_ID, String.class), in.getBody(String.class),
-                userAttributes, system, in.getHeader(Sqs2Constants.RECEIPT_HANDLE, String.class));
+        Message m = exchange.getMessage().getHeader(SqsConsumer.MESSAGE, Message.class);
+        return toReceived(m.messageId(), m.body(), m.messageAttributes(), m.attributes(), m.receiptHandle());
     }
 
     private static ReceivedMessage toReceived(String id, String body, Map<String, MessageAttributeValue> userAttributes,
@@ -184,12 +173,7 @@ public final class SqsBinding implements Binding {
         return new ReceivedMessage(id, body, attributes, receipt, timestamp, metadata);
     }
 
-    @SuppressWarnings("unchecked")
-    private static <K, V> Map<K, V> castMap(Object value) {
-        return value instanceof Map<?, ?> m ? (Map<K, V>) m : null;
-    }
-
-    /** Attributes become plain headers; the aws2-sqs producer turns non-Camel headers into message attributes. */
+    /** Attributes become plain headers; the caravan-sqs producer sends non-Camel headers as message attributes. */
     @Override
     public void prepareSend(Exchange exchange, Channel channel, Map<String, String> attributes,
                             Map<String, String> renderedFields) {
@@ -202,7 +186,7 @@ public final class SqsBinding implements Binding {
 
     @Override
     public String sentMessageId(Exchange exchange) {
-        return exchange.getMessage().getHeader(Sqs2Constants.MESSAGE_ID, String.class);
+        return exchange.getMessage().getHeader(SqsProducer.MESSAGE_ID, String.class);
     }
 
     @Override
@@ -280,9 +264,8 @@ public final class SqsBinding implements Binding {
             return BindingSupport.queueNotFound(QUEUE_TYPE, queue, failure, channel);
         }
         if (channel != null && !isUrl(channel.address()) && queueIsMissing(channel)) {
-            // with autoCreateQueue=false the endpoint leaves the queue URL empty when the queue
-            // does not exist, and the send then fails with whatever the server answers to a
-            // request without one (ElasticMQ: HTTP 500), so ask the server directly
+            // a queue deleted after its URL was looked up, or a server that answers a request for a
+            // missing queue with some other error (ElasticMQ: HTTP 500), so ask the server directly
             return BindingSupport.queueNotFound(QUEUE_TYPE, queue, failure, channel);
         }
         if (BindingSupport.isUnreachable(failure)) {

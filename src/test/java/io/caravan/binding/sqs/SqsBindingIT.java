@@ -84,6 +84,14 @@ class SqsBindingIT {
     }
 
     @Test
+    void aMessageTooBigForSqsFailsWithAClearError() {
+        Exchange exchange = new DefaultExchange(context);
+        exchange.getMessage().setBody("x".repeat(300_000));
+        Exchange result = context.createProducerTemplate().send(binding.producerUri(channel(queue)), exchange);
+        assertThat(result.getException()).hasMessageContaining("too big for SQS").hasMessageContaining("262144");
+    }
+
+    @Test
     void controlAttributesFromTheBrokerNeverBecomeAttributes() throws Exception {
         try (SqsClient raw = TestBrokers.sqs().client()) {
             raw.sendMessage(SendMessageRequest.builder().queueUrl(queueUrl).messageBody("poison")
@@ -149,9 +157,9 @@ class SqsBindingIT {
     @Test
     void urisCarryNoSecretAndQueueUrlsResolveToNames() {
         String uri = binding.consumerUri(channel(queueUrl));
-        assertThat(uri).startsWith("aws2-sqs:" + queue + "?amazonSQSClient=#caravan-credential-sqs-test")
-                .contains("waitTimeSeconds=1", "maxMessagesPerPoll=10", "deleteAfterRead=true")
+        assertThat(uri).startsWith("caravan-sqs:" + queue + "?client=#caravan-credential-sqs-test")
+                .contains("waitTimeSeconds=1", "maxMessagesPerPoll=10")
                 .doesNotContain(TestBrokers.sqsCredential().string("secret_access_key") + "&");
-        assertThat(binding.consumerHeaders()).containsExactly(Sqs2Constants.RECEIPT_HANDLE);
+        assertThat(binding.consumerHeaders()).isEmpty();
     }
 }

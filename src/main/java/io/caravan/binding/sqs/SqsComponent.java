@@ -1,0 +1,33 @@
+package io.caravan.binding.sqs;
+
+import java.util.Map;
+import org.apache.camel.Endpoint;
+import org.apache.camel.support.DefaultComponent;
+import software.amazon.awssdk.services.sqs.SqsClient;
+
+/**
+ * {@code caravan-sqs:<queue name>?client=#<bean>[&queueUrl=...][&waitTimeSeconds=..][&maxMessagesPerPoll=..]
+ * [&concurrentConsumers=..][&maxInFlight=..]}: SQS with batched receive, send and delete, which
+ * camel-aws2-sqs does not do (one SendMessage and one DeleteMessage per exchange, one exchange at a
+ * time per poll). The client is always a registry bean, so a URI carries no secret.
+ */
+public final class SqsComponent extends DefaultComponent {
+
+    @Override
+    protected Endpoint createEndpoint(String uri, String remaining, Map<String, Object> parameters) {
+        SqsClient client = resolveAndRemoveReferenceParameter(parameters, "client", SqsClient.class);
+        if (client == null) {
+            throw new IllegalArgumentException("caravan-sqs needs client=#<bean name of an SqsClient>: " + uri);
+        }
+        SqsEndpoint endpoint = new SqsEndpoint(uri, this, client, remaining,
+                getAndRemoveParameter(parameters, "queueUrl", String.class));
+        endpoint.waitTimeSeconds = getAndRemoveParameter(parameters, "waitTimeSeconds", Integer.class,
+                endpoint.waitTimeSeconds);
+        endpoint.maxMessagesPerPoll = getAndRemoveParameter(parameters, "maxMessagesPerPoll", Integer.class,
+                endpoint.maxMessagesPerPoll);
+        endpoint.concurrentConsumers = getAndRemoveParameter(parameters, "concurrentConsumers", Integer.class,
+                endpoint.concurrentConsumers);
+        endpoint.maxInFlight = getAndRemoveParameter(parameters, "maxInFlight", Integer.class, endpoint.maxInFlight);
+        return endpoint;
+    }
+}

@@ -1,0 +1,199 @@
+package io.caravan.binding.sqs;
+
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+import org.apache.camel.Suspendable;
+import org.apache.camel.support.DefaultConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry;
+import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchResponse;
+import software.amazon.awssdk.services.sqs.model.Message;
+import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
+import software.amazon.awssdk.services.sqs.model.ReceiveMessageRequest;
+
+/**
+ * A few long-poll ReceiveMessage loops; each message is its own exchange, dispatched without
+ * waiting for its run. A run that completes (or whose failure was handled, e.g. dead-lettered) is
+ * deleted with DeleteMessageBatch; a failed run is not, so SQS delivers it again after the queue's
+ * visibility timeout, and its redrive policy moves it to the queue's dead-letter queue after
+ * maxReceiveCount receives. The message is in {@link #MESSAGE}.
+ */
+final class SqsConsumer extends DefaultConsumer implements Suspendable {
+
+    static final String MESSAGE = "CaravanSqsMessage";
+
+    private static final Logger LOG = LoggerFactory.getLogger(SqsConsumer.class);
+    /** DeleteMessageBatch requests in progress at once. */
+    private static final int DELETERS = 2;
+    /** How long stopping waits for runs in flight and their deletes. */
+    private static final long STOP_WAIT_SECONDS = 30;
+
+    private final SqsEndpoint endpoint;
+    private ExecutorService pollers;
+    private Batcher<Message> deletes;
+    /** Runs dispatched and not yet deleted or failed; a permit per run. */
+    private Semaphore inFlight;
+    /** Pollers of an earlier start that are still in a long poll see this change and end. */
+    private volatile Object generation;
+    private ReceiveMessageRequest receive;
+
+    SqsConsumer(SqsEndpoint endpoint, Processor processor) {
+        super(endpoint, processor);
+        this.endpoint = endpoint;
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        super.doStart();
+        // as camel-aws2-sqs does: no queue, or SQS unreachable, fails the route's start, and
+        // Caravan starts the workflow once SQS answers (WorkflowDeployer)
+        String queueUrl = endpoint.queueUrl();
+        receive = ReceiveMessageRequest.builder()
+                .queueUrl(queueUrl)
+                .maxNumberOfMessages(endpoint.maxMessagesPerPoll)
+                .waitTimeSeconds(endpoint.waitTimeSeconds)
+                // without these SQS returns no user attributes and no SentTimestamp
+                .messageAttributeNames("All")
+                .messageSystemAttributeNames(MessageSystemAttributeName.ALL)
+                .build();
+        Semaphore permits = new Semaphore(endpoint.maxInFlight);
+        inFlight = permits;
+        deletes = new Batcher<>(m -> 0, Long.MAX_VALUE, batch -> delete(queueUrl, batch, permits));
+        deletes.start(getEndpoint().getCamelContext(), this, "caravan-sqs-delete", DELETERS);
+        startPolling();
+    }
+
+    private void startPolling() {
+        Object started = new Object();
+        generation = started;
+        Semaphore permits = inFlight;
+        pollers = getEndpoint().getCamelContext().getExecutorServiceManager()
+                .newFixedThreadPool(this, "caravan-sqs-receive", endpoint.concurrentConsumers);
+        for (int i = 0; i < endpoint.concurrentConsumers; i++) {
+            pollers.execute(() -> poll(started, permits));
+        }
+    }
+
+    /**
+     * Stops receiving. A poller still in a long poll is left to end by itself: what it receives
+     * then is not dispatched and comes back after the visibility timeout.
+     */
+    private void stopPolling() {
+        generation = null;
+        if (pollers != null) {
+            getEndpoint().getCamelContext().getExecutorServiceManager().shutdownNow(pollers);
+            pollers = null;
+        }
+    }
+
+    /*
+     * Suspendable: on shutdown Camel's DefaultShutdownStrategy suspends such a consumer (no new
+     * messages), waits for the runs in flight, and only then stops it; a consumer that is not
+     * Suspendable is stopped first.
+     */
+    @Override
+    protected void doSuspend() {
+        stopPolling();
+    }
+
+    @Override
+    protected void doResume() {
+        startPolling();
+    }
+
+    private void poll(Object started, Semaphore permits) {
+        while (generation == started) {
+            List<Message> messages;
+            try {
+                messages = endpoint.client().receiveMessage(receive).messages();
+            } catch (RuntimeException e) {
+                if (generation != started) {
+                    return;
+                }
+                getExceptionHandler().handleException("cannot receive from SQS queue " + endpoint.queueName(), e);
+                if (!pause()) {
+                    return;
+                }
+                continue;
+            }
+            for (Message m : messages) {
+                try {
+                    permits.acquire();
+                } catch (InterruptedException e) {
+                    // stopping: what was not dispatched is received again after the visibility timeout
+                    return;
+                }
+                if (generation != started) {
+                    permits.release();
+                    return;
+                }
+                dispatch(m, permits);
+            }
+        }
+    }
+
+    /** After a failed receive, so an unreachable SQS is not asked in a tight loop. */
+    private static boolean pause() {
+        try {
+            Thread.sleep(1000);
+            return true;
+        } catch (InterruptedException e) {
+            return false;
+        }
+    }
+
+    private void dispatch(Message m, Semaphore permits) {
+        Batcher<Message> deleting = deletes;
+        Exchange exchange = createExchange(false);
+        exchange.getMessage().setBody(m.body());
+        exchange.getMessage().setHeader(MESSAGE, m);
+        getAsyncProcessor().process(exchange, doneSync -> {
+            if (exchange.isFailed() || exchange.isRollbackOnly()) {
+                // the route's error handler has logged the failure already
+                LOG.debug("not deleting SQS message {}: its run failed; SQS delivers it again after the visibility timeout",
+                        m.messageId());
+                permits.release();
+            } else {
+                deleting.add(m); // its permit is released once the delete is answered
+            }
+            releaseExchange(exchange, false);
+        });
+    }
+
+    private void delete(String queueUrl, List<Message> batch, Semaphore permits) {
+        try {
+            DeleteMessageBatchRequestEntry[] entries = new DeleteMessageBatchRequestEntry[batch.size()];
+            for (int i = 0; i < entries.length; i++) {
+                entries[i] = DeleteMessageBatchRequestEntry.builder().id(String.valueOf(i))
+                        .receiptHandle(batch.get(i).receiptHandle()).build();
+            }
+            DeleteMessageBatchResponse response = endpoint.client().deleteMessageBatch(b -> b.queueUrl(queueUrl).entries(entries));
+            response.failed().forEach(f -> LOG.warn("SQS did not delete message {} from {}; it will be received again: {}: {}",
+                    batch.get(Integer.parseInt(f.id())).messageId(), endpoint.queueName(), f.code(), f.message()));
+        } catch (RuntimeException e) {
+            getExceptionHandler().handleException("cannot delete " + batch.size() + " message(s) from SQS queue "
+                    + endpoint.queueName() + "; they will be received again", e);
+        } finally {
+            permits.release(batch.size());
+        }
+    }
+
+    /** Stops receiving, waits (bounded) for the runs in flight and their deletes, then stops the deleters. */
+    @Override
+    protected void doStop() throws Exception {
+        stopPolling();
+        if (inFlight != null && !inFlight.tryAcquire(endpoint.maxInFlight, STOP_WAIT_SECONDS, TimeUnit.SECONDS)) {
+            LOG.warn("SQS queue {}: runs still in flight after {} s; they are not deleted and will be received again",
+                    endpoint.queueName(), STOP_WAIT_SECONDS);
+        }
+        if (deletes != null) {
+            deletes.stop(getEndpoint().getCamelContext());
+        }
+        super.doStop();
+    }
+}

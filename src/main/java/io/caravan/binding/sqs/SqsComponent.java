@@ -1,6 +1,7 @@
 package io.caravan.binding.sqs;
 
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
 import org.apache.camel.Endpoint;
 import org.apache.camel.support.DefaultComponent;
 import software.amazon.awssdk.services.sqs.SqsClient;
@@ -12,6 +13,25 @@ import software.amazon.awssdk.services.sqs.SqsClient;
  * time per poll). The client is always a registry bean, so a URI carries no secret.
  */
 public final class SqsComponent extends DefaultComponent {
+
+    private ExecutorService pool;
+
+    /** Batch senders and deleters of all endpoints: threads exist only while requests run. */
+    synchronized ExecutorService pool() {
+        if (pool == null) {
+            pool = getCamelContext().getExecutorServiceManager().newCachedThreadPool(this, "caravan-sqs");
+        }
+        return pool;
+    }
+
+    @Override
+    protected synchronized void doStop() throws Exception {
+        if (pool != null) {
+            getCamelContext().getExecutorServiceManager().shutdown(pool);
+            pool = null;
+        }
+        super.doStop();
+    }
 
     @Override
     protected Endpoint createEndpoint(String uri, String remaining, Map<String, Object> parameters) {

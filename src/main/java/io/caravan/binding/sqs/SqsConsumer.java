@@ -63,8 +63,8 @@ final class SqsConsumer extends DefaultConsumer implements Suspendable {
                 .build();
         Semaphore permits = new Semaphore(endpoint.maxInFlight);
         inFlight = permits;
-        deletes = new Batcher<>(m -> 0, Long.MAX_VALUE, batch -> delete(queueUrl, batch, permits));
-        deletes.start(getEndpoint().getCamelContext(), this, "caravan-sqs-delete", DELETERS);
+        deletes = new Batcher<>(m -> 0, Long.MAX_VALUE, batch -> delete(queueUrl, batch, permits), DELETERS,
+                endpoint.getComponent().pool());
         startPolling();
     }
 
@@ -192,7 +192,7 @@ final class SqsConsumer extends DefaultConsumer implements Suspendable {
                     endpoint.queueName(), STOP_WAIT_SECONDS);
         }
         if (deletes != null) {
-            deletes.stop(getEndpoint().getCamelContext());
+            deletes.stop();
         }
         super.doStop();
     }

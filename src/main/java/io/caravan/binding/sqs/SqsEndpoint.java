@@ -9,6 +9,12 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 /** One SQS queue reached through a client from the registry; see {@link SqsComponent}. */
 public final class SqsEndpoint extends DefaultEndpoint {
 
+    @Override
+    public SqsComponent getComponent() {
+        return (SqsComponent) super.getComponent();
+    }
+
+
     private final SqsClient client;
     private final String queueName;
     private volatile String queueUrl;

@@ -41,7 +41,7 @@ final class SqsProducer extends DefaultAsyncProducer {
     }
 
     private final SqsEndpoint endpoint;
-    private final Batcher<Pending> batcher = new Batcher<>(Pending::bytes, MAX_BYTES, this::send);
+    private Batcher<Pending> batcher;
 
     SqsProducer(SqsEndpoint endpoint) {
         super(endpoint);
@@ -122,13 +122,13 @@ final class SqsProducer extends DefaultAsyncProducer {
         } catch (QueueDoesNotExistException e) {
             // the route runs; each send fails with QUEUE_NOT_FOUND until the queue exists
         }
-        batcher.start(getEndpoint().getCamelContext(), this, "caravan-sqs-send", SENDERS);
+        batcher = new Batcher<>(Pending::bytes, MAX_BYTES, this::send, SENDERS, endpoint.getComponent().pool());
     }
 
     @Override
     protected void doStop() throws Exception {
         // the route's consumers have stopped and waited for their runs, so nothing should be left
-        for (Pending p : batcher.stop(getEndpoint().getCamelContext())) {
+        for (Pending p : batcher == null ? List.<Pending>of() : batcher.stop()) {
             p.exchange().setException(new IllegalStateException("SQS producer stopped before sending"));
             p.callback().done(false);
         }

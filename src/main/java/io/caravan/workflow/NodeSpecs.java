@@ -73,8 +73,9 @@ public final class NodeSpecs {
         spec(NodeType.RECEIVE_MESSAGE, List.of(
                 FieldSpec.of("queue_type", QUEUE_TYPE, "which broker binding reads the messages").asRequired(),
                 FieldSpec.of("source", STRING, "queue URL, topic name or queue name").asRequired(),
-                FieldSpec.of("max_messages", WHOLE_NUMBER, "most messages taken per poll").between(1, 1000)
-                        .withDefault(10L),
+                // no default filled in: a pull takes 10 (BindingSupport.maxMessages), a trigger
+                // sizes its batches and runs in flight for speed unless the node says otherwise
+                FieldSpec.of("max_messages", WHOLE_NUMBER, "most messages taken per poll").between(1, 1000),
                 FieldSpec.of("wait_time", DURATION, "how long a poll waits for messages")
                         .withDefault(Duration.ofSeconds(5)),
                 FieldSpec.of("delete_after", BOOLEAN, "acknowledge messages once received").withDefault(false),

@@ -43,7 +43,8 @@ class WorkflowValidatorTest {
         assertThat(wf.sourceFile()).isEqualTo("wf.yaml");
         assertThat(wf.trigger().id()).isEqualTo("in");
         NodeConfig in = wf.node("in").orElseThrow().config();
-        assertThat(in.number("max_messages")).isEqualTo(10L);
+        // no default: a pull takes 10, a trigger sizes its batches itself
+        assertThat(in.has("max_messages")).isFalse();
         assertThat(in.duration("wait_time")).isEqualTo(Duration.ofSeconds(5));
         assertThat(in.bool("delete_after")).isFalse();
         assertThat(in.location("source")).isEqualTo(new Location(7, 15, "$.nodes[0].config.source"));

@@ -122,10 +122,9 @@ public final class RabbitMqBinding implements Binding {
     public String consumerUri(Channel channel, boolean nativeDeadLetter) {
         String queue = channel.address();
         String exchange = BindingSupport.field(channel, "exchange").orElse(null);
-        // max_messages ("taken per poll") is the prefetch when set to other than its default of 10,
-        // which would starve a consumer that keeps runs in flight (the reader fills the default in)
-        int max = BindingSupport.maxMessages(channel);
-        int prefetch = max == BindingSupport.DEFAULT_MAX_MESSAGES ? DEFAULT_PREFETCH : max;
+        // max_messages, when the node sets it, is the prefetch
+        int prefetch = channel.config() != null && channel.config().has("max_messages")
+                ? BindingSupport.maxMessages(channel) : DEFAULT_PREFETCH;
         StringBuilder uri = new StringBuilder("caravan-rabbitmq:").append(exchange == null ? "default" : exchange)
                 .append("?connection=#").append(Bindings.beanName(channel.credentialId()))
                 .append("&queue=").append(q(queue));

@@ -2,6 +2,7 @@ package io.caravan.compile.nodes;
 
 import io.caravan.Json;
 import io.caravan.binding.Binding;
+import io.caravan.binding.BindingSupport;
 import io.caravan.binding.Channel;
 import io.caravan.binding.ReceivedMessage;
 import io.caravan.compile.CompileContext;
@@ -105,7 +106,7 @@ public final class ReceiveMessageNode implements TriggerCompiler, NodeCompiler {
             super(channel.workflowId(), node.id());
             this.binding = binding;
             this.channel = channel;
-            this.max = (int) node.config().number("max_messages");
+            this.max = BindingSupport.maxMessages(channel);
             this.wait = node.config().duration("wait_time");
             this.deleteAfter = node.config().bool("delete_after");
         }

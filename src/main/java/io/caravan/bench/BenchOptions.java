@@ -76,27 +76,27 @@ final class BenchOptions {
 
     /** Messages to pre-load and drain: the counts, or a small fraction for --quick. */
     int drainCount(Broker broker) {
-        return quick ? broker.drainCount() / 40 : broker.drainCount();
+        return quick ? broker.drainCount() / 100 : broker.drainCount();
     }
 
     /** Seconds at the fixed rate that are not measured (the pipe warms up). */
     double warmupSeconds() {
-        return quick ? 1 : 5;
+        return quick ? 0.5 : 5;
     }
 
     /** Seconds at the fixed rate that are measured. */
     double measureSeconds() {
-        return quick ? 2 : 20;
+        return quick ? 1.5 : 20;
     }
 
     /** Longest a drain may take; a pipe slower than that is reported on what it drained. */
     long drainCapSeconds() {
-        return quick ? 10 : 90;
+        return quick ? 5 : 90;
     }
 
     /** How long a phase waits for missing messages once nothing arrives any more. */
     long stallSeconds() {
-        return quick ? 3 : 10;
+        return quick ? 2 : 10;
     }
 
     int workflowCount() {

@@ -90,7 +90,12 @@ public final class CaravanBench {
             try (Broker broker = start.get()) {
                 if (options.has(name)) {
                     results.rates.put(name, broker.fixedRate());
+                    // -Dcaravan.bench.pipes=raw,caravan runs only those pipes (for working on one of them)
+                    String pipes = System.getProperty("caravan.bench.pipes", "");
                     for (Variant variant : Variant.values()) {
+                        if (!pipes.isEmpty() && !List.of(pipes.split(",")).contains(variant.key)) {
+                            continue;
+                        }
                         failures += section(progress, name + "/" + variant.key,
                                 () -> results.put(name, variant, runner.run(broker, variant)));
                     }

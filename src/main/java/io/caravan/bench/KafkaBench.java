@@ -73,6 +73,16 @@ final class KafkaBench extends Broker {
         try (Admin admin = admin()) {
             admin.createTopics(List.of(new NewTopic(src, partitions, (short) 1), new NewTopic(dst, 1, (short) 1)))
                     .all().get();
+            // the controller has created them; wait until every partition has a leader to write to
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (System.currentTimeMillis() < deadline) {
+                var topics = admin.describeTopics(List.of(src, dst)).allTopicNames().get();
+                if (topics.values().stream().flatMap(t -> t.partitions().stream()).allMatch(p -> p.leader() != null
+                        && !p.leader().isEmpty())) {
+                    return;
+                }
+                Thread.sleep(50);
+            }
         }
     }
 
@@ -131,6 +141,11 @@ final class KafkaBench extends Broker {
         Properties p = producerProps();
         p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
         p.put(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(256 * 1024));
+        // Pre-loading a just-created topic with 5 requests in flight has ended in an endless
+        // OutOfOrderSequenceException (a retried first batch behind later ones that were written);
+        // one request at a time cannot overtake itself, and batches of 256 KiB keep it fast.
+        p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "60000");
         KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer());
         AtomicReference<Exception> failed = new AtomicReference<>();
         return new Loader() {
@@ -222,7 +237,10 @@ final class KafkaBench extends Broker {
         };
     }
 
-    /** KafkaConsumer (manual commit) → KafkaProducer (acks=all, idempotent) → wait the sends → commit. */
+    /**
+     * KafkaConsumer (manual commit) → KafkaProducer (acks=all, idempotent) → flush, check every
+     * send → commit what the poll returned. Client defaults otherwise.
+     */
     private final class RawPipe implements Pipe {
         private final String src;
         private final String dst;
@@ -249,6 +267,7 @@ final class KafkaBench extends Broker {
                 for (ConsumerRecord<String, String> r : records) {
                     sends.add(producer.send(new ProducerRecord<>(dst, Payload.transform(r.value()))));
                 }
+                producer.flush();
                 for (Future<RecordMetadata> f : sends) {
                     f.get();
                 }

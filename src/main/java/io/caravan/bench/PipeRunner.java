@@ -121,7 +121,7 @@ final class PipeRunner {
                 }
                 loader.flush();
                 sent = id;
-                await(recorder, sent, options.stallSeconds() * 2, options.stallSeconds(), tag, "fixed rate: delivering");
+                await(recorder, sent, options.stallSeconds() * 2, options.stallSeconds(), tag, "fixed rate: delivering", false);
             } finally {
                 pipe.close();
             }
@@ -140,21 +140,31 @@ final class PipeRunner {
     /** Phase 2: pre-load, start a pipe built by {@code pipes}, drain; also the Kafka scaling runs. */
     Drain drain(Broker broker, String variant, String tag, int partitions, BiFunction<String, String, Pipe> pipes)
             throws Exception {
-        String src = names(broker, variant, "drain");
-        String dst = src + "-out";
-        broker.create(src, dst, partitions);
         int count = options.drainCount(broker);
-        try (Loader loader = broker.loader(src)) {
-            loader.preload(0, count, done -> progress.tick(String.format("  %s: pre-loading %s/%s", tag,
-                    Progress.n(done), Progress.n(count))));
+        String src = null;
+        for (int attempt = 1; src == null; attempt++) {
+            String name = names(broker, variant, "drain");
+            broker.create(name, name + "-out", partitions);
+            try (Loader loader = broker.loader(name)) {
+                loader.preload(0, count, done -> progress.tick(String.format("  %s: pre-loading %s/%s", tag,
+                        Progress.n(done), Progress.n(count))));
+                src = name;
+            } catch (RuntimeException e) {
+                broker.delete(name, name + "-out");
+                if (attempt == 2) {
+                    throw e;
+                }
+                progress.line("  " + tag + ": pre-loading failed (" + e.getMessage() + "), once more on new queues");
+            }
         }
+        String dst = src + "-out";
         Meter meter = new Meter();
         Recorder recorder = new Recorder(meter::begin);
         try (AutoCloseable sink = broker.sink(dst, recorder)) {
             Pipe pipe = pipes.apply(src, dst);
             try {
                 pipe.start();
-                await(recorder, count, options.drainCapSeconds(), options.stallSeconds(), tag, "draining");
+                await(recorder, count, options.drainCapSeconds(), options.stallSeconds(), tag, "draining", true);
                 meter.end();
             } finally {
                 pipe.close();
@@ -178,7 +188,7 @@ final class PipeRunner {
      * seconds, or {@code cap} seconds passed since the first arrival (or since the call, when
      * the first message is slow: the pipe is still starting, up to two minutes).
      */
-    private void await(Recorder recorder, long target, long cap, long stall, String tag, String what)
+    private void await(Recorder recorder, long target, long cap, long stall, String tag, String what, boolean showRate)
             throws InterruptedException {
         long begin = System.nanoTime();
         long firstAt = recorder.received() > 0 ? begin : 0;
@@ -205,7 +215,7 @@ final class PipeRunner {
             }
             double secs = firstAt == 0 ? 0 : (now - firstAt) / 1e9;
             progress.tick(String.format("  %s: %s %s/%s%s", tag, what, Progress.n(distinct), Progress.n(target),
-                    secs > 0 ? String.format(" (%,.0f msg/s)", distinct / secs) : ""));
+                    showRate && secs > 1 ? String.format(" (%,.0f msg/s)", distinct / secs) : ""));
             Thread.sleep(20);
         }
     }
@@ -215,7 +225,7 @@ final class PipeRunner {
         long last = -1;
         while (recorder.distinct() < target && recorder.distinct() != last) {
             last = recorder.distinct();
-            Thread.sleep(1500);
+            Thread.sleep(750);
         }
         return recorder.distinct();
     }

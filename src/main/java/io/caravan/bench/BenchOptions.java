@@ -16,12 +16,13 @@ final class BenchOptions {
     static final List<String> SECTIONS = List.of("startup", "compile", "kafka", "scaling", "rabbitmq", "sqs");
 
     static final String USAGE = """
-            usage: caravan-bench [--quick] [--only SECTIONS] [--skip SECTIONS] [--out DIR]
+            usage: caravan-bench [--quick] [--only SECTIONS] [--skip SECTIONS] [--out DIR] [--publish]
 
               --quick          small counts and short phases: a smoke run of a minute or two
               --only a,b       run only these sections
               --skip a,b       leave these sections out
               --out DIR        where results.md and results.json go (default target/bench)
+              --publish        also put the results in docs/benchmarks.md (under "Latest results")
 
             sections: startup, compile, kafka, scaling, rabbitmq, sqs
             """;
@@ -29,6 +30,8 @@ final class BenchOptions {
     boolean quick;
     final Set<String> sections = new LinkedHashSet<>(SECTIONS);
     Path out = Path.of("target", "bench");
+    boolean publish;
+    Path docs = Path.of("docs", "benchmarks.md");
 
     static BenchOptions parse(String[] args) {
         BenchOptions o = new BenchOptions();
@@ -41,6 +44,7 @@ final class BenchOptions {
                 }
                 case "--skip" -> o.sections.removeAll(sections(value(args, ++i)));
                 case "--out" -> o.out = Path.of(value(args, ++i));
+                case "--publish" -> o.publish = true;
                 case "-h", "--help" -> throw new IllegalArgumentException("");
                 default -> throw new IllegalArgumentException("unknown option '" + args[i] + "'");
             }

@@ -125,6 +125,10 @@ public final class CaravanBench {
         results.notes.add("The machine is shared: other builds ran on the same cores, so figures are noisy.");
         try {
             results.write(options.out);
+            if (options.publish) {
+                results.publish(options.docs);
+                progress.line("published in " + options.docs);
+            }
             progress.line(String.format("done in %.0f s: %s and %s", (System.nanoTime() - started) / 1e9,
                     options.out.resolve("results.md"), options.out.resolve("results.json")));
         } catch (Exception e) {

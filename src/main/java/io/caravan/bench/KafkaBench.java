@@ -76,10 +76,17 @@ final class KafkaBench extends Broker {
             // the controller has created them; wait until every partition has a leader to write to
             long deadline = System.currentTimeMillis() + 30_000;
             while (System.currentTimeMillis() < deadline) {
-                var topics = admin.describeTopics(List.of(src, dst)).allTopicNames().get();
-                if (topics.values().stream().flatMap(t -> t.partitions().stream()).allMatch(p -> p.leader() != null
-                        && !p.leader().isEmpty())) {
-                    return;
+                try {
+                    var topics = admin.describeTopics(List.of(src, dst)).allTopicNames().get();
+                    if (topics.values().stream().flatMap(t -> t.partitions().stream()).allMatch(p -> p.leader() != null
+                            && !p.leader().isEmpty())) {
+                        return;
+                    }
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)) {
+                        throw e;
+                    }
+                    // not in the broker's metadata yet
                 }
                 Thread.sleep(50);
             }

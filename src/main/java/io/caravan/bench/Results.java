@@ -155,6 +155,20 @@ final class Results {
         return sb.toString();
     }
 
+    /** Replaces what is between the results markers of {@code docs} with this run's markdown. */
+    void publish(Path docs) throws IOException {
+        String text = Files.readString(docs);
+        int start = text.indexOf(START);
+        int end = text.indexOf(END);
+        if (start < 0 || end < start) {
+            throw new IOException(docs + " has no " + START + " ... " + END + " section");
+        }
+        Files.writeString(docs, text.substring(0, start + START.length()) + "\n" + markdown() + text.substring(end));
+    }
+
+    private static final String START = "<!-- results -->";
+    private static final String END = "<!-- /results -->";
+
     void write(Path dir) throws IOException {
         Files.createDirectories(dir);
         Files.writeString(dir.resolve("results.json"),

@@ -163,7 +163,11 @@ public final class CaravanBench {
                 return last[0];
             });
             results.kafkaScaling.put(n, d.msgsPerS());
-            String fallback = last[0].effectiveConsumers() < n ? " (ran with 1 consumer: field not supported)" : "";
+            String fallback = "";
+            if (last[0].fallback() != null) {
+                fallback = " (asked for " + n + " consumers: " + last[0].fallback() + ")";
+                results.notes.add("kafka scaling, " + n + " partitions: " + last[0].fallback());
+            }
             progress.line(String.format("  kafka scaling: %d partition(s), %d consumer(s): %s msg/s, lost %d%s", n,
                     last[0].effectiveConsumers(), Progress.n(Math.round(d.msgsPerS())), d.lost(), fallback));
             if (d.lost() > 0) {

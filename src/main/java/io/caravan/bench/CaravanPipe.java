@@ -54,7 +54,7 @@ final class CaravanPipe implements Pipe {
                 edges:
                   - {from: receive, to: send}
                 """.formatted(id, queueType, src, credentialId,
-                consumers > 1 ? "\n          consumers: " + consumers : "", queueType, dst, credentialId);
+                consumers > 1 ? "\n      consumers: " + consumers : "", queueType, dst, credentialId);
     }
 
     @Override
@@ -71,8 +71,8 @@ final class CaravanPipe implements Pipe {
                     && e.diagnostics().stream().noneMatch(d -> d.message().contains("consumers"))) {
                 throw e;
             }
-            fallback = "the receive_message field 'consumers' is not supported by this Caravan ("
-                    + e.diagnostics().get(0).message() + "); ran with one consumer";
+            fallback = "this Caravan does not accept `consumers` on receive_message (\""
+                    + e.diagnostics().get(0).message() + "\"), so it ran with one consumer";
             runtime = create(1);
             effectiveConsumers = 1;
         }

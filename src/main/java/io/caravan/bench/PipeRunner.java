@@ -41,6 +41,7 @@ final class PipeRunner {
 
     PipeResult run(Broker broker, Variant variant) throws Exception {
         String tag = broker.name() + "/" + variant.key;
+        long began = System.nanoTime();
         Counts counts = new Counts();
         long[] rate = new long[2];
         Histogram latency = fixedRate(broker, variant, tag, counts, rate);
@@ -62,9 +63,10 @@ final class PipeRunner {
                 keptUp ? ms(latency.getValueAtPercentile(99)) : null,
                 keptUp ? ms(latency.getMaxValue()) : null,
                 counts.lost, counts.duplicated, drain.cpuS(), drain.peakHeapMb(), rate[0], rate[1], note);
-        progress.line(String.format("  %-22s %s msg/s, p50 %s ms, p99 %s ms, max %s ms, lost %d, dup %d, cpu %.1f s, heap %.0f MB%s",
-                tag, Progress.n(Math.round(result.msgsPerS())), fmt(result.p50Ms()), fmt(result.p99Ms()), fmt(result.maxMs()),
-                result.lost(), result.duplicated(), result.cpuS(), result.peakHeapMb(), note == null ? "" : "  (" + note + ")"));
+        progress.line(String.format("  %-22s %s msg/s, p50 %s ms, p99 %s ms, max %s ms, lost %d, dup %d, cpu %.1f s, heap %.0f MB"
+                        + " [%.0f s]%s", tag, Progress.n(Math.round(result.msgsPerS())), fmt(result.p50Ms()), fmt(result.p99Ms()), fmt(result.maxMs()),
+                result.lost(), result.duplicated(), result.cpuS(), result.peakHeapMb(), (System.nanoTime() - began) / 1e9,
+                note == null ? "" : "  (" + note + ")"));
         return result;
     }
 
@@ -168,9 +170,6 @@ final class PipeRunner {
                 meter.end();
             } finally {
                 pipe.close();
-            }
-            if (pipe instanceof CaravanPipe cp && cp.fallback() != null) {
-                broker.notes.add(cp.fallback());
             }
             long delivered = settle(recorder, count);
             long left = delivered < count ? broker.remaining(src) : 0;

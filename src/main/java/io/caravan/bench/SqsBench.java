@@ -22,6 +22,8 @@ final class SqsBench extends Broker {
 
     /** Threads of the raw pipe and of the final consumer. */
     private static final int THREADS = 4;
+    /** Threads sending at the fixed rate: SQS has no asynchronous send in SqsClient. */
+    private static final int LOADER_THREADS = 8;
 
     private final EmbeddedSqs sqs;
     private final SqsClient client;
@@ -95,7 +97,7 @@ final class SqsBench extends Broker {
     @Override
     Loader loader(String src) {
         String url = url(src);
-        ExecutorService pool = Executors.newFixedThreadPool(THREADS);
+        ExecutorService pool = Executors.newFixedThreadPool(LOADER_THREADS);
         LinkedBlockingQueue<Future<?>> sent = new LinkedBlockingQueue<>();
         return new Loader() {
             @Override

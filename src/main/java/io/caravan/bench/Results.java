@@ -77,24 +77,30 @@ final class Results {
     String table(String broker) {
         Map<Variant, PipeResult> pipes = brokers.get(broker);
         StringBuilder sb = new StringBuilder();
-        sb.append("| ").append(broker).append(" | msgs/s | p50 ms | p99 ms | max ms | lost | dup | cpu s | heap MB |\n");
-        sb.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-        pipes.forEach((variant, r) -> sb.append(String.format("| %s | %s%s | %s | %s | %s | %d | %d | %.1f | %.0f |%n",
+        sb.append("| ").append(broker).append(" | msgs/s | p50 ms | p99 ms | max ms | lost | dup | cpu s | cpu ms/1k msgs | heap MB |\n");
+        sb.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        pipes.forEach((variant, r) -> sb.append(String.format("| %s | %s%s | %s | %s | %s | %d | %d | %.1f | %.0f | %.0f |%n",
                 variant.key, Progress.n(Math.round(r.msgsPerS())), r.drainCapped() ? "*" : "",
                 PipeRunner.fmt(r.p50Ms()), PipeRunner.fmt(r.p99Ms()), PipeRunner.fmt(r.maxMs()),
-                r.lost(), r.duplicated(), r.cpuS(), r.peakHeapMb())));
+                r.lost(), r.duplicated(), r.cpuS(), cpuPerThousand(r), r.peakHeapMb())));
         PipeResult caravan = pipes.get(Variant.CARAVAN);
         for (Variant base : List.of(Variant.RAW, Variant.CAMEL_TUNED)) {
             PipeResult other = pipes.get(base);
             if (caravan == null || other == null) {
                 continue;
             }
-            sb.append(String.format("| caravan / %s | %s | %s | %s | %s | | | %s | %s |%n", base.key,
+            sb.append(String.format("| caravan / %s | %s | %s | %s | %s | | | %s | %s | %s |%n", base.key,
                     ratio(caravan, other, PipeResult::msgsPerS), latencyRatio(caravan.p50Ms(), other.p50Ms()),
                     latencyRatio(caravan.p99Ms(), other.p99Ms()), latencyRatio(caravan.maxMs(), other.maxMs()),
-                    ratio(caravan, other, PipeResult::cpuS), ratio(caravan, other, PipeResult::peakHeapMb)));
+                    ratio(caravan, other, PipeResult::cpuS), ratio(caravan, other, Results::cpuPerThousand),
+                    ratio(caravan, other, PipeResult::peakHeapMb)));
         }
         return sb.toString();
+    }
+
+    /** CPU per message: comparable even where a drain hit its cap and covered fewer messages. */
+    static double cpuPerThousand(PipeResult r) {
+        return r.messages() == 0 ? 0 : r.cpuS() * 1000 * 1000 / r.messages();
     }
 
     private static String ratio(PipeResult a, PipeResult b, ToDoubleFunction<PipeResult> f) {

@@ -19,8 +19,13 @@ import software.amazon.awssdk.services.sqs.model.SendMessageBatchResponse;
 /** SQS: the in-process ElasticMQ server, and the four pipes on it. */
 final class SqsBench extends Broker {
 
-    /** Threads of the raw pipe and of the final consumer. */
+    /** Threads of the final consumer. */
     private static final int THREADS = 4;
+    /**
+     * Threads of the raw pipe, each receive → send batch → delete batch in turn. Measured on the
+     * quiet 2-core machine (20,000 messages): 4 threads 866 msg/s, 8 threads 1,472, 16 threads 1,178.
+     */
+    private static final int RAW_THREADS = 8;
     /** Threads sending at the fixed rate: SQS has no asynchronous send in SqsClient. */
     private static final int LOADER_THREADS = 8;
 
@@ -228,7 +233,7 @@ final class SqsBench extends Broker {
         public void start() {
             String in = url(src);
             String out = url(dst);
-            for (int t = 0; t < THREADS; t++) {
+            for (int t = 0; t < RAW_THREADS; t++) {
                 loops.add(Loop.start("raw-" + src + "-" + t, () -> { }, () -> {
                     List<Message> got = client.receiveMessage(b -> b.queueUrl(in).maxNumberOfMessages(10).waitTimeSeconds(1))
                             .messages();

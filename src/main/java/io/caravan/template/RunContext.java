@@ -18,12 +18,13 @@ public final class RunContext {
     public static final String TRIGGER = "trigger";
     public static final String NOW = "now";
 
-    private final String executionId;
+    /** Made when first asked for: most queue-triggered runs never are, and a random UUID costs a SecureRandom read. */
+    private String executionId;
     private final Map<String, Object> roots = new LinkedHashMap<>();
     private final Map<String, Boolean> ran = new LinkedHashMap<>();
 
     public RunContext() {
-        this(UUID.randomUUID().toString());
+        this(null);
     }
 
     public RunContext(String executionId) {
@@ -31,6 +32,9 @@ public final class RunContext {
     }
 
     public String executionId() {
+        if (executionId == null) {
+            executionId = UUID.randomUUID().toString();
+        }
         return executionId;
     }
 

@@ -13,12 +13,22 @@ import org.apache.camel.spi.Registry;
 public record CompiledWorkflow(Workflow workflow, RouteDefinition route, Map<String, Object> beans) {
 
     public void bindBeans(CamelContext context) {
-        Registry registry = context.getRegistry();
-        beans.forEach(registry::bind);
+        WorkflowBeans repository = WorkflowBeans.of(context);
+        if (repository != null) {
+            beans.forEach(repository::bind);
+        } else {
+            Registry registry = context.getRegistry();
+            beans.forEach(registry::bind);
+        }
     }
 
     public void unbindBeans(CamelContext context) {
-        Registry registry = context.getRegistry();
-        beans.keySet().forEach(registry::unbind);
+        WorkflowBeans repository = WorkflowBeans.of(context);
+        if (repository != null) {
+            beans.keySet().forEach(repository::unbind);
+        } else {
+            Registry registry = context.getRegistry();
+            beans.keySet().forEach(registry::unbind);
+        }
     }
 }

@@ -46,9 +46,11 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
- * Apache Kafka on camel-kafka. The credential becomes a {@link CredentialKafkaClientFactory} in
- * the registry ({@code kafkaClientFactory=#...}) that adds brokers, group and SASL/TLS to every
- * client, so no secret is in a URI.
+ * Apache Kafka: triggers consume with Caravan's {@link KafkaSourceComponent} (many runs in flight,
+ * commits behind them), sends go through camel-kafka's asynchronous producer. The credential
+ * becomes a {@link CredentialKafkaClientFactory} in the registry (referred to as
+ * {@code #caravan-credential-<id>}) that adds brokers, group and SASL/TLS to every client, so no
+ * secret is in a URI.
  *
  * <p>{@link #pull} (the receive_message action) uses a short-lived {@link KafkaConsumer} instead
  * of a Camel consumer: the action reads a bounded batch once and commits only when asked, which a

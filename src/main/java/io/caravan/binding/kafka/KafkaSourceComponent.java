@@ -28,7 +28,7 @@ public final class KafkaSourceComponent extends DefaultComponent {
         }
         KafkaSourceEndpoint endpoint = new KafkaSourceEndpoint(uri, this, topic, factory);
         endpoint.setMaxPollRecords(getAndRemoveParameter(parameters, "maxPollRecords", Integer.class, 500));
-        endpoint.setMaxInFlight(getAndRemoveParameter(parameters, "maxInFlight", Integer.class, Integer.getInteger("caravan.kafka.maxInFlight", 5000)));
+        endpoint.setMaxInFlight(getAndRemoveParameter(parameters, "maxInFlight", Integer.class, 5000));
         endpoint.setConsumers(getAndRemoveParameter(parameters, "consumers", Integer.class, 1));
         endpoint.setPollTimeoutMs(getAndRemoveParameter(parameters, "pollTimeoutMs", Long.class, 500L));
         return endpoint;

@@ -29,8 +29,8 @@ public final class IdempotencyCompiler {
      * exchange completes. Eager claiming was tried first and lost messages: a process that dies
      * mid-run leaves its claim behind (Redis until the ttl, JDBC for good), and the broker's
      * redelivery is then skipped as a duplicate. The price of not claiming: two copies in flight
-     * at the very same moment (competing consumers) can both be processed, a duplicate that
-     * at-least-once allows.</li>
+     * at the same moment (a trigger keeps many runs in flight; consumers may compete) can both
+     * be processed, a duplicate that at-least-once allows.</li>
      * <li>{@code completionEager=false}: the key is added when the whole exchange is done, not
      * when the block ends, so nothing after the block can fail the run after the key was kept.</li>
      * <li>{@code removeOnFailure=true}: harmless without eager claims, and kept so that a

@@ -122,7 +122,7 @@ public final class CaravanBench {
         results.notes.add("CPU seconds: this process's CPU time (OperatingSystemMXBean.getProcessCpuTime) over the drain, "
                 + "from the first to the last message at the final consumer; peak heap: the sum of the heap pools' peaks "
                 + "over the same span (peaks reset when it starts).");
-        results.notes.add("The machine is shared: other builds ran on the same cores, so figures are noisy.");
+        results.notes.add("The brokers run in this process and the machine may be shared: compare the pipes of one run, not runs.");
         try {
             results.write(options.out);
             if (options.publish) {

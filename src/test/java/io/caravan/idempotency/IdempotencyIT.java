@@ -219,11 +219,7 @@ class IdempotencyIT {
 
     /** Waits (bounded) until every message of {@code queue} is deleted, in flight ones included. */
     private static void awaitEmpty(String queue) throws Exception {
-        long deadline = System.currentTimeMillis() + 30_000;
-        while (BrokerClients.sqsMessagesLeft(queue) > 0) {
-            assertThat(System.currentTimeMillis()).as(queue + " emptied").isLessThan(deadline);
-            Thread.sleep(200);
-        }
+        BrokerClients.sqsAwaitEmpty(queue);
     }
 
     /** Everything in {@code queue} now (the sends happened before the source was emptied). */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.caravan.dev.EmbeddedSqs;
 import io.caravan.runtime.observe.Scrape;
+import io.caravan.testing.Await;
 import io.caravan.testing.Ports;
 import io.caravan.testing.TestBrokers;
 import java.net.URI;
@@ -132,13 +133,6 @@ class GracefulShutdownIT {
     }
 
     private static void await(java.util.concurrent.Callable<Boolean> condition) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (condition.call()) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("condition not met within 60 s");
+        Await.until("the condition", Duration.ofSeconds(60), condition);
     }
 }

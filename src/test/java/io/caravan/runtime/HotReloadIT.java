@@ -2,6 +2,7 @@ package io.caravan.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.caravan.testing.Await;
 import io.caravan.testing.Ports;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -107,13 +108,6 @@ class HotReloadIT {
     }
 
     static void await(Callable<Boolean> condition) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (condition.call()) {
-                return;
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError("condition not met within 20 s");
+        Await.until("the condition", Duration.ofSeconds(20), condition);
     }
 }

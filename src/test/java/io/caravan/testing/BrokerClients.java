@@ -88,6 +88,12 @@ public final class BrokerClients {
         }
     }
 
+    /** Waits up to 30 s until an SQS queue has nothing visible or in flight. */
+    public static void sqsAwaitEmpty(String queue) throws Exception {
+        Await.until("nothing visible or in flight on " + queue, java.time.Duration.ofSeconds(30),
+                () -> sqsMessagesLeft(queue) == 0);
+    }
+
     public static Connection rabbit() throws Exception {
         ConnectionFactory f = new ConnectionFactory();
         f.setUri(TestBrokers.RABBITMQ_URL);

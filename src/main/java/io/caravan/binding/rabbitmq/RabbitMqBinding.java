@@ -51,13 +51,6 @@ public final class RabbitMqBinding implements Binding {
 
     public static final String QUEUE_TYPE = "rabbitmq";
 
-    /**
-     * Unacknowledged messages, hence runs, in flight per trigger when the node does not set
-     * max_messages. Measured on 2 cores, RabbitMQ to RabbitMQ with 1 KiB messages: see the
-     * README's throughput figures; much lower starves the pipeline, much higher only adds memory.
-     */
-    static final int DEFAULT_PREFETCH = RabbitMqComponent.DEFAULT_PREFETCH;
-
     private static final BindingSpec SPEC = new BindingSpec(QUEUE_TYPE,
             new CredentialSpec("queue_rabbitmq", List.of(
                     new Field("url", Kind.STRING, true, true,
@@ -124,7 +117,7 @@ public final class RabbitMqBinding implements Binding {
         String exchange = BindingSupport.field(channel, "exchange").orElse(null);
         // max_messages, when the node sets it, is the prefetch
         int prefetch = channel.config() != null && channel.config().has("max_messages")
-                ? BindingSupport.maxMessages(channel) : DEFAULT_PREFETCH;
+                ? BindingSupport.maxMessages(channel) : RabbitMqComponent.DEFAULT_PREFETCH;
         StringBuilder uri = new StringBuilder("caravan-rabbitmq:").append(exchange == null ? "default" : exchange)
                 .append("?connection=#").append(Bindings.beanName(channel.credentialId()))
                 .append("&queue=").append(q(queue));

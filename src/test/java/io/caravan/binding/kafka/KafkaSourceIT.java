@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.caravan.binding.Bindings;
 import io.caravan.credential.Credential;
+import io.caravan.testing.Await;
 import io.caravan.testing.TestBrokers;
 import java.time.Duration;
 import java.util.List;
@@ -114,12 +115,8 @@ class KafkaSourceIT {
         }
     }
 
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 60_000;
-        while (!condition.getAsBoolean()) {
-            assertThat(System.currentTimeMillis()).as("waiting for " + what).isLessThan(deadline);
-            Thread.sleep(50);
-        }
+    private static void await(BooleanSupplier condition, String what) throws Exception {
+        Await.until(what, Duration.ofSeconds(60), condition::getAsBoolean);
     }
 
     @Test

@@ -8,12 +8,14 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.GetResponse;
 import io.caravan.runtime.CaravanRuntime;
 import io.caravan.runtime.RuntimeOptions;
+import io.caravan.testing.Await;
 import io.caravan.testing.BrokerClients;
 import io.caravan.testing.Ports;
 import io.caravan.testing.TestBrokers;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -176,11 +178,7 @@ class RabbitMqPipeIT {
     }
 
     /** Waits (up to two minutes: a shared, busy machine) for a condition on the broker. */
-    private static void await(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 120_000;
-        while (!condition.getAsBoolean()) {
-            assertThat(System.currentTimeMillis()).as("condition within 2 minutes").isLessThan(deadline);
-            Thread.sleep(100);
-        }
+    private static void await(BooleanSupplier condition) throws Exception {
+        Await.until("the condition", Duration.ofMinutes(2), condition::getAsBoolean);
     }
 }

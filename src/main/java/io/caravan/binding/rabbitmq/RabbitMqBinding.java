@@ -75,6 +75,12 @@ public final class RabbitMqBinding implements Binding {
         try {
             url = URI.create(credential.string("url"));
             rabbit.setUri(url);
+            if ("/".equals(url.getRawPath())) {
+                // The AMQP URI spec and the Java client read amqp://host/ as the empty vhost ""; the
+                // Go and Python clients, and the seeds' own test URL, mean the default vhost "/"
+                // (FIELD-NOTES). "%2f" is "/" either way.
+                rabbit.setVirtualHost("/");
+            }
             if ("amqps".equalsIgnoreCase(url.getScheme())) {
                 // setUri alone would trust every certificate; use the JVM's trust store and check the host
                 rabbit.useSslProtocol(SSLContext.getDefault());

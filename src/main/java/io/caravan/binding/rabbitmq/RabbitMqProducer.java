@@ -4,7 +4,10 @@ import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.AlreadyClosedException;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.ConfirmListener;
+import com.rabbitmq.client.Return;
 import com.rabbitmq.client.ShutdownSignalException;
+import io.caravan.CaravanException;
+import io.caravan.ErrorCode;
 import io.caravan.binding.BindingSupport;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -13,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.RejectedExecutionException;
@@ -28,9 +32,14 @@ import org.apache.camel.support.DefaultAsyncProducer;
  * https://www.rabbitmq.com/tutorials/tutorial-seven-java (strategy 3). Sends in flight are kept
  * by publish sequence number; an ack or nack may be {@code multiple} (every number up to it).
  *
- * <p>Not mandatory: the queue of a send to the default exchange is made sure of before the
- * first send (RabbitMqBinding.ensureQueue), and a send to a named exchange that routes to no
- * queue is that exchange's routing (a fanout with no subscriber), confirmed like any other.
+ * <p>Every publish is {@code mandatory}: RabbitMQ confirms a message that no queue took (a queue
+ * deleted while Caravan runs, an exchange whose binding was removed) and drops it, unless it is
+ * mandatory, when it first sends it back with basic.return
+ * (https://www.rabbitmq.com/docs/publishers#unroutable). The return comes before the ack on the
+ * same channel (https://www.rabbitmq.com/docs/confirms#when-publishes-are-confirmed), so a
+ * returned send is marked, and its ack then fails it with QUEUE_NOT_FOUND instead of completing
+ * it: retry, dead letter and the source's redelivery apply, and nothing is counted as sent.
+ * Returns are matched to sends by message id; the producer gives every message one.
  */
 final class RabbitMqProducer extends DefaultAsyncProducer {
 
@@ -50,6 +59,10 @@ final class RabbitMqProducer extends DefaultAsyncProducer {
             Message message = exchange.getMessage();
             byte[] body = message.getMandatoryBody(byte[].class);
             AMQP.BasicProperties properties = properties(message);
+            if (properties.getMessageId() == null) {
+                // a return is matched to its send by message id
+                properties = properties.builder().messageId(UUID.randomUUID().toString()).build();
+            }
             synchronized (lock) {
                 Confirms c = confirms();
                 long seq = c.channel.getNextPublishSeqNo();
@@ -57,9 +70,9 @@ final class RabbitMqProducer extends DefaultAsyncProducer {
                     // a recovered channel is back in confirm mode only once its recovery completes
                     throw new AlreadyClosedException(new ShutdownSignalException(true, false, null, c.channel));
                 }
-                c.pending.put(seq, new Pending(exchange, callback));
+                c.pending.put(seq, new Pending(exchange, callback, properties.getMessageId()));
                 try {
-                    c.channel.basicPublish(endpoint.exchange(), endpoint.routingKey(), properties, body);
+                    c.channel.basicPublish(endpoint.exchange(), endpoint.routingKey(), true, properties, body);
                 } catch (IOException | RuntimeException e) {
                     if (c.pending.remove(seq) == null) {
                         return false; // the channel's shutdown already failed it
@@ -86,6 +99,7 @@ final class RabbitMqProducer extends DefaultAsyncProducer {
             channel.confirmSelect();
             confirms = new Confirms(channel);
             channel.addConfirmListener(confirms);
+            channel.addReturnListener(confirms::returned);
             channel.addShutdownListener(confirms::failAll);
         }
         return confirms;
@@ -130,7 +144,18 @@ final class RabbitMqProducer extends DefaultAsyncProducer {
         super.doStop();
     }
 
-    private record Pending(Exchange exchange, AsyncCallback callback) {
+    /** One send awaiting its confirm; {@code returned} is set when the broker sent it back. */
+    private static final class Pending {
+        final Exchange exchange;
+        final AsyncCallback callback;
+        final String messageId;
+        volatile CaravanException returned;
+
+        Pending(Exchange exchange, AsyncCallback callback, String messageId) {
+            this.exchange = exchange;
+            this.callback = callback;
+            this.messageId = messageId;
+        }
     }
 
     /** One channel's sends awaiting their confirm, by sequence number. */
@@ -146,6 +171,22 @@ final class RabbitMqProducer extends DefaultAsyncProducer {
         @Override
         public void handleAck(long seq, boolean multiple) {
             complete(take(seq, multiple), null);
+        }
+
+        /**
+         * basic.return of a mandatory publish that no queue took. On the connection's thread,
+         * before the ack of the same publish: the send is only marked here, its ack fails it.
+         */
+        void returned(Return r) {
+            String id = r.getProperties() == null ? null : r.getProperties().getMessageId();
+            for (Pending p : pending.values()) {
+                if (id != null && id.equals(p.messageId)) {
+                    p.returned = new CaravanException(ErrorCode.QUEUE_NOT_FOUND, "rabbitmq returned the message"
+                            + " unrouted: no queue is bound to exchange '" + r.getExchange() + "' with routing key '"
+                            + r.getRoutingKey() + "' (" + r.getReplyCode() + " " + r.getReplyText() + ")");
+                    return;
+                }
+            }
         }
 
         @Override
@@ -187,6 +228,8 @@ final class RabbitMqProducer extends DefaultAsyncProducer {
             Runnable task = () -> done.forEach(p -> {
                 if (failure != null) {
                     p.exchange.setException(failure);
+                } else if (p.returned != null) {
+                    p.exchange.setException(p.returned);
                 }
                 p.callback.done(false);
             });

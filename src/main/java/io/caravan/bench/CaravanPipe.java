@@ -2,7 +2,7 @@ package io.caravan.bench;
 
 import io.caravan.runtime.CaravanRuntime;
 import io.caravan.runtime.RuntimeOptions;
-import io.caravan.workflow.WorkflowException;
+import io.caravan.source.InvalidFileException;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -66,7 +66,7 @@ final class CaravanPipe implements Pipe {
         try {
             runtime = create(consumers);
             effectiveConsumers = consumers;
-        } catch (WorkflowException e) {
+        } catch (InvalidFileException e) {
             if (consumers <= 1 || !String.valueOf(e.getMessage()).contains("consumers")
                     && e.diagnostics().stream().noneMatch(d -> d.message().contains("consumers"))) {
                 throw e;

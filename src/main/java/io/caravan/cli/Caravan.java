@@ -8,9 +8,9 @@ import io.caravan.dev.DevBrokers;
 import io.caravan.runtime.CaravanRuntime;
 import io.caravan.runtime.RuntimeOptions;
 import io.caravan.runtime.WorkflowSet;
-import io.caravan.workflow.Diagnostic;
+import io.caravan.source.Diagnostic;
 import io.caravan.workflow.Workflow;
-import io.caravan.workflow.WorkflowException;
+import io.caravan.source.InvalidFileException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -87,7 +87,7 @@ public final class Caravan {
                     yield 2;
                 }
             };
-        } catch (WorkflowException e) {
+        } catch (InvalidFileException e) {
             e.diagnostics().forEach(d -> err.println(d.format()));
             err.println(summary(e.diagnostics()));
             return 1;

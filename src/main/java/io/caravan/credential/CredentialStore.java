@@ -1,14 +1,14 @@
 package io.caravan.credential;
 
-import io.caravan.workflow.Diagnostic;
-import io.caravan.workflow.Location;
-import io.caravan.workflow.ParsedFile;
-import io.caravan.workflow.SourceList;
-import io.caravan.workflow.SourceMap;
-import io.caravan.workflow.SourceNode;
-import io.caravan.workflow.SourceScalar;
-import io.caravan.workflow.WorkflowException;
-import io.caravan.workflow.WorkflowParser;
+import io.caravan.source.Diagnostic;
+import io.caravan.source.Location;
+import io.caravan.source.ParsedFile;
+import io.caravan.source.SourceList;
+import io.caravan.source.SourceMap;
+import io.caravan.source.SourceNode;
+import io.caravan.source.SourceScalar;
+import io.caravan.source.InvalidFileException;
+import io.caravan.source.SourceParser;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -48,12 +48,12 @@ public final class CredentialStore {
     }
 
     /**
-     * Reads {@code file}. Throws WorkflowException with every problem found: syntax, unknown
+     * Reads {@code file}. Throws InvalidFileException with every problem found: syntax, unknown
      * types or fields, missing fields, wrong kinds, unset environment variables.
      */
     public static CredentialStore load(Path file, String displayName, List<CredentialSpec> specs,
                                        Map<String, String> env) {
-        ParsedFile parsed = WorkflowParser.parse(file, displayName, true);
+        ParsedFile parsed = SourceParser.parse(file, displayName, true);
         return new Loader(displayName, specs, env).load(parsed.root());
     }
 
@@ -91,13 +91,13 @@ public final class CredentialStore {
             if (!(root instanceof SourceMap map)) {
                 problem(root.location(), "credentials file must map credential ids to {type: ..., fields}, got "
                         + root.kindName());
-                throw new WorkflowException(problems);
+                throw new InvalidFileException(problems);
             }
             for (SourceMap.Entry e : map.entries()) {
                 credential(e.key(), e.value()).ifPresent(c -> byId.put(c.id(), c));
             }
             if (!problems.isEmpty()) {
-                throw new WorkflowException(problems);
+                throw new InvalidFileException(problems);
             }
             return new CredentialStore(byId);
         }

@@ -1,5 +1,6 @@
 package io.caravan.runtime;
 
+import io.caravan.source.InvalidFileException;
 import io.caravan.CaravanException;
 import io.caravan.compile.CompiledWorkflow;
 import io.caravan.compile.RunEvents;
@@ -71,7 +72,7 @@ public final class CaravanRuntime implements AutoCloseable {
         main.addMainListener(observability);
     }
 
-    /** Validates, compiles and configures; throws WorkflowException with every problem found. */
+    /** Validates, compiles and configures; throws InvalidFileException with every problem found. */
     public static CaravanRuntime create(RuntimeOptions options) {
         return new CaravanRuntime(options);
     }

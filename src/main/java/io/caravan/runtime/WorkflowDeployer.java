@@ -1,5 +1,6 @@
 package io.caravan.runtime;
 
+import io.caravan.source.InvalidFileException;
 import io.caravan.binding.Binding;
 import io.caravan.binding.Bindings;
 import io.caravan.compile.CompiledWorkflow;
@@ -186,7 +187,7 @@ public final class WorkflowDeployer {
 
     /**
      * Validates and compiles {@code file}, then replaces the workflow(s) it held. Throws
-     * WorkflowException with the report, leaving what runs untouched, when the file is invalid.
+     * InvalidFileException with the report, leaving what runs untouched, when the file is invalid.
      *
      * @return the ids now deployed from that file
      */

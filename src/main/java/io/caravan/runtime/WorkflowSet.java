@@ -6,7 +6,7 @@ import io.caravan.binding.Bindings;
 import io.caravan.credential.CredentialStore;
 import io.caravan.template.Condition;
 import io.caravan.workflow.Workflow;
-import io.caravan.workflow.WorkflowException;
+import io.caravan.source.InvalidFileException;
 import io.caravan.workflow.WorkflowValidator;
 import io.caravan.workflow.Workflows;
 import java.nio.file.Files;
@@ -45,7 +45,7 @@ public final class WorkflowSet {
                 expression -> Condition.parse(expression).references());
         Workflows.LoadResult result = Workflows.validateAll(paths, validator);
         if (!result.ok()) {
-            throw new WorkflowException(result.diagnostics());
+            throw new InvalidFileException(result.diagnostics());
         }
         return result.workflows();
     }

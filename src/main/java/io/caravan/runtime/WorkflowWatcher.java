@@ -1,8 +1,9 @@
 package io.caravan.runtime;
 
-import io.caravan.workflow.Diagnostic;
-import io.caravan.workflow.WorkflowException;
-import io.caravan.workflow.WorkflowParser;
+import io.caravan.source.Diagnostic;
+import io.caravan.source.InvalidFileException;
+import io.caravan.source.SourceParser;
+import io.caravan.workflow.Workflows;
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
@@ -89,7 +90,7 @@ public final class WorkflowWatcher implements AutoCloseable {
 
     private void apply(Path file) {
         String name = file.getFileName().toString();
-        if (WorkflowParser.Format.of(name).isEmpty() || name.matches(".*\\.(camel|kamelet)\\.ya?ml")) {
+        if (SourceParser.Format.of(name).isEmpty() || name.matches(".*\\.(camel|kamelet)\\.ya?ml")) {
             return;
         }
         try {
@@ -100,12 +101,12 @@ public final class WorkflowWatcher implements AutoCloseable {
                 }
                 return;
             }
-            if (!WorkflowParser.looksLikeWorkflow(file)) {
+            if (!Workflows.looksLikeWorkflow(file)) {
                 return;
             }
             List<String> deployed = deployer.deployFile(file);
             LOG.info("{} changed: deployed workflow(s) {}", file, deployed);
-        } catch (WorkflowException e) {
+        } catch (InvalidFileException e) {
             StringBuilder report = new StringBuilder();
             for (Diagnostic d : e.diagnostics()) {
                 report.append("\n  ").append(d.format());

@@ -1,5 +1,6 @@
 package io.caravan.workflow;
 
+import io.caravan.source.Location;
 /** An edge as written, with where its {@code from}, {@code to} and {@code when} values are, for messages. */
 record EdgeDraft(Edge edge, Location fromAt, Location toAt, Location whenAt) {
 

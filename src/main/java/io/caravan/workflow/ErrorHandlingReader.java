@@ -1,5 +1,11 @@
 package io.caravan.workflow;
 
+import io.caravan.source.Location;
+import io.caravan.source.SourceNode;
+import io.caravan.source.SourceMap;
+import io.caravan.source.SourceList;
+import io.caravan.source.SourceScalar;
+import io.caravan.source.Problems;
 import static io.caravan.workflow.FieldSpec.Kind.BOOLEAN;
 import static io.caravan.workflow.FieldSpec.Kind.CREDENTIAL_ID;
 import static io.caravan.workflow.FieldSpec.Kind.DURATION;

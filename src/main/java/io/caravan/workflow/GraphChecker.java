@@ -1,5 +1,7 @@
 package io.caravan.workflow;
 
+import io.caravan.source.Location;
+import io.caravan.source.Problems;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;

@@ -1,5 +1,10 @@
 package io.caravan.workflow;
 
+import io.caravan.source.Location;
+import io.caravan.source.SourceNode;
+import io.caravan.source.SourceMap;
+import io.caravan.source.SourceScalar;
+import io.caravan.source.Problems;
 import static io.caravan.workflow.FieldSpec.Kind.DURATION;
 import static io.caravan.workflow.FieldSpec.Kind.STRING;
 import static io.caravan.workflow.FieldSpec.Kind.TEMPLATE;

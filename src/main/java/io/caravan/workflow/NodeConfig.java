@@ -1,5 +1,6 @@
 package io.caravan.workflow;
 
+import io.caravan.source.Location;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;

@@ -1,5 +1,6 @@
 package io.caravan.workflow;
 
+import io.caravan.source.Location;
 import java.util.List;
 import java.util.Map;
 

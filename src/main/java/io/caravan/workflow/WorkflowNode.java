@@ -1,5 +1,6 @@
 package io.caravan.workflow;
 
+import io.caravan.source.Location;
 /**
  * One node of a workflow after validation: its id, type, display name and its config with
  * defaults applied. {@code trigger} tells whether this node starts the workflow;

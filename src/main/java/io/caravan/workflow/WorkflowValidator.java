@@ -1,5 +1,14 @@
 package io.caravan.workflow;
 
+import io.caravan.source.Location;
+import io.caravan.source.ParsedFile;
+import io.caravan.source.SourceNode;
+import io.caravan.source.SourceMap;
+import io.caravan.source.SourceList;
+import io.caravan.source.SourceScalar;
+import io.caravan.source.Problems;
+import io.caravan.source.SourceParser;
+import io.caravan.source.InvalidFileException;
 import io.caravan.ErrorCode;
 import io.caravan.binding.BindingField;
 import io.caravan.binding.BindingSpec;
@@ -40,7 +49,7 @@ public final class WorkflowValidator {
         this.expressions = expressions;
     }
 
-    /** The workflow in {@code file}; throws WorkflowException listing every problem. */
+    /** The workflow in {@code file}; throws InvalidFileException listing every problem. */
     public Workflow validate(ParsedFile file) {
         return new Run(file).validate();
     }
@@ -190,7 +199,7 @@ public final class WorkflowValidator {
             if (!(file.root() instanceof SourceMap wf)) {
                 problems.add(file.root().location(), "a workflow must be an object with id and nodes, got "
                         + file.root().kindName());
-                throw new WorkflowException(problems.sorted());
+                throw new InvalidFileException(problems.sorted());
             }
             unknownKeys(wf, NodeSpecs.WORKFLOW_KEYS, "workflow");
             String id = id(wf, "workflow");
@@ -209,7 +218,7 @@ public final class WorkflowValidator {
             checkErrorHandling(nodes, graph.trigger());
             checkIdempotency(wf, nodes, graph.trigger());
             if (!problems.isEmpty()) {
-                throw new WorkflowException(problems.sorted());
+                throw new InvalidFileException(problems.sorted());
             }
             List<WorkflowNode> built = nodes.stream().map(n -> new WorkflowNode(n.id(), n.type(), n.name(),
                     new NodeConfig(n.values(), n.locations(), n.configLocation()), n.id().equals(graph.trigger()),
@@ -270,7 +279,7 @@ public final class WorkflowValidator {
             }
             Location configAt = config != null ? config.location()
                     : new Location(node.location().line(), node.location().column(),
-                            WorkflowParser.childPath(node.location().path(), "config"));
+                            SourceParser.childPath(node.location().path(), "config"));
             if (id == null || type == null) {
                 return Optional.ofNullable(id).map(i -> new NodeDraft(i, null, name, node.location(), configAt,
                         Map.of(), Map.of(), List.of(), ErrorHandling.NONE, null));

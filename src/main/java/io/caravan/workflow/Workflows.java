@@ -1,5 +1,12 @@
 package io.caravan.workflow;
 
+import io.caravan.source.Location;
+import io.caravan.source.Diagnostic;
+import io.caravan.source.ParsedFile;
+import io.caravan.source.SourceNode;
+import io.caravan.source.SourceMap;
+import io.caravan.source.SourceParser;
+import io.caravan.source.InvalidFileException;
 import io.caravan.binding.BindingSpec;
 import io.caravan.credential.CredentialStore;
 import java.io.IOException;
@@ -8,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -27,14 +35,14 @@ public final class Workflows {
 
     /** Parses and validates one file; {@code displayName} is how diagnostics name it. */
     public static Workflow load(Path file, String displayName, List<BindingSpec> bindings, CredentialStore credentials) {
-        return new WorkflowValidator(bindings, credentials).validate(WorkflowParser.parse(file, displayName));
+        return new WorkflowValidator(bindings, credentials).validate(SourceParser.parse(file, displayName));
     }
 
-    /** As {@link #validateAll} but throws WorkflowException when anything is wrong. */
+    /** As {@link #validateAll} but throws InvalidFileException when anything is wrong. */
     public static List<Workflow> loadAll(List<Path> paths, List<BindingSpec> bindings, CredentialStore credentials) {
         LoadResult result = validateAll(paths, new WorkflowValidator(bindings, credentials));
         if (!result.ok()) {
-            throw new WorkflowException(result.diagnostics());
+            throw new InvalidFileException(result.diagnostics());
         }
         return result.workflows();
     }
@@ -54,7 +62,7 @@ public final class Workflows {
         Map<String, Diagnostic> firstById = new HashMap<>();
         for (Path file : expand(paths, diagnostics)) {
             try {
-                ParsedFile parsed = WorkflowParser.parse(file, file.toString());
+                ParsedFile parsed = SourceParser.parse(file, file.toString());
                 Workflow wf = validator.validate(parsed);
                 // a valid workflow's root is an object with an id
                 Location idAt = ((SourceMap) parsed.root()).get("id").orElseThrow().location();
@@ -66,7 +74,7 @@ public final class Workflows {
                     diagnostics.add(Diagnostic.at(wf.sourceFile(), idAt, here.message() + " (also in " + first.file()
                             + ":" + first.line() + ":" + first.column() + ")"));
                 }
-            } catch (WorkflowException e) {
+            } catch (InvalidFileException e) {
                 diagnostics.addAll(e.diagnostics());
             }
         }
@@ -78,7 +86,7 @@ public final class Workflows {
         for (Path p : paths) {
             if (Files.isDirectory(p)) {
                 try (Stream<Path> list = Files.list(p)) {
-                    list.filter(Files::isRegularFile).filter(WorkflowParser::looksLikeWorkflow).sorted()
+                    list.filter(Files::isRegularFile).filter(Workflows::looksLikeWorkflow).sorted()
                             .forEach(files::add);
                 } catch (IOException e) {
                     diagnostics.add(new Diagnostic(p.toString(), 1, 1, "cannot list directory: " + e.getMessage(), "$", null));
@@ -89,4 +97,30 @@ public final class Workflows {
         }
         return files;
     }
+
+    /**
+     * Whether a parsed file is meant as a workflow. A Camel route file is a list and a kamelet
+     * or other resource has {@code kind}/{@code apiVersion}; a workflow is an object with neither.
+     */
+    public static boolean looksLikeWorkflow(SourceNode root) {
+        return root instanceof SourceMap map && map.entry("kind").isEmpty() && map.entry("apiVersion").isEmpty();
+    }
+
+    /**
+     * Whether a file in a workflow directory should be read as a workflow: a .json/.yaml/.yml
+     * file that is not a Camel route or kamelet by name, and whose content looks like a workflow.
+     * A file that does not parse counts as a workflow so that its syntax error is reported.
+     */
+    public static boolean looksLikeWorkflow(Path file) {
+        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (SourceParser.Format.of(name).isEmpty() || name.matches(".*\\.(camel|kamelet)\\.ya?ml")) {
+            return false;
+        }
+        try {
+            return looksLikeWorkflow(SourceParser.parse(file, file.toString()).root());
+        } catch (InvalidFileException e) {
+            return true;
+        }
+    }
+
 }

@@ -2,9 +2,9 @@ package io.caravan.credential;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.caravan.workflow.Diagnostic;
+import io.caravan.source.Diagnostic;
 import io.caravan.workflow.TestBindings;
-import io.caravan.workflow.WorkflowException;
+import io.caravan.source.InvalidFileException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,7 +35,7 @@ class CredentialStoreTest {
         try {
             load(yaml);
             return List.of();
-        } catch (WorkflowException e) {
+        } catch (InvalidFileException e) {
             return e.diagnostics().stream().map(Diagnostic::format).toList();
         }
     }

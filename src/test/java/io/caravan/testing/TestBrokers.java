@@ -5,7 +5,7 @@ import io.caravan.credential.Credential;
 import io.caravan.dev.DevBrokers;
 import io.caravan.dev.EmbeddedKafka;
 import io.caravan.dev.EmbeddedSqs;
-import io.caravan.workflow.Location;
+import io.caravan.source.Location;
 import io.caravan.workflow.NodeConfig;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,5 +1,9 @@
 package io.caravan.workflow;
 
+import io.caravan.source.Diagnostic;
+import io.caravan.source.ParsedFile;
+import io.caravan.source.SourceParser;
+import io.caravan.source.InvalidFileException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -10,24 +14,24 @@ final class Check {
     }
 
     static Workflow yaml(String text) {
-        return validate(text, WorkflowParser.Format.YAML, "wf.yaml");
+        return validate(text, SourceParser.Format.YAML, "wf.yaml");
     }
 
-    static Workflow validate(String text, WorkflowParser.Format format, String name) {
-        ParsedFile parsed = WorkflowParser.parse(text.getBytes(StandardCharsets.UTF_8), format, name);
+    static Workflow validate(String text, SourceParser.Format format, String name) {
+        ParsedFile parsed = SourceParser.parse(text.getBytes(StandardCharsets.UTF_8), format, name);
         return new WorkflowValidator(TestBindings.ALL, TestBindings.CREDENTIALS).validate(parsed);
     }
 
     /** The formatted diagnostics for a YAML workflow; empty if it is valid. */
     static List<String> problems(String yaml) {
-        return problems(yaml, WorkflowParser.Format.YAML, "wf.yaml");
+        return problems(yaml, SourceParser.Format.YAML, "wf.yaml");
     }
 
-    static List<String> problems(String text, WorkflowParser.Format format, String name) {
+    static List<String> problems(String text, SourceParser.Format format, String name) {
         try {
             validate(text, format, name);
             return List.of();
-        } catch (WorkflowException e) {
+        } catch (InvalidFileException e) {
             return e.diagnostics().stream().map(Diagnostic::format).toList();
         }
     }

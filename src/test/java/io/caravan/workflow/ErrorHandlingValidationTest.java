@@ -1,5 +1,7 @@
 package io.caravan.workflow;
 
+import io.caravan.source.Diagnostic;
+import io.caravan.source.InvalidFileException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -21,7 +23,7 @@ class ErrorHandlingValidationTest {
     void reportsEveryProblemWithItsPlace() {
         Path file = DIR.resolve("error-handling-bad.yaml");
         assertThatThrownBy(() -> WorkflowSet.load(List.of(file), credentials))
-                .isInstanceOfSatisfying(WorkflowException.class, e -> assertThat(e.diagnostics()).map(Diagnostic::format)
+                .isInstanceOfSatisfying(InvalidFileException.class, e -> assertThat(e.diagnostics()).map(Diagnostic::format)
                         .containsExactly(
                                 file + ":4:19: error: max_attempts must be between 1 and 100, got 0 (at $.error_handling.retry.max_attempts)",
                                 file + ":6:16: error: max_delay (1s) is shorter than initial_delay (2s) (at $.error_handling.retry.max_delay)",
@@ -38,7 +40,7 @@ class ErrorHandlingValidationTest {
     void aFallbackNodeBelongsToOneNodesBreakerAndTakesNoEdges() {
         Path file = DIR.resolve("error-handling-fallback-bad.yaml");
         assertThatThrownBy(() -> WorkflowSet.load(List.of(file), credentials))
-                .isInstanceOfSatisfying(WorkflowException.class, e -> assertThat(e.diagnostics()).map(Diagnostic::format)
+                .isInstanceOfSatisfying(InvalidFileException.class, e -> assertThat(e.diagnostics()).map(Diagnostic::format)
                         .containsExactly(
                                 file + ":3:3: error: a fallback node can only be set on a node's own circuit_breaker, not the workflow's; use dead_letter or fail here (at $.error_handling)",
                                 file + ":14:5: error: node 'spare' is the fallback of 'call' and runs only in its place; it takes no edges (at $.edges[1])"));

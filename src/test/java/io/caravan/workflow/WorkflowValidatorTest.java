@@ -1,5 +1,9 @@
 package io.caravan.workflow;
 
+import io.caravan.source.Location;
+import io.caravan.source.ParsedFile;
+import io.caravan.source.SourceParser;
+import io.caravan.source.InvalidFileException;
 import static io.caravan.workflow.Check.problems;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -602,12 +606,12 @@ class WorkflowValidatorTest {
                   - {from: hook, to: check}
                   - {from: check, to: later, when: true}
                 """;
-        ParsedFile parsed = WorkflowParser.parse(yaml.getBytes(StandardCharsets.UTF_8), WorkflowParser.Format.YAML,
+        ParsedFile parsed = SourceParser.parse(yaml.getBytes(StandardCharsets.UTF_8), SourceParser.Format.YAML,
                 "wf.yaml");
         List<String> problems = new ArrayList<>();
         try {
             new WorkflowValidator(TestBindings.ALL, TestBindings.CREDENTIALS, checker).validate(parsed);
-        } catch (WorkflowException e) {
+        } catch (InvalidFileException e) {
             e.diagnostics().forEach(d -> problems.add(d.format()));
         }
         assertThat(seen).containsExactly("later.x > 3");

@@ -1,5 +1,8 @@
 package io.caravan.workflow;
 
+import io.caravan.source.Location;
+import io.caravan.source.Diagnostic;
+import io.caravan.source.InvalidFileException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -57,7 +60,7 @@ class WorkflowsTest {
     @Test
     void everyProblemInAFileIsReportedAtOnce() {
         assertThatThrownBy(() -> load("many-problems.yaml"))
-                .isInstanceOfSatisfying(WorkflowException.class, e -> assertThat(e.diagnostics())
+                .isInstanceOfSatisfying(InvalidFileException.class, e -> assertThat(e.diagnostics())
                         .extracting(Diagnostic::format).containsExactly(
                 "many-problems.yaml:1:5: error: id 'broken flow' must start with a letter or digit and hold only"
                         + " letters, digits, '_', '.' and '-' (at $.id)",
@@ -99,8 +102,8 @@ class WorkflowsTest {
         assertThat(result.diagnostics()).extracting(Diagnostic::format).containsExactly(
                 dir.resolve("b.json") + ":2:9: error: duplicate workflow id 'user-registration' (also in "
                         + dir.resolve("a.yaml") + ":1:5) (at $.id)");
-        assertThat(WorkflowParser.looksLikeWorkflow(dir.resolve("routes.yaml"))).isFalse();
-        assertThat(WorkflowParser.looksLikeWorkflow(dir.resolve("a.yaml"))).isTrue();
+        assertThat(Workflows.looksLikeWorkflow(dir.resolve("routes.yaml"))).isFalse();
+        assertThat(Workflows.looksLikeWorkflow(dir.resolve("a.yaml"))).isTrue();
     }
 
     @Test
@@ -109,7 +112,7 @@ class WorkflowsTest {
         Path broken = Files.writeString(dir.resolve("broken.json"), "{\"id\": \"x\",\n  \"nodes\": [}\n");
 
         assertThatThrownBy(() -> Workflows.loadAll(List.of(good, broken), TestBindings.ALL, TestBindings.CREDENTIALS))
-                .isInstanceOf(WorkflowException.class)
+                .isInstanceOf(InvalidFileException.class)
                 .hasMessage(broken + ":2:13: error: invalid JSON: Unexpected close marker '}': expected ']'"
                         + " (for Array starting at 2:12) (at $.nodes)");
         assertThat(Workflows.loadAll(List.of(good), TestBindings.ALL, TestBindings.CREDENTIALS))

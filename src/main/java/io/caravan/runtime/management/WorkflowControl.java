@@ -2,7 +2,7 @@ package io.caravan.runtime.management;
 
 import io.caravan.compile.CompiledWorkflow;
 import io.caravan.runtime.WorkflowDeployer;
-import io.caravan.workflow.WorkflowException;
+import io.caravan.source.InvalidFileException;
 import java.util.List;
 import javax.management.ObjectName;
 import org.apache.camel.CamelContext;
@@ -153,7 +153,7 @@ final class WorkflowControl implements WorkflowMBean {
         List<String> ids;
         try {
             ids = deployer.reload(id);
-        } catch (WorkflowException e) {
+        } catch (InvalidFileException e) {
             // JDK exception types only, without the cause: a JMX client has no Caravan classes
             throw new IllegalArgumentException("workflow '" + id + "' was not reloaded; the running version stays:\n"
                     + e.getMessage());

@@ -1,4 +1,4 @@
-package io.caravan.workflow;
+package io.caravan.source;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
@@ -25,11 +25,11 @@ import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
- * Reads a JSON or YAML file into a {@link SourceNode} tree that keeps the line, column and JSON
- * path of every key and value. Syntax errors and duplicate keys become diagnostics; a parser
- * is used once per file.
+ * Reads a JSON or YAML file (a workflow, the credentials file) into a {@link SourceNode} tree that
+ * keeps the line, column and JSON path of every key and value. Syntax errors and duplicate keys
+ * become diagnostics; a parser is used once per file.
  */
-public final class WorkflowParser {
+public final class SourceParser {
 
     /** The two syntaxes a file may be written in, chosen by its extension. */
     public enum Format {
@@ -60,7 +60,7 @@ public final class WorkflowParser {
 
     private final boolean allowEmpty;
 
-    private WorkflowParser(String displayName, boolean allowEmpty) {
+    private SourceParser(String displayName, boolean allowEmpty) {
         this.displayName = displayName;
         this.allowEmpty = allowEmpty;
     }
@@ -72,13 +72,13 @@ public final class WorkflowParser {
 
     /** As {@link #parse(Path, String)}; with {@code allowEmpty} an empty file reads as a null value. */
     public static ParsedFile parse(Path file, String displayName, boolean allowEmpty) {
-        Format format = Format.of(file.getFileName().toString()).orElseThrow(() -> new WorkflowException(List.of(
+        Format format = Format.of(file.getFileName().toString()).orElseThrow(() -> new InvalidFileException(List.of(
                 new Diagnostic(displayName, 1, 1, "unknown file type; use .json, .yaml or .yml", "$", null))));
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(file);
         } catch (IOException e) {
-            throw new WorkflowException(List.of(new Diagnostic(displayName, 1, 1,
+            throw new InvalidFileException(List.of(new Diagnostic(displayName, 1, 1,
                     "cannot read file: " + e.getClass().getSimpleName() + " " + e.getMessage(), "$", null)));
         }
         return parse(bytes, format, displayName, allowEmpty);
@@ -89,41 +89,16 @@ public final class WorkflowParser {
     }
 
     public static ParsedFile parse(byte[] content, Format format, String displayName, boolean allowEmpty) {
-        WorkflowParser parser = new WorkflowParser(displayName, allowEmpty);
+        SourceParser parser = new SourceParser(displayName, allowEmpty);
         SourceNode root = parser.read(content, format);
         if (!parser.problems.isEmpty()) {
-            throw new WorkflowException(parser.problems);
+            throw new InvalidFileException(parser.problems);
         }
         return new ParsedFile(displayName, version(content), root);
     }
 
-    /**
-     * Whether a parsed file is meant as a workflow. A Camel route file is a list and a kamelet
-     * or other resource has {@code kind}/{@code apiVersion}; a workflow is an object with neither.
-     */
-    public static boolean looksLikeWorkflow(SourceNode root) {
-        return root instanceof SourceMap map && map.entry("kind").isEmpty() && map.entry("apiVersion").isEmpty();
-    }
-
-    /**
-     * Whether a file in a workflow directory should be read as a workflow: a .json/.yaml/.yml
-     * file that is not a Camel route or kamelet by name, and whose content looks like a workflow.
-     * A file that does not parse counts as a workflow so that its syntax error is reported.
-     */
-    public static boolean looksLikeWorkflow(Path file) {
-        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-        if (Format.of(name).isEmpty() || name.matches(".*\\.(camel|kamelet)\\.ya?ml")) {
-            return false;
-        }
-        try {
-            return looksLikeWorkflow(parse(file, file.toString()).root());
-        } catch (WorkflowException e) {
-            return true;
-        }
-    }
-
     /** SHA-256 of the bytes, first 12 hex digits: enough to tell versions of one file apart. */
-    static String version(byte[] content) {
+    public static String version(byte[] content) {
         try {
             byte[] hash = MessageDigest.getInstance("SHA-256").digest(content);
             return HexFormat.of().formatHex(hash).substring(0, 12);
@@ -133,7 +108,7 @@ public final class WorkflowParser {
     }
 
     /** The JSON path of {@code key} below {@code parent}; odd keys are bracketed so the path stays readable. */
-    static String childPath(String parent, String key) {
+    public static String childPath(String parent, String key) {
         return PLAIN_KEY.matcher(key).matches() ? parent + "." + key : parent + "['" + key.replace("'", "\\'") + "']";
     }
 

@@ -1,4 +1,4 @@
-package io.caravan.workflow;
+package io.caravan.source;
 
 /** A place in a workflow file: 1-based line and column, and the JSON path of the value there. */
 public record Location(int line, int column, String path) {

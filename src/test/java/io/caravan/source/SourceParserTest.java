@@ -1,4 +1,6 @@
-package io.caravan.workflow;
+package io.caravan.source;
+
+import io.caravan.workflow.Workflows;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -8,17 +10,17 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-class WorkflowParserTest {
+class SourceParserTest {
 
-    private static SourceNode parse(String text, WorkflowParser.Format format) {
-        return WorkflowParser.parse(text.getBytes(StandardCharsets.UTF_8), format, "f").root();
+    private static SourceNode parse(String text, SourceParser.Format format) {
+        return SourceParser.parse(text.getBytes(StandardCharsets.UTF_8), format, "f").root();
     }
 
-    private static List<String> errors(String text, WorkflowParser.Format format) {
+    private static List<String> errors(String text, SourceParser.Format format) {
         try {
-            WorkflowParser.parse(text.getBytes(StandardCharsets.UTF_8), format, "f");
+            SourceParser.parse(text.getBytes(StandardCharsets.UTF_8), format, "f");
             return List.of();
-        } catch (WorkflowException e) {
+        } catch (InvalidFileException e) {
             return e.diagnostics().stream().map(Diagnostic::format).toList();
         }
     }
@@ -33,7 +35,7 @@ class WorkflowParserTest {
                     {"id": "b", "config": {"queue_type": "sqs"}}
                   ]
                 }
-                """, WorkflowParser.Format.JSON);
+                """, SourceParser.Format.JSON);
         SourceList nodes = (SourceList) root.get("nodes").orElseThrow();
         SourceMap config = (SourceMap) ((SourceMap) nodes.items().get(1)).get("config").orElseThrow();
         SourceMap.Entry queueType = config.entry("queue_type").orElseThrow();
@@ -55,7 +57,7 @@ class WorkflowParserTest {
                       quoted: "10"
                       flag: true
                       empty:
-                """, WorkflowParser.Format.YAML);
+                """, SourceParser.Format.YAML);
         SourceMap config = (SourceMap) ((SourceMap) ((SourceList) root.get("nodes").orElseThrow()).items().get(0))
                 .get("config").orElseThrow();
 
@@ -74,7 +76,7 @@ class WorkflowParserTest {
 
     @Test
     void oddKeysAreBracketedInPaths() {
-        SourceMap root = (SourceMap) parse("{\"a b\": {\"x\": 1}}", WorkflowParser.Format.JSON);
+        SourceMap root = (SourceMap) parse("{\"a b\": {\"x\": 1}}", SourceParser.Format.JSON);
         SourceMap inner = (SourceMap) root.get("a b").orElseThrow();
         assertThat(inner.get("x").orElseThrow().location().path()).isEqualTo("$['a b'].x");
     }
@@ -86,14 +88,14 @@ class WorkflowParserTest {
                   "id": "wf",
                   "nodes": [ {"id": "a",} ]
                 }
-                """, WorkflowParser.Format.JSON)).containsExactly(
+                """, SourceParser.Format.JSON)).containsExactly(
                 "f:3:25: error: invalid JSON: Unexpected character ('}'): was expecting double-quote to start"
                         + " field name (at $.nodes[0].id)");
     }
 
     @Test
     void jsonUnclosedObjectNamesWhereItStarted() {
-        assertThat(errors("{\"id\": \"wf\"", WorkflowParser.Format.JSON)).containsExactly(
+        assertThat(errors("{\"id\": \"wf\"", SourceParser.Format.JSON)).containsExactly(
                 "f:1:12: error: invalid JSON: Unexpected end-of-input: expected close marker for Object"
                         + " (start marker at 1:1) (at $.id)");
     }
@@ -105,14 +107,14 @@ class WorkflowParserTest {
                 nodes:
                   - id: a
                     type: [webhook
-                """, WorkflowParser.Format.YAML)).containsExactly(
+                """, SourceParser.Format.YAML)).containsExactly(
                 "f:5:1: error: invalid YAML: expected ',' or ']', but got <stream end>"
                         + " (while parsing a flow sequence at 4:11) (at $.nodes[0].type[0])");
     }
 
     @Test
     void badIndentationIsAYamlError() {
-        assertThat(errors("id: wf\n  nodes: []\n", WorkflowParser.Format.YAML)).containsExactly(
+        assertThat(errors("id: wf\n  nodes: []\n", SourceParser.Format.YAML)).containsExactly(
                 "f:2:8: error: invalid YAML: mapping values are not allowed here (at $.id)");
     }
 
@@ -125,54 +127,54 @@ class WorkflowParserTest {
                     type: webhook
                     id: b
                 id: again
-                """, WorkflowParser.Format.YAML)).containsExactly(
+                """, SourceParser.Format.YAML)).containsExactly(
                 "f:5:5: error: duplicate key 'id' (first written at 3:5) (at $.nodes[0].id)",
                 "f:6:1: error: duplicate key 'id' (first written at 1:1) (at $.id)");
-        assertThat(errors("{\"id\": \"a\", \"id\": \"b\"}", WorkflowParser.Format.JSON)).containsExactly(
+        assertThat(errors("{\"id\": \"a\", \"id\": \"b\"}", SourceParser.Format.JSON)).containsExactly(
                 "f:1:13: error: duplicate key 'id' (first written at 1:2) (at $.id)");
     }
 
     @Test
     void emptyFileAndSecondDocumentAreErrors() {
-        assertThat(errors("# nothing here\n", WorkflowParser.Format.YAML))
+        assertThat(errors("# nothing here\n", SourceParser.Format.YAML))
                 .containsExactly("f:1:1: error: file is empty (at $)");
-        assertThat(errors("id: a\n---\nid: b\n", WorkflowParser.Format.YAML)).containsExactly(
+        assertThat(errors("id: a\n---\nid: b\n", SourceParser.Format.YAML)).containsExactly(
                 "f:3:1: error: unexpected content after the end of the document; a file holds one document (at $)");
     }
 
     @Test
     void yamlAliasesAreRejected() {
-        assertThat(errors("a: &x 1\nb: *x\n", WorkflowParser.Format.YAML)).containsExactly(
+        assertThat(errors("a: &x 1\nb: *x\n", SourceParser.Format.YAML)).containsExactly(
                 "f:2:4: error: YAML aliases (*x) are not supported; write the value out (at $.b)");
     }
 
     @Test
     void tellsWorkflowsFromRoutesAndKamelets() {
-        assertThat(WorkflowParser.looksLikeWorkflow(parse("id: wf\nnodes: []\n", WorkflowParser.Format.YAML))).isTrue();
-        assertThat(WorkflowParser.looksLikeWorkflow(parse("""
+        assertThat(Workflows.looksLikeWorkflow(parse("id: wf\nnodes: []\n", SourceParser.Format.YAML))).isTrue();
+        assertThat(Workflows.looksLikeWorkflow(parse("""
                 - route:
                     from:
                       uri: timer:tick
-                """, WorkflowParser.Format.YAML))).isFalse();
-        assertThat(WorkflowParser.looksLikeWorkflow(parse("""
+                """, SourceParser.Format.YAML))).isFalse();
+        assertThat(Workflows.looksLikeWorkflow(parse("""
                 apiVersion: camel.apache.org/v1
                 kind: Kamelet
                 metadata:
                   name: x
-                """, WorkflowParser.Format.YAML))).isFalse();
+                """, SourceParser.Format.YAML))).isFalse();
     }
 
     @Test
     void versionIsAHashOfTheBytes() {
-        ParsedFile a = WorkflowParser.parse("id: a\n".getBytes(StandardCharsets.UTF_8), WorkflowParser.Format.YAML, "f");
-        ParsedFile b = WorkflowParser.parse("id: b\n".getBytes(StandardCharsets.UTF_8), WorkflowParser.Format.YAML, "f");
+        ParsedFile a = SourceParser.parse("id: a\n".getBytes(StandardCharsets.UTF_8), SourceParser.Format.YAML, "f");
+        ParsedFile b = SourceParser.parse("id: b\n".getBytes(StandardCharsets.UTF_8), SourceParser.Format.YAML, "f");
         assertThat(a.version()).hasSize(12).matches("[0-9a-f]+").isNotEqualTo(b.version());
     }
 
     @Test
     void unknownExtensionIsAnError() {
-        assertThatThrownBy(() -> WorkflowParser.parse(java.nio.file.Path.of("wf.txt"), "wf.txt"))
-                .isInstanceOf(WorkflowException.class)
+        assertThatThrownBy(() -> SourceParser.parse(java.nio.file.Path.of("wf.txt"), "wf.txt"))
+                .isInstanceOf(InvalidFileException.class)
                 .hasMessage("wf.txt:1:1: error: unknown file type; use .json, .yaml or .yml (at $)");
     }
 }

@@ -1,4 +1,4 @@
-package io.caravan.workflow;
+package io.caravan.source;
 
 /**
  * One problem found in a workflow file, printed as {@code FILE:LINE:COL: error: MESSAGE (at PATH)}.

@@ -1,4 +1,4 @@
-package io.caravan.workflow;
+package io.caravan.source;
 
 /**
  * A value read from a workflow or credentials file, with the place it was written. The

@@ -1,4 +1,4 @@
-package io.caravan.workflow;
+package io.caravan.source;
 
 /**
  * A single value in a source file: String, Long (or BigInteger when it does not fit), Double,

@@ -1,4 +1,4 @@
-package io.caravan.workflow;
+package io.caravan.source;
 
 import java.util.List;
 

@@ -1,4 +1,4 @@
-package io.caravan.workflow;
+package io.caravan.source;
 
 /**
  * A workflow or credentials file after parsing: the name to print in diagnostics, a content

@@ -2,6 +2,7 @@ package io.caravan.binding;
 
 import io.caravan.CaravanException;
 import io.caravan.credential.Credential;
+import io.caravan.spec.BrokerSpec;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +19,7 @@ import org.apache.camel.Exchange;
 public interface Binding {
 
     /** Its queue_type, credential type and extra node fields. */
-    BindingSpec spec();
+    BrokerSpec spec();
 
     default String queueType() {
         return spec().queueType();

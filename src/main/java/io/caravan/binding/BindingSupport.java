@@ -2,6 +2,8 @@ package io.caravan.binding;
 
 import io.caravan.CaravanException;
 import io.caravan.ErrorCode;
+import io.caravan.spec.Field;
+import io.caravan.workflow.NodeSpecs;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
@@ -16,10 +18,6 @@ import java.util.regex.Pattern;
 
 /** Small helpers every binding needs: spotting control headers, reading node limits, wording failures. */
 public final class BindingSupport {
-
-    /** Seed defaults for receive_message (seeds/000: max_messages 10, wait_time 5s). */
-    public static final int DEFAULT_MAX_MESSAGES = 10;
-    public static final Duration DEFAULT_WAIT = Duration.ofSeconds(5);
 
     private static final Pattern USER_INFO = Pattern.compile("([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\\s]+@");
 
@@ -36,26 +34,32 @@ public final class BindingSupport {
         return n.startsWith("camel") || n.startsWith("kafka.") || n.startsWith("org.apache.camel");
     }
 
+    /** The node's max_messages, or the seed's 10 when it does not set one. */
     public static int maxMessages(Channel channel) {
-        if (channel.config() != null && channel.config().has("max_messages")) {
-            return (int) Math.max(1, channel.config().number("max_messages"));
+        if (channel.config() != null && channel.config().has(NodeSpecs.Receive.MAX_MESSAGES)) {
+            return (int) Math.max(1, channel.config().number(NodeSpecs.Receive.MAX_MESSAGES));
         }
-        return DEFAULT_MAX_MESSAGES;
+        return NodeSpecs.Receive.DEFAULT_PULL;
+    }
+
+    /** Whether the node sets max_messages itself (a trigger otherwise sizes its own batches). */
+    public static boolean setsMaxMessages(Channel channel) {
+        return channel.config() != null && channel.config().has(NodeSpecs.Receive.MAX_MESSAGES);
     }
 
     public static Duration waitTime(Channel channel) {
-        if (channel.config() != null && channel.config().get("wait_time") instanceof Duration d) {
-            return d;
+        if (channel.config() != null && channel.config().has(NodeSpecs.Receive.WAIT_TIME)) {
+            return channel.config().duration(NodeSpecs.Receive.WAIT_TIME);
         }
-        return DEFAULT_WAIT;
+        return (Duration) NodeSpecs.Receive.WAIT_TIME.defaultValue();
     }
 
-    /** A binding-specific node field, or empty when absent or blank. */
-    public static Optional<String> field(Channel channel, String name) {
+    /** A broker-specific node field, or empty when absent or blank. */
+    public static Optional<String> field(Channel channel, Field field) {
         if (channel.config() == null) {
             return Optional.empty();
         }
-        return channel.config().optionalString(name).filter(s -> !s.isBlank());
+        return Optional.ofNullable(channel.config().string(field)).filter(s -> !s.isBlank());
     }
 
     /** Encodes a value for an endpoint URI query. */

@@ -1,6 +1,8 @@
 package io.caravan.binding;
 
+import io.caravan.spec.BrokerSpec;
 import io.caravan.workflow.NodeConfig;
+import java.util.Objects;
 import io.caravan.workflow.WorkflowNode;
 
 /**
@@ -10,10 +12,20 @@ import io.caravan.workflow.WorkflowNode;
  */
 public record Channel(String workflowId, String nodeId, String credentialId, String address, NodeConfig config) {
 
+    /**
+     * What the node sends to, for its output and metrics: the address, or the field that stands in
+     * for a destination on this broker (a RabbitMQ exchange); null when neither is set.
+     */
+    public String target(BrokerSpec broker) {
+        if (address != null || config == null) {
+            return address;
+        }
+        return broker.destinationAlternatives().stream().sorted().map(config::string).filter(Objects::nonNull)
+                .findFirst().orElse(null);
+    }
+
     /** The channel of a send_message ({@code destination}) or receive_message ({@code source}) node. */
     public static Channel of(String workflowId, WorkflowNode node) {
-        NodeConfig config = node.config();
-        String address = config.has("destination") ? config.string("destination") : config.string("source");
-        return new Channel(workflowId, node.id(), config.string("credential_id"), address, config);
+        return new Channel(workflowId, node.id(), node.credentialId(), node.address(), node.config());
     }
 }

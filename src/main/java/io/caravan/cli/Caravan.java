@@ -4,6 +4,7 @@ import io.caravan.compile.CompiledWorkflow;
 import io.caravan.compile.WorkflowCompiler;
 import io.caravan.compile.YamlPrinter;
 import io.caravan.credential.CredentialStore;
+import io.caravan.reference.Reference;
 import io.caravan.dev.DevBrokers;
 import io.caravan.runtime.CaravanRuntime;
 import io.caravan.runtime.RuntimeOptions;
@@ -36,6 +37,8 @@ public final class Caravan {
               dev       like run, after starting in-process Kafka, SQS and (if none answers) AMQP brokers
               validate  check workflow files and folders; every problem as FILE:LINE:COL: error: ...
               compile   print the Camel YAML routes a workflow file compiles to
+              reference print the reference of every node type, broker, credential and setting
+                        (Markdown, as docs/reference.md)
 
             options:
               --credentials FILE   credentials file (default: config/credentials.yaml)
@@ -58,7 +61,7 @@ public final class Caravan {
     public static void main(String[] args) {
         Path home = Path.of(System.getProperty("caravan.home", ".")).toAbsolutePath().normalize();
         int code = new Caravan(System.out, System.err, home).execute(args);
-        if (code != 0 || (args.length > 0 && (args[0].equals("validate") || args[0].equals("compile")))) {
+        if (code != 0 || (args.length > 0 && List.of("validate", "compile", "reference").contains(args[0]))) {
             System.exit(code);
         }
     }
@@ -80,10 +83,14 @@ public final class Caravan {
             return switch (parsed.command) {
                 case "validate" -> validate(parsed);
                 case "compile" -> compile(parsed);
+                case "reference" -> {
+                    out.print(Reference.markdown());
+                    yield 0;
+                }
                 case "run" -> run(parsed, false);
                 case "dev" -> run(parsed, true);
                 default -> {
-                    err.println("caravan: unknown command '" + parsed.command + "'; commands: run, dev, validate, compile");
+                    err.println("caravan: unknown command '" + parsed.command + "'; commands: run, dev, validate, compile, reference");
                     yield 2;
                 }
             };

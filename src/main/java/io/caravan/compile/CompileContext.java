@@ -40,7 +40,7 @@ public final class CompileContext {
     }
 
     public Binding binding(WorkflowNode node) {
-        return bindings.apply(node.config().string("queue_type"));
+        return bindings.apply(node.queueType());
     }
 
     /** The channel of a send_message (destination) or receive_message (source) node. */

@@ -1,6 +1,8 @@
 package io.caravan.credential;
 
 import io.caravan.source.Diagnostic;
+import io.caravan.spec.CredentialSpec;
+import io.caravan.spec.Field;
 import io.caravan.source.Location;
 import io.caravan.source.ParsedFile;
 import io.caravan.source.SourceList;
@@ -129,7 +131,7 @@ public final class CredentialStore {
                 if (e.key().equals("type")) {
                     continue;
                 }
-                Optional<CredentialSpec.Field> field = spec.field(e.key());
+                Optional<Field> field = spec.field(e.key());
                 if (field.isEmpty()) {
                     List<String> valid = new ArrayList<>(List.of("type"));
                     valid.addAll(spec.fieldNames());
@@ -142,7 +144,7 @@ public final class CredentialStore {
                 ok &= value.isPresent();
                 value.ifPresent(v -> fields.put(e.key(), v));
             }
-            for (CredentialSpec.Field f : spec.fields()) {
+            for (Field f : spec.fields()) {
                 if (f.secret()) {
                     secrets.add(f.name());
                 }
@@ -155,7 +157,7 @@ public final class CredentialStore {
                     : Optional.empty();
         }
 
-        private Optional<Object> value(CredentialSpec.Field field, SourceNode node) {
+        private Optional<Object> value(Field field, SourceNode node) {
             switch (field.kind()) {
                 case STRING_LIST:
                     if (node instanceof SourceList list) {
@@ -192,12 +194,12 @@ public final class CredentialStore {
         }
 
         /** A string value with ${NAME} references replaced from the environment. */
-        private Optional<String> string(CredentialSpec.Field field, SourceNode node) {
+        private Optional<String> string(Field field, SourceNode node) {
             if (!(node instanceof SourceScalar s && s.value() instanceof String raw)) {
                 String got = node instanceof SourceScalar s2 && s2.value() != null && !field.secret()
                         ? s2.shown() : node.kindName();
-                String want = field.kind() == CredentialSpec.Kind.STRING_LIST ? "a list of strings"
-                        : field.kind() == CredentialSpec.Kind.BOOLEAN ? "true or false" : "a string";
+                String want = field.kind() == Field.Kind.STRING_LIST ? "a list of strings"
+                        : field.kind() == Field.Kind.BOOLEAN ? "true or false" : "a string";
                 problem(node.location(), field.name() + " must be " + want + ", got " + got);
                 return Optional.empty();
             }

@@ -7,10 +7,11 @@ import io.caravan.compile.RunEvents;
 import io.caravan.compile.WorkflowCompiler;
 import io.caravan.compile.YamlPrinter;
 import io.caravan.credential.CredentialStore;
-import io.caravan.workflow.Durations;
+import io.caravan.spec.Durations;
 import io.caravan.runtime.observe.Observability;
 import io.caravan.runtime.observe.RunMetrics;
 import io.caravan.runtime.management.Management;
+import io.caravan.workflow.NodeSpecs;
 import io.caravan.workflow.Workflow;
 import io.caravan.workflow.WorkflowNode;
 import java.io.IOException;
@@ -327,13 +328,13 @@ public final class CaravanRuntime implements AutoCloseable {
             WorkflowNode t = w.trigger();
             String where = switch (t.type()) {
                 case WEBHOOK -> "POST http://127.0.0.1:" + httpPort() + "/webhooks/" + w.id();
-                case SCHEDULE -> t.config().has("cron") ? "cron " + t.config().string("cron")
-                        : "every " + t.config().duration("interval").toMillis() + " ms";
-                default -> t.config().string("queue_type") + " " + t.config().string("source");
+                case SCHEDULE -> t.config().has(NodeSpecs.Schedule.CRON_FIELD) ? "cron " + t.config().string(NodeSpecs.Schedule.CRON_FIELD)
+                        : "every " + t.config().duration(NodeSpecs.Schedule.INTERVAL).toMillis() + " ms";
+                default -> t.queueType() + " " + t.address();
             };
-            String sends = w.nodes().stream().filter(n -> n.config().has("destination") || n.config().has("exchange"))
-                    .map(n -> n.config().string("queue_type") + " " + (n.config().has("destination")
-                            ? n.config().string("destination") : n.config().string("exchange")))
+            String sends = w.nodes().stream().filter(n -> n.usesBroker() && !n.trigger())
+                    .map(n -> n.queueType() + " " + (n.address() != null ? n.address() : "(" + n.config().values().keySet()
+                            .stream().filter(k -> !NodeSpecs.of(n.type()).fieldNames().contains(k)).findFirst().orElse("?") + ")"))
                     .collect(Collectors.joining(", "));
             lines.add(w.id() + ": " + where + (sends.isEmpty() ? "" : " -> " + sends) + "  (" + w.sourceFile() + ")");
         }

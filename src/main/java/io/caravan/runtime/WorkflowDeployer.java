@@ -7,7 +7,6 @@ import io.caravan.compile.CompiledWorkflow;
 import io.caravan.compile.WorkflowCompiler;
 import io.caravan.credential.Credential;
 import io.caravan.credential.CredentialStore;
-import io.caravan.workflow.ErrorHandling;
 import io.caravan.workflow.Workflow;
 import io.caravan.workflow.WorkflowNode;
 import io.caravan.CaravanException;
@@ -277,16 +276,8 @@ public final class WorkflowDeployer {
 
     /** Binds the broker clients of each credential a workflow uses, once per credential. */
     private void bindCredentials(Workflow workflow) {
-        List<String> ids = new ArrayList<>();
-        for (WorkflowNode node : workflow.nodes()) {
-            ids.add(node.config().string("credential_id"));
-            ErrorHandling.DeadLetter dl = workflow.errorHandling(node).deadLetter();
-            ids.add(dl == null ? null : dl.credentialId());
-        }
-        ErrorHandling.DeadLetter dl = workflow.errorHandling().deadLetter();
-        ids.add(dl == null ? null : dl.credentialId());
-        for (String id : ids) {
-            if (id != null && boundCredentials.add(id)) {
+        for (String id : workflow.credentialIds()) {
+            if (boundCredentials.add(id)) {
                 Credential credential = credentials.find(id).orElseThrow();
                 Binding binding = Bindings.forCredentialType(credential.type()).orElseThrow();
                 binding.bind(context, credential);

@@ -22,7 +22,7 @@ final class WorkflowFailures {
     static CaravanException classify(Workflow workflow, Throwable failure) {
         Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
         for (WorkflowNode node : workflow.nodes()) {
-            Optional<Binding> binding = Optional.ofNullable(node.config().string("queue_type")).flatMap(Bindings::forQueueType);
+            Optional<Binding> binding = Optional.ofNullable(node.queueType()).flatMap(Bindings::forQueueType);
             if (binding.isEmpty()) {
                 continue;
             }

@@ -1,7 +1,7 @@
 package io.caravan.runtime;
 
 import io.caravan.binding.Binding;
-import io.caravan.binding.BindingSpec;
+import io.caravan.spec.BrokerSpec;
 import io.caravan.binding.Bindings;
 import io.caravan.credential.CredentialStore;
 import io.caravan.template.Condition;
@@ -19,7 +19,7 @@ public final class WorkflowSet {
     private WorkflowSet() {
     }
 
-    public static List<BindingSpec> specs() {
+    public static List<BrokerSpec> specs() {
         return Bindings.ALL.stream().map(Binding::spec).toList();
     }
 
@@ -36,7 +36,7 @@ public final class WorkflowSet {
             throw new IllegalArgumentException(file + ": no such credentials file");
         }
         return CredentialStore.load(file, file.toString(), specs(
-        ).stream().map(BindingSpec::credential).toList(), options.env());
+        ).stream().map(BrokerSpec::credential).toList(), options.env());
     }
 
     /** Validates every workflow in {@code paths} (files or folders); all problems or all workflows. */

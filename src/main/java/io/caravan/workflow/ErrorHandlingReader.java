@@ -6,14 +6,9 @@ import io.caravan.source.SourceMap;
 import io.caravan.source.SourceList;
 import io.caravan.source.SourceScalar;
 import io.caravan.source.Problems;
-import static io.caravan.workflow.FieldSpec.Kind.BOOLEAN;
-import static io.caravan.workflow.FieldSpec.Kind.CREDENTIAL_ID;
-import static io.caravan.workflow.FieldSpec.Kind.DURATION;
-import static io.caravan.workflow.FieldSpec.Kind.QUEUE_TYPE;
-import static io.caravan.workflow.FieldSpec.Kind.STRING;
-import static io.caravan.workflow.FieldSpec.Kind.WHOLE_NUMBER;
-
-import io.caravan.binding.BindingSpec;
+import io.caravan.spec.BrokerSpec;
+import io.caravan.spec.Durations;
+import io.caravan.spec.Field;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -29,55 +24,17 @@ import java.util.function.BiConsumer;
  */
 final class ErrorHandlingReader {
 
-    /** Failure kinds a retry may be limited to (retry_on). */
-    static final List<String> RETRYABLE = List.of("CONNECTION_FAILED", "TIMEOUT", "HTTP_5XX", "HTTP_4XX",
-            "QUEUE_NOT_FOUND", "INTERNAL");
-    static final List<String> DEFAULT_RETRY_ON = List.of("CONNECTION_FAILED", "TIMEOUT", "HTTP_5XX");
-    static final List<String> PARTS = List.of("retry", "circuit_breaker", "dead_letter");
-
-    static final List<FieldSpec> RETRY = List.of(
-            FieldSpec.of("max_attempts", WHOLE_NUMBER, "attempts in all, the first included").between(1, 100)
-                    .withDefault(3L),
-            FieldSpec.of("initial_delay", DURATION, "wait before the second attempt").mustBePositive()
-                    .withDefault(Duration.ofSeconds(1)),
-            FieldSpec.of("multiplier", FieldSpec.Kind.ANY, "each wait is the last one times this (>= 1)")
-                    .withDefault(2.0),
-            FieldSpec.of("max_delay", DURATION, "longest wait between attempts").mustBePositive()
-                    .withDefault(Duration.ofSeconds(30)),
-            FieldSpec.of("jitter", BOOLEAN, "vary each wait by up to 15% so instances do not retry in step")
-                    .withDefault(false),
-            FieldSpec.of("retry_on", FieldSpec.Kind.ANY, "failure codes worth retrying; others fail at once"));
-    static final List<FieldSpec> CIRCUIT_BREAKER = List.of(
-            FieldSpec.of("failure_rate_threshold", WHOLE_NUMBER, "failure percentage that opens the breaker")
-                    .between(1, 100).withDefault(50L),
-            FieldSpec.of("minimum_calls", WHOLE_NUMBER, "calls before the rate is judged").between(1, 100_000)
-                    .withDefault(10L),
-            FieldSpec.of("sliding_window", WHOLE_NUMBER, "calls the rate is computed over").between(1, 100_000)
-                    .withDefault(20L),
-            FieldSpec.of("wait_in_open", DURATION, "time open before half-open probes").mustBePositive()
-                    .withDefault(Duration.ofSeconds(30)),
-            FieldSpec.of("half_open_calls", WHOLE_NUMBER, "probe calls while half-open").between(1, 10_000)
-                    .withDefault(3L),
-            FieldSpec.of("timeout", DURATION, "a call slower than this counts as failed").mustBePositive(),
-            FieldSpec.of("fallback", STRING, "a node id, dead_letter or fail").withDefault("fail"));
-    static final List<FieldSpec> DEAD_LETTER = List.of(
-            FieldSpec.of("native", BOOLEAN, "use the source broker's own DLQ (SQS redrive, RabbitMQ DLX)")
-                    .withDefault(false),
-            FieldSpec.of("queue_type", QUEUE_TYPE, "broker of the dead-letter destination"),
-            FieldSpec.of("destination", STRING, "dead-letter queue or topic"),
-            FieldSpec.of("credential_id", CREDENTIAL_ID, "credential for the dead-letter broker"));
-
     private final Problems problems;
     private final FieldReader reader;
-    private final List<BindingSpec> bindings;
+    private final List<BrokerSpec> bindings;
     /** Checks a credential id against a binding and records CREDENTIAL_NOT_FOUND or a type mismatch. */
     private final CredentialCheck credentials;
 
     interface CredentialCheck {
-        void check(String credentialId, BindingSpec binding, Location at);
+        void check(String credentialId, BrokerSpec binding, Location at);
     }
 
-    ErrorHandlingReader(Problems problems, FieldReader reader, List<BindingSpec> bindings, CredentialCheck credentials) {
+    ErrorHandlingReader(Problems problems, FieldReader reader, List<BrokerSpec> bindings, CredentialCheck credentials) {
         this.problems = problems;
         this.reader = reader;
         this.bindings = bindings;
@@ -90,14 +47,14 @@ final class ErrorHandlingReader {
                     + node.kindName());
             return ErrorHandling.NONE;
         }
-        unknown(map, PARTS, owner + " error_handling");
-        ErrorHandling.Retry retry = part(map, "retry", RETRY).map(v -> retry(v, map)).orElse(null);
-        ErrorHandling.CircuitBreaker breaker = part(map, "circuit_breaker", CIRCUIT_BREAKER).map(v -> new ErrorHandling.CircuitBreaker(
+        unknown(map, ErrorHandlingSpecs.PARTS, owner + " error_handling");
+        ErrorHandling.Retry retry = part(map, "retry", ErrorHandlingSpecs.RETRY).map(v -> retry(v, map)).orElse(null);
+        ErrorHandling.CircuitBreaker breaker = part(map, "circuit_breaker", ErrorHandlingSpecs.CIRCUIT_BREAKER).map(v -> new ErrorHandling.CircuitBreaker(
                 (int) (long) (Long) v.get("failure_rate_threshold"), (int) (long) (Long) v.get("minimum_calls"),
                 (int) (long) (Long) v.get("sliding_window"), (Duration) v.get("wait_in_open"),
                 (int) (long) (Long) v.get("half_open_calls"), (Duration) v.get("timeout"), (String) v.get("fallback")))
                 .orElse(null);
-        ErrorHandling.DeadLetter deadLetter = part(map, "dead_letter", DEAD_LETTER).map(v -> deadLetter(v, map)).orElse(null);
+        ErrorHandling.DeadLetter deadLetter = part(map, "dead_letter", ErrorHandlingSpecs.DEAD_LETTER).map(v -> deadLetter(v, map)).orElse(null);
         if (breaker != null && breaker.minimumCalls() > breaker.slidingWindow()) {
             problems.add(map.get("circuit_breaker").orElseThrow().location(), "circuit_breaker minimum_calls ("
                     + breaker.minimumCalls() + ") cannot exceed sliding_window (" + breaker.slidingWindow() + ")");
@@ -107,32 +64,9 @@ final class ErrorHandlingReader {
 
     private ErrorHandling.Retry retry(Map<String, Object> v, SourceMap block) {
         SourceMap retry = (SourceMap) block.get("retry").orElseThrow();
-        double multiplier = 2.0;
-        Object m = v.get("multiplier");
-        if (m instanceof Number n && n.doubleValue() >= 1.0) {
-            multiplier = n.doubleValue();
-        } else if (retry.get("multiplier").isPresent()) {
-            problems.add(retry.get("multiplier").get().location(), "multiplier must be a number of at least 1.0, got "
-                    + describe(retry.get("multiplier").get()));
-        }
-        List<String> retryOn = DEFAULT_RETRY_ON;
-        Optional<SourceNode> written = retry.get("retry_on");
-        if (written.isPresent()) {
-            if (written.get() instanceof SourceList list) {
-                List<String> codes = new ArrayList<>();
-                for (SourceNode item : list.items()) {
-                    if (item instanceof SourceScalar s && s.value() instanceof String code && RETRYABLE.contains(code)) {
-                        codes.add(code);
-                    } else {
-                        problems.add(item.location(), "unknown retry_on code " + describe(item) + "; valid codes: "
-                                + String.join(", ", RETRYABLE));
-                    }
-                }
-                retryOn = List.copyOf(codes);
-            } else {
-                problems.add(written.get().location(), "retry_on must be a list of codes, e.g. [CONNECTION_FAILED, TIMEOUT]");
-            }
-        }
+        double multiplier = (Double) v.get("multiplier");
+        @SuppressWarnings("unchecked")
+        List<String> retryOn = (List<String>) v.get("retry_on");
         Duration initial = (Duration) v.get("initial_delay");
         Duration max = (Duration) v.get("max_delay");
         if (initial != null && max != null && max.compareTo(initial) < 0) {
@@ -160,7 +94,7 @@ final class ErrorHandlingReader {
             }
         }
         String queueType = (String) v.get("queue_type");
-        BindingSpec binding = bindings.stream().filter(b -> b.queueType().equals(queueType)).findFirst().orElse(null);
+        BrokerSpec binding = bindings.stream().filter(b -> b.queueType().equals(queueType)).findFirst().orElse(null);
         if (binding != null && v.get("credential_id") instanceof String credentialId) {
             credentials.check(credentialId, binding, dl.get("credential_id").orElseThrow().location());
         }
@@ -171,7 +105,7 @@ final class ErrorHandlingReader {
     }
 
     /** The values of one part (defaults filled in), or empty when it is absent or not an object. */
-    private Optional<Map<String, Object>> part(SourceMap block, String name, List<FieldSpec> fields) {
+    private Optional<Map<String, Object>> part(SourceMap block, String name, List<Field> fields) {
         Optional<SourceNode> node = block.get(name);
         if (node.isEmpty()) {
             return Optional.empty();
@@ -180,10 +114,10 @@ final class ErrorHandlingReader {
             problems.add(node.get().location(), name + " must be an object, got " + node.get().kindName());
             return Optional.empty();
         }
-        unknown(map, fields.stream().map(FieldSpec::name).toList(), name);
+        unknown(map, fields.stream().map(Field::name).toList(), name);
         Map<String, Object> values = new LinkedHashMap<>();
-        BiConsumer<FieldSpec, Object> put = (f, value) -> values.put(f.name(), value);
-        for (FieldSpec f : fields) {
+        BiConsumer<Field, Object> put = (f, value) -> values.put(f.name(), value);
+        for (Field f : fields) {
             Optional<SourceNode> written = map.get(f.name());
             if (written.isPresent()) {
                 reader.read(f, written.get(), new ArrayList<>()).ifPresent(value -> put.accept(f, value));

@@ -5,6 +5,9 @@ import io.caravan.source.SourceNode;
 import io.caravan.source.SourceMap;
 import io.caravan.source.SourceScalar;
 import io.caravan.source.Problems;
+import io.caravan.source.SourceList;
+import io.caravan.spec.Durations;
+import io.caravan.spec.Field;
 import io.caravan.template.Reference;
 import io.caravan.template.Template;
 import io.caravan.template.TemplateException;
@@ -18,9 +21,9 @@ import java.util.Optional;
 import org.quartz.CronExpression;
 
 /**
- * Turns one written config value into the Java value its {@link FieldSpec} asks for, recording a
- * problem when it does not fit. Template values are parsed here and their references kept for
- * the graph check that follows.
+ * Turns one written value into the Java value its {@link Field} asks for, recording a problem
+ * when it does not fit. Template values are parsed here and their references kept for the graph
+ * check that follows. A secret field's value is never repeated in a problem.
  */
 final class FieldReader {
 
@@ -39,25 +42,31 @@ final class FieldReader {
     }
 
     /** The value of {@code node} for {@code spec}, or empty when it is wrong (a problem is recorded). */
-    Optional<Object> read(FieldSpec spec, SourceNode node, List<TemplateSite> sites) {
+    Optional<Object> read(Field spec, SourceNode node, List<TemplateSite> sites) {
         String name = spec.name();
         switch (spec.kind()) {
             case ANY:
                 return Optional.ofNullable(node.toPlain());
             case WHOLE_NUMBER:
                 return wholeNumber(spec, node);
+            case NUMBER:
+                return number(spec, node);
             case BOOLEAN:
                 if (node instanceof SourceScalar s && s.value() instanceof Boolean b) {
                     return Optional.of(b);
                 }
-                return wrong(node, name + " must be true or false");
+                return wrong(spec, node, name + " must be true or false");
+            case CHOICE_LIST:
+                return choiceList(spec, node);
+            case STRING_LIST:
+                return stringList(spec, node);
             case TEMPLATE_MAP:
                 return templateMap(spec, node, sites);
             default:
                 break;
         }
         if (!(node instanceof SourceScalar s && s.value() instanceof String text)) {
-            return wrong(node, name + " must be " + (spec.kind() == FieldSpec.Kind.DURATION ? Durations.FORM : "a string"));
+            return wrong(spec, node, name + " must be " + (spec.kind() == Field.Kind.DURATION ? Durations.FORM : "a string"));
         }
         switch (spec.kind()) {
             case TEMPLATE:
@@ -67,9 +76,9 @@ final class FieldReader {
             case DURATION:
                 return duration(spec, text, node);
             case CHOICE:
-                return oneOf(name, text, spec.choices(), node);
+                return oneOf(spec, text, spec.choices(), node);
             case QUEUE_TYPE:
-                return oneOf(name, text, queueTypes, node);
+                return oneOf(spec, text, queueTypes, node);
             case CRON:
                 return cron(text, node);
             default:
@@ -77,9 +86,9 @@ final class FieldReader {
         }
     }
 
-    private Optional<Object> wholeNumber(FieldSpec spec, SourceNode node) {
+    private Optional<Object> wholeNumber(Field spec, SourceNode node) {
         if (!(node instanceof SourceScalar s && s.value() instanceof Long n)) {
-            return wrong(node, spec.name() + " must be a whole number");
+            return wrong(spec, node, spec.name() + " must be a whole number");
         }
         if ((spec.min() != null && n < spec.min()) || (spec.max() != null && n > spec.max())) {
             String range = spec.max() == null ? "at least " + spec.min() : "between " + spec.min() + " and " + spec.max();
@@ -89,9 +98,54 @@ final class FieldReader {
         return Optional.of(n);
     }
 
-    private Optional<Object> templateMap(FieldSpec spec, SourceNode node, List<TemplateSite> sites) {
+    private Optional<Object> number(Field spec, SourceNode node) {
+        if (!(node instanceof SourceScalar s && s.value() instanceof Number n) || s.value() instanceof java.math.BigInteger) {
+            return wrong(spec, node, spec.name() + " must be a number");
+        }
+        double value = n.doubleValue();
+        if ((spec.min() != null && value < spec.min()) || (spec.max() != null && value > spec.max())) {
+            problems.add(node.location(), spec.name() + " must be " + spec.range() + ", got " + shown(spec, node));
+            return Optional.empty();
+        }
+        return Optional.of(value);
+    }
+
+    private Optional<Object> choiceList(Field spec, SourceNode node) {
+        if (!(node instanceof SourceList list)) {
+            return wrong(spec, node, spec.name() + " must be a list, e.g. [" + String.join(", ",
+                    spec.choices().subList(0, Math.min(2, spec.choices().size()))) + "]");
+        }
+        List<String> out = new ArrayList<>();
+        boolean ok = true;
+        for (SourceNode item : list.items()) {
+            if (item instanceof SourceScalar s && s.value() instanceof String text && spec.choices().contains(text)) {
+                out.add(text);
+            } else {
+                problems.add(item.location(), "unknown " + spec.name() + " value " + shown(spec, item) + "; valid values: "
+                        + String.join(", ", spec.choices()));
+                ok = false;
+            }
+        }
+        return ok ? Optional.of(List.copyOf(out)) : Optional.empty();
+    }
+
+    private Optional<Object> stringList(Field spec, SourceNode node) {
+        if (!(node instanceof SourceList list)) {
+            return wrong(spec, node, spec.name() + " must be a list of strings");
+        }
+        List<String> out = new ArrayList<>();
+        for (SourceNode item : list.items()) {
+            if (!(item instanceof SourceScalar s && s.value() instanceof String text)) {
+                return wrong(spec, item, spec.name() + " must be a list of strings");
+            }
+            out.add(text);
+        }
+        return Optional.of(List.copyOf(out));
+    }
+
+    private Optional<Object> templateMap(Field spec, SourceNode node, List<TemplateSite> sites) {
         if (!(node instanceof SourceMap map)) {
-            return wrong(node, spec.name() + " must be an object of strings");
+            return wrong(spec, node, spec.name() + " must be an object of strings");
         }
         Map<String, String> out = new LinkedHashMap<>();
         boolean ok = true;
@@ -101,7 +155,7 @@ final class FieldReader {
                 ok &= template(label, text, s.location(), sites).isPresent();
                 out.put(e.key(), text);
             } else {
-                wrong(e.value(), label + " must be a string");
+                wrong(spec, e.value(), label + " must be a string");
                 ok = false;
             }
         }
@@ -128,10 +182,10 @@ final class FieldReader {
         }
     }
 
-    private Optional<Object> duration(FieldSpec spec, String text, SourceNode node) {
+    private Optional<Object> duration(Field spec, String text, SourceNode node) {
         Optional<Duration> parsed = Durations.parse(text);
         if (parsed.isEmpty()) {
-            return wrong(node, spec.name() + " must be " + Durations.FORM);
+            return wrong(spec, node, spec.name() + " must be " + Durations.FORM);
         }
         Duration d = parsed.get();
         if (spec.positive() && d.isZero()) {
@@ -147,11 +201,12 @@ final class FieldReader {
         return Optional.of(d);
     }
 
-    private Optional<Object> oneOf(String name, String text, List<String> choices, SourceNode node) {
+    private Optional<Object> oneOf(Field spec, String text, List<String> choices, SourceNode node) {
         if (choices.contains(text)) {
             return Optional.of(text);
         }
-        problems.add(node.location(), name + " must be one of " + String.join(", ", choices) + ", got \"" + text + "\"");
+        problems.add(node.location(), spec.name() + " must be one of " + String.join(", ", choices) + ", got "
+                + shown(spec, node));
         return Optional.empty();
     }
 
@@ -166,9 +221,16 @@ final class FieldReader {
         }
     }
 
-    private Optional<Object> wrong(SourceNode node, String expectation) {
-        String got = node instanceof SourceScalar s && s.value() != null ? s.shown() : node.kindName();
-        problems.add(node.location(), expectation + ", got " + got);
+    private Optional<Object> wrong(Field spec, SourceNode node, String expectation) {
+        problems.add(node.location(), expectation + ", got " + shown(spec, node));
         return Optional.empty();
+    }
+
+    /** The value written, as a problem may quote it: a secret's is never quoted. */
+    static String shown(Field spec, SourceNode node) {
+        if (node instanceof SourceScalar s && s.value() != null) {
+            return spec.secret() ? "another value" : s.shown();
+        }
+        return node.kindName();
     }
 }

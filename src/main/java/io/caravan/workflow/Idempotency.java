@@ -10,10 +10,6 @@ import java.time.Duration;
 public record Idempotency(String key, String store, int maxEntries, Duration ttl, String url, String user,
                           String password, String table) {
 
-    public static final String MEMORY = "memory";
-    public static final String REDIS = "redis";
-    public static final String JDBC = "jdbc";
-
     /** Without the password: records print every field, and this one is a secret. */
     @Override
     public String toString() {

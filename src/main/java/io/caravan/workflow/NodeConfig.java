@@ -1,6 +1,7 @@
 package io.caravan.workflow;
 
 import io.caravan.source.Location;
+import io.caravan.spec.Field;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -61,6 +62,40 @@ public final class NodeConfig {
     public Map<String, String> stringMap(String key) {
         Object v = values.get(key);
         return v == null ? Map.of() : (Map<String, String>) v;
+    }
+
+    // Typed accessors: code names the field it reads (NodeSpecs, a broker's spec) instead of its key.
+
+    public boolean has(Field field) {
+        return has(field.name());
+    }
+
+    public String string(Field field) {
+        return string(field.name());
+    }
+
+    public long number(Field field) {
+        return number(field.name());
+    }
+
+    public Optional<Long> optionalNumber(Field field) {
+        return has(field) ? Optional.of(number(field)) : Optional.empty();
+    }
+
+    public boolean bool(Field field) {
+        return bool(field.name());
+    }
+
+    public Duration duration(Field field) {
+        return duration(field.name());
+    }
+
+    public Map<String, String> stringMap(Field field) {
+        return stringMap(field.name());
+    }
+
+    public Location location(Field field) {
+        return location(field.name());
     }
 
     public Map<String, Object> values() {

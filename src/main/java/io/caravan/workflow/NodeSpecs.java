@@ -1,20 +1,15 @@
 package io.caravan.workflow;
 
-import static io.caravan.workflow.FieldSpec.Kind.ANY;
-import static io.caravan.workflow.FieldSpec.Kind.BOOLEAN;
-import static io.caravan.workflow.FieldSpec.Kind.CREDENTIAL_ID;
-import static io.caravan.workflow.FieldSpec.Kind.CRON;
-import static io.caravan.workflow.FieldSpec.Kind.DURATION;
-import static io.caravan.workflow.FieldSpec.Kind.EXPRESSION;
-import static io.caravan.workflow.FieldSpec.Kind.NODE_ID;
-import static io.caravan.workflow.FieldSpec.Kind.QUEUE_TYPE;
-import static io.caravan.workflow.FieldSpec.Kind.STRING;
-import static io.caravan.workflow.FieldSpec.Kind.TEMPLATE;
-import static io.caravan.workflow.FieldSpec.Kind.TEMPLATE_MAP;
-import static io.caravan.workflow.FieldSpec.Kind.WHOLE_NUMBER;
+import static io.caravan.spec.Field.Kind.ANY;
+import static io.caravan.spec.Field.Kind.CREDENTIAL_ID;
+import static io.caravan.spec.Field.Kind.CRON;
+import static io.caravan.spec.Field.Kind.EXPRESSION;
+import static io.caravan.spec.Field.Kind.NODE_ID;
+import static io.caravan.spec.Field.Kind.QUEUE_TYPE;
+import static io.caravan.spec.Field.Kind.TEMPLATE_MAP;
 
-import io.caravan.binding.BindingField;
-import io.caravan.binding.BindingSpec;
+import io.caravan.spec.BrokerSpec;
+import io.caravan.spec.Field;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -24,13 +19,68 @@ import java.util.Map;
 
 /**
  * The one place that says which keys a workflow, a node, an edge and each node type's config
- * accept. The validator, error messages and any generated docs read from here.
+ * accept. The validator, error messages and the generated reference read from here, and code
+ * that reads a validated config names these fields instead of repeating their keys.
  */
 public final class NodeSpecs {
 
     public static final List<String> WORKFLOW_KEYS = List.of("id", "name", "description", "error_handling", "nodes", "edges");
     public static final List<String> NODE_KEYS = List.of("id", "type", "name", "config", "error_handling");
     public static final List<String> EDGE_KEYS = List.of("from", "to", "when");
+
+    // fields that send_message and receive_message share
+    public static final Field QUEUE_TYPE_FIELD = Field.of("queue_type", QUEUE_TYPE,
+            "which broker: the queue_type of one of the brokers below").asRequired();
+    public static final Field CREDENTIAL = Field.of("credential_id", CREDENTIAL_ID,
+            "credential to connect with, from the credentials file; its type must be the broker's").asRequired()
+            .withExample("kafka-local");
+
+    /** receive_message's own fields. */
+    public static final class Receive {
+        public static final Field SOURCE = Field.string("source", "queue name or URL, topic or stream to read")
+                .asRequired().withExample("orders");
+        // no default filled in: a pull takes 10 (DEFAULT_PULL), a trigger sizes its batches and runs
+        // in flight for speed unless the node says otherwise
+        public static final Field MAX_MESSAGES = Field.wholeNumber("max_messages", "most messages taken per poll"
+                + " (a pull: " + Receive.DEFAULT_PULL + "; a trigger: the broker's own batch size)").between(1, 1000)
+                .withExample("10");
+        public static final Field WAIT_TIME = Field.duration("wait_time", "how long a poll waits for messages")
+                .withDefault(Duration.ofSeconds(5)).withExample("20s");
+        public static final Field DELETE_AFTER = Field.bool("delete_after",
+                "a pull: acknowledge (delete, commit) what it took; otherwise the messages are released").withDefault(false);
+        public static final Field MAX_DEPTH = Field.wholeNumber("max_depth", "the hub is not ready (GET /ready answers"
+                + " 503) while more messages than this wait in the source; unset: no limit").atLeast(0).withExample("10000");
+        /** Messages a pull takes when the node does not say (seeds/000). */
+        public static final int DEFAULT_PULL = 10;
+
+        private Receive() {
+        }
+    }
+
+    /** send_message's own fields. */
+    public static final class Send {
+        public static final Field DESTINATION = Field.string("destination", "queue name or URL, topic or stream to send to")
+                .asRequired().withExample("orders-processed");
+        public static final Field MESSAGE = Field.template("message", "message body").asRequired()
+                .withExample("'{\"order\": \"{{input.order_id}}\"}'");
+        public static final Field ATTRIBUTES = Field.of("attributes", TEMPLATE_MAP,
+                "message attributes (SQS), headers (Kafka, RabbitMQ) or entry fields (Redis)")
+                .withExample("{tenant: \"{{input.tenant}}\"}");
+
+        private Send() {
+        }
+    }
+
+    /** schedule's fields. */
+    public static final class Schedule {
+        public static final Field CRON_FIELD = Field.of("cron", CRON, "Quartz cron expression").withExample("\"0 0/5 * * * ?\"");
+        public static final Field INTERVAL = Field.duration("interval", "time between runs").mustBePositive()
+                .withExample("30s");
+        public static final Field PAYLOAD = Field.of("payload", ANY, "the run's input").withExample("{report: daily}");
+
+        private Schedule() {
+        }
+    }
 
     /**
      * A group of fields of which one (or exactly one) must be given, e.g. a schedule's
@@ -44,10 +94,11 @@ public final class NodeSpecs {
      * node itself (a condition's {@code condition}, {@code onTrue}, {@code onFalse}) to the config
      * field they stand for.
      */
-    public record NodeSpec(NodeType type, List<FieldSpec> fields, List<Group> groups, Map<String, String> nodeLevel) {
+    public record NodeSpec(NodeType type, String description, List<Field> fields, List<Group> groups,
+                           Map<String, String> nodeLevel) {
 
         public List<String> fieldNames() {
-            return fields.stream().map(FieldSpec::name).toList();
+            return fields.stream().map(Field::name).toList();
         }
 
         public List<String> nodeKeys() {
@@ -64,52 +115,41 @@ public final class NodeSpecs {
     private static final Map<NodeType, NodeSpec> SPECS = new EnumMap<>(NodeType.class);
 
     static {
-        spec(NodeType.WEBHOOK, List.of());
-        spec(NodeType.SCHEDULE, List.of(
-                        FieldSpec.of("cron", CRON, "Quartz cron expression, e.g. \"0 0/5 * * * ?\""),
-                        FieldSpec.of("interval", DURATION, "time between runs, e.g. 30s").mustBePositive(),
-                        FieldSpec.of("payload", ANY, "the run's input")),
+        spec(NodeType.WEBHOOK, "a trigger: POST /webhooks/<workflow-id> starts a run with the JSON body as input"
+                + " and answers with its result", List.of());
+        spec(NodeType.SCHEDULE, "a trigger: starts a run on a cron schedule or at a fixed interval",
+                List.of(Schedule.CRON_FIELD, Schedule.INTERVAL, Schedule.PAYLOAD),
                 List.of(new Group(List.of("cron", "interval"), true)));
-        spec(NodeType.RECEIVE_MESSAGE, List.of(
-                FieldSpec.of("queue_type", QUEUE_TYPE, "which broker binding reads the messages").asRequired(),
-                FieldSpec.of("source", STRING, "queue URL, topic name or queue name").asRequired(),
-                // no default filled in: a pull takes 10 (BindingSupport.maxMessages), a trigger
-                // sizes its batches and runs in flight for speed unless the node says otherwise
-                FieldSpec.of("max_messages", WHOLE_NUMBER, "most messages taken per poll").between(1, 1000),
-                FieldSpec.of("wait_time", DURATION, "how long a poll waits for messages")
-                        .withDefault(Duration.ofSeconds(5)),
-                FieldSpec.of("delete_after", BOOLEAN, "acknowledge messages once received").withDefault(false),
-                FieldSpec.of("max_depth", WHOLE_NUMBER, "the hub is not ready (GET /ready answers 503) while more"
-                        + " messages than this wait in the source; unset: no limit").atLeast(0),
-                FieldSpec.of("credential_id", CREDENTIAL_ID, "credential to connect with").asRequired()));
-        spec(NodeType.SEND_MESSAGE, List.of(
-                FieldSpec.of("queue_type", QUEUE_TYPE, "which broker binding sends the message").asRequired(),
-                FieldSpec.of("destination", STRING, "queue URL, topic name or queue name").asRequired(),
-                FieldSpec.of("message", TEMPLATE, "message body").asRequired(),
-                FieldSpec.of("attributes", TEMPLATE_MAP, "message attributes or headers"),
-                FieldSpec.of("credential_id", CREDENTIAL_ID, "credential to connect with").asRequired()));
-        spec(NodeType.HTTP, List.of(
-                FieldSpec.choice("method", List.of("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"), "HTTP method")
+        spec(NodeType.RECEIVE_MESSAGE, "as the first node, a trigger that runs once per message; later, a pull"
+                + " that takes up to max_messages within wait_time", List.of(QUEUE_TYPE_FIELD, Receive.SOURCE,
+                Receive.MAX_MESSAGES, Receive.WAIT_TIME, Receive.DELETE_AFTER, Receive.MAX_DEPTH, CREDENTIAL));
+        spec(NodeType.SEND_MESSAGE, "sends a message; its output is the broker's message id",
+                List.of(QUEUE_TYPE_FIELD, Send.DESTINATION, Send.MESSAGE, Send.ATTRIBUTES, CREDENTIAL));
+        spec(NodeType.HTTP, "calls an HTTP endpoint; its output is status, headers and response", List.of(
+                Field.choice("method", List.of("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"), "HTTP method")
                         .withDefault("GET"),
-                FieldSpec.of("url", TEMPLATE, "URL to call").asRequired(),
-                FieldSpec.of("headers", TEMPLATE_MAP, "request headers"),
-                FieldSpec.of("body", TEMPLATE, "request body"),
-                FieldSpec.of("timeout", DURATION, "how long to wait for the response").mustBePositive()
+                Field.template("url", "URL to call").asRequired().withExample("https://api.example.com/users/{{input.id}}"),
+                Field.of("headers", TEMPLATE_MAP, "request headers").withExample("{Authorization: \"Bearer {{input.token}}\"}"),
+                Field.template("body", "request body").withExample("'{\"id\": \"{{input.id}}\"}'"),
+                Field.duration("timeout", "how long to wait for the response").mustBePositive()
                         .withDefault(Duration.ofSeconds(30))));
-        SPECS.put(NodeType.CONDITION, new NodeSpec(NodeType.CONDITION, List.of(
-                FieldSpec.of("expression", EXPRESSION, "condition to test").asRequired(),
-                FieldSpec.of("onTrue", NODE_ID, "node to run when the condition holds"),
-                FieldSpec.of("onFalse", NODE_ID, "node to run when it does not")),
+        SPECS.put(NodeType.CONDITION, new NodeSpec(NodeType.CONDITION, "tests an expression; edges with"
+                + " when: true or when: false (or onTrue/onFalse) choose what runs next", List.of(
+                Field.of("expression", EXPRESSION, "condition to test").asRequired()
+                        .withExample("\"{{check.status}} == 200\""),
+                Field.of("onTrue", NODE_ID, "node to run when the condition holds"),
+                Field.of("onFalse", NODE_ID, "node to run when it does not")),
                 List.of(), orderedMap("condition", "expression", "onTrue", "onTrue", "onFalse", "onFalse")));
-        spec(NodeType.TRANSFORM, List.of(
-                FieldSpec.of("template", TEMPLATE, "the node's output").asRequired()));
-        spec(NodeType.LOG, List.of(
-                FieldSpec.of("message", TEMPLATE, "text to log").asRequired(),
-                FieldSpec.choice("level", List.of("trace", "debug", "info", "warn", "error"), "log level")
+        spec(NodeType.TRANSFORM, "builds a new value from earlier outputs", List.of(
+                Field.template("template", "the node's output").asRequired()
+                        .withExample("'{\"name\": \"{{input.first}} {{input.last}}\"}'")));
+        spec(NodeType.LOG, "writes a line to the log", List.of(
+                Field.template("message", "text to log").asRequired().withExample("\"order {{input.id}} in\""),
+                Field.choice("level", List.of("trace", "debug", "info", "warn", "error"), "log level")
                         .withDefault("info")));
-        spec(NodeType.DELAY, List.of(
-                FieldSpec.of("duration", DURATION, "how long to wait").asRequired().mustBePositive()
-                        .atMost(Duration.ofHours(1))));
+        spec(NodeType.DELAY, "waits before the next node", List.of(
+                Field.duration("duration", "how long to wait").asRequired().mustBePositive()
+                        .atMost(Duration.ofHours(1)).withExample("2s")));
     }
 
     private NodeSpecs() {
@@ -120,38 +160,33 @@ public final class NodeSpecs {
     }
 
     /**
-     * The spec of a node type once its binding is known: a send or receive node also takes the
-     * binding's own fields, and a binding may let another field stand in for {@code destination}.
-     * {@code binding} is null when the node has none or its queue_type is unknown.
+     * The spec of a node type once its broker is known: a send or receive node also takes the
+     * broker's own fields, and a broker may let another field stand in for {@code destination}.
+     * {@code broker} is null when the node has none or its queue_type is unknown.
      */
-    public static NodeSpec of(NodeType type, BindingSpec binding) {
+    public static NodeSpec of(NodeType type, BrokerSpec broker) {
         NodeSpec base = SPECS.get(type);
-        if (binding == null || (type != NodeType.SEND_MESSAGE && type != NodeType.RECEIVE_MESSAGE)) {
+        if (broker == null || (type != NodeType.SEND_MESSAGE && type != NodeType.RECEIVE_MESSAGE)) {
             return base;
         }
-        List<FieldSpec> fields = new ArrayList<>(base.fields());
+        List<Field> fields = new ArrayList<>(base.fields());
         List<Group> groups = new ArrayList<>(base.groups());
-        List<BindingField> extra = type == NodeType.SEND_MESSAGE ? binding.sendFields() : binding.receiveFields();
-        for (BindingField f : extra) {
-            FieldSpec spec = f.isWholeNumber() ? FieldSpec.of(f.name(), WHOLE_NUMBER, f.description()).between(f.min(), f.max())
-                    : FieldSpec.of(f.name(), f.template() ? TEMPLATE : STRING, f.description());
-            fields.add(f.required() ? spec.asRequired() : spec);
-        }
-        if (type == NodeType.SEND_MESSAGE && !binding.destinationAlternatives().isEmpty()) {
-            List<String> either = new ArrayList<>(List.of("destination"));
-            binding.destinationAlternatives().stream().sorted().forEach(either::add);
-            fields.replaceAll(f -> f.name().equals("destination") ? FieldSpec.of(f.name(), STRING, f.description()) : f);
+        fields.addAll(type == NodeType.SEND_MESSAGE ? broker.sendFields() : broker.receiveFields());
+        if (type == NodeType.SEND_MESSAGE && !broker.destinationAlternatives().isEmpty()) {
+            List<String> either = new ArrayList<>(List.of(Send.DESTINATION.name()));
+            broker.destinationAlternatives().stream().sorted().forEach(either::add);
+            fields.replaceAll(f -> f.name().equals(Send.DESTINATION.name()) ? f.optional() : f);
             groups.add(new Group(either, false));
         }
-        return new NodeSpec(type, fields, groups, base.nodeLevel());
+        return new NodeSpec(type, base.description(), fields, groups, base.nodeLevel());
     }
 
-    private static void spec(NodeType type, List<FieldSpec> fields) {
-        spec(type, fields, List.of());
+    private static void spec(NodeType type, String description, List<Field> fields) {
+        spec(type, description, fields, List.of());
     }
 
-    private static void spec(NodeType type, List<FieldSpec> fields, List<Group> groups) {
-        SPECS.put(type, new NodeSpec(type, fields, groups, Map.of()));
+    private static void spec(NodeType type, String description, List<Field> fields, List<Group> groups) {
+        SPECS.put(type, new NodeSpec(type, description, fields, groups, Map.of()));
     }
 
     private static Map<String, String> orderedMap(String... pairs) {

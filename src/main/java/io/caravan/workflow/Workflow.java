@@ -20,6 +20,24 @@ public record Workflow(String id, String name, List<WorkflowNode> nodes, List<Ed
         return errorHandling.overriddenBy(node.errorHandling());
     }
 
+    /** Every credential the workflow uses: its broker nodes' and its dead letters', each once. */
+    public List<String> credentialIds() {
+        java.util.Set<String> ids = new java.util.LinkedHashSet<>();
+        for (WorkflowNode node : nodes) {
+            if (node.credentialId() != null) {
+                ids.add(node.credentialId());
+            }
+            ErrorHandling.DeadLetter dl = errorHandling(node).deadLetter();
+            if (dl != null && dl.credentialId() != null) {
+                ids.add(dl.credentialId());
+            }
+        }
+        if (errorHandling.deadLetter() != null && errorHandling.deadLetter().credentialId() != null) {
+            ids.add(errorHandling.deadLetter().credentialId());
+        }
+        return List.copyOf(ids);
+    }
+
     public Optional<WorkflowNode> node(String nodeId) {
         return nodes.stream().filter(n -> n.id().equals(nodeId)).findFirst();
     }

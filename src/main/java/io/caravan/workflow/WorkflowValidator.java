@@ -10,10 +10,10 @@ import io.caravan.source.Problems;
 import io.caravan.source.SourceParser;
 import io.caravan.source.InvalidFileException;
 import io.caravan.ErrorCode;
-import io.caravan.binding.BindingField;
-import io.caravan.binding.BindingSpec;
 import io.caravan.credential.Credential;
 import io.caravan.credential.CredentialStore;
+import io.caravan.spec.BrokerSpec;
+import io.caravan.spec.Field;
 import io.caravan.template.Reference;
 import io.caravan.template.RunContext;
 import java.util.ArrayList;
@@ -35,15 +35,15 @@ public final class WorkflowValidator {
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");
     private static final Set<String> FIXED_ROOTS = Set.of(RunContext.INPUT, RunContext.TRIGGER, RunContext.NOW);
 
-    private final List<BindingSpec> bindings;
+    private final List<BrokerSpec> bindings;
     private final CredentialStore credentials;
     private final ExpressionChecker expressions;
 
-    public WorkflowValidator(List<BindingSpec> bindings, CredentialStore credentials) {
+    public WorkflowValidator(List<BrokerSpec> bindings, CredentialStore credentials) {
         this(bindings, credentials, ExpressionChecker.templateReferences());
     }
 
-    public WorkflowValidator(List<BindingSpec> bindings, CredentialStore credentials, ExpressionChecker expressions) {
+    public WorkflowValidator(List<BrokerSpec> bindings, CredentialStore credentials, ExpressionChecker expressions) {
         this.bindings = List.copyOf(bindings);
         this.credentials = credentials;
         this.expressions = expressions;
@@ -68,7 +68,7 @@ public final class WorkflowValidator {
         Run(ParsedFile file) {
             this.file = file;
             this.problems = new Problems(file.displayName());
-            this.reader = new FieldReader(problems, bindings.stream().map(BindingSpec::queueType).toList(), expressions);
+            this.reader = new FieldReader(problems, bindings.stream().map(BrokerSpec::queueType).toList(), expressions);
             this.errorHandlingReader = new ErrorHandlingReader(problems, reader, bindings, this::checkCredential);
             this.idempotencyReader = new IdempotencyReader(problems, reader);
         }
@@ -82,24 +82,27 @@ public final class WorkflowValidator {
         }
 
         /**
-         * A Kafka-triggered workflow always has a dead letter: Kafka has no native one, and without
-         * one a record that keeps failing would be read again forever and stall its partition. When
-         * none is set it is {@code <topic>.dlq} on the trigger's credential.
+         * A workflow whose trigger reads a broker that names a default dead letter (Kafka has no
+         * native one, and a record that keeps failing would be read again forever and stall its
+         * partition) gets that destination, on the trigger's broker and credential, when it sets
+         * no dead letter of its own.
          */
-        private ErrorHandling withKafkaDefault(ErrorHandling workflowLevel, List<WorkflowNode> nodes) {
+        private ErrorHandling withDefaultDeadLetter(ErrorHandling workflowLevel, List<WorkflowNode> nodes) {
             if (workflowLevel.deadLetter() != null) {
                 return workflowLevel;
             }
             for (WorkflowNode n : nodes) {
-                if (n.trigger() && n.type() == NodeType.RECEIVE_MESSAGE && "kafka".equals(n.config().string("queue_type"))) {
+                BrokerSpec broker = n.trigger() && n.type() == NodeType.RECEIVE_MESSAGE ? broker(n.queueType()) : null;
+                String destination = broker == null ? null
+                        : broker.capabilities().defaultDeadLetterFor(n.config().string(NodeSpecs.Receive.SOURCE));
+                if (destination != null) {
                     Map<String, Object> values = new LinkedHashMap<>();
                     values.put("native", false);
-                    values.put("queue_type", "kafka");
-                    values.put("destination", n.config().string("source") + ".dlq");
-                    values.put("credential_id", n.config().string("credential_id"));
-                    ErrorHandling.DeadLetter dl = new ErrorHandling.DeadLetter(false, "kafka",
-                            n.config().string("source") + ".dlq", n.config().string("credential_id"),
-                            new NodeConfig(values, Map.of(), n.config().location()));
+                    values.put(NodeSpecs.QUEUE_TYPE_FIELD.name(), broker.queueType());
+                    values.put("destination", destination);
+                    values.put(NodeSpecs.CREDENTIAL.name(), n.credentialId());
+                    ErrorHandling.DeadLetter dl = new ErrorHandling.DeadLetter(false, broker.queueType(), destination,
+                            n.credentialId(), new NodeConfig(values, Map.of(), n.config().location()));
                     return new ErrorHandling(workflowLevel.retry(), workflowLevel.circuitBreaker(), dl);
                 }
             }
@@ -154,14 +157,14 @@ public final class WorkflowValidator {
                     }
                 }
                 if (eh.deadLetter() != null && eh.deadLetter().nativeDlq() && triggerNode != null) {
-                    Object queueType = triggerNode.values().get("queue_type");
+                    BrokerSpec broker = broker(triggerNode.values().get(NodeSpecs.QUEUE_TYPE_FIELD.name()));
                     Location at = map.get("dead_letter").orElseThrow().location();
                     if (!triggerNode.is(NodeType.RECEIVE_MESSAGE)) {
                         problems.add(at, "native dead letter needs a receive_message trigger; this workflow starts with "
                                 + triggerNode.type().wireName());
-                    } else if ("kafka".equals(queueType)) {
-                        problems.add(at, "Kafka has no native dead-letter queue; give dead_letter a queue_type, "
-                                + "destination and credential_id instead");
+                    } else if (broker != null && !broker.capabilities().hasNativeDeadLetter()) {
+                        problems.add(at, broker.description() + " has no native dead-letter queue; give dead_letter a"
+                                + " queue_type, destination and credential_id instead");
                     }
                 }
             });
@@ -224,7 +227,7 @@ public final class WorkflowValidator {
                     new NodeConfig(n.values(), n.locations(), n.configLocation()), n.id().equals(graph.trigger()),
                     n.location(), n.errorHandling(), n.idempotency())).toList();
             return new Workflow(id, name, built, graph.edges(), file.displayName(), file.version(),
-                    withKafkaDefault(workflowErrorHandling, built));
+                    withDefaultDeadLetter(workflowErrorHandling, built));
         }
 
         private int nodeCount(SourceMap wf) {
@@ -285,7 +288,8 @@ public final class WorkflowValidator {
                         Map.of(), Map.of(), List.of(), ErrorHandling.NONE, null));
             }
             Map<String, SourceNode> written = written(node, config, base);
-            BindingSpec binding = binding(written.get("queue_type"));
+            SourceNode queueType = written.get(NodeSpecs.QUEUE_TYPE_FIELD.name());
+            BrokerSpec binding = queueType instanceof SourceScalar s ? broker(s.value()) : null;
             NodeSpecs.NodeSpec spec = NodeSpecs.of(type, binding);
             if (config != null) {
                 unknownKeys(config, configKeys(spec, binding), type.wireName() + " config");
@@ -293,7 +297,7 @@ public final class WorkflowValidator {
             Map<String, Object> values = new LinkedHashMap<>();
             Map<String, Location> locations = new LinkedHashMap<>();
             List<FieldReader.TemplateSite> sites = new ArrayList<>();
-            for (FieldSpec f : spec.fields()) {
+            for (Field f : spec.fields()) {
                 SourceNode value = written.get(f.name());
                 if (value != null) {
                     locations.put(f.name(), value.location());
@@ -305,8 +309,8 @@ public final class WorkflowValidator {
                 }
             }
             checkGroups(spec, written, configAt);
-            if (binding != null && values.get("credential_id") instanceof String credentialId) {
-                checkCredential(credentialId, binding, locations.get("credential_id"));
+            if (binding != null && values.get(NodeSpecs.CREDENTIAL.name()) instanceof String credentialId) {
+                checkCredential(credentialId, binding, locations.get(NodeSpecs.CREDENTIAL.name()));
             }
             ErrorHandling errorHandling = errorHandling(node, "node '" + id + "'");
             Idempotency idempotency = type != NodeType.RECEIVE_MESSAGE ? null
@@ -333,19 +337,17 @@ public final class WorkflowValidator {
             return out;
         }
 
-        private BindingSpec binding(SourceNode queueType) {
-            if (queueType instanceof SourceScalar s && s.value() instanceof String q) {
-                return bindings.stream().filter(b -> b.queueType().equals(q)).findFirst().orElse(null);
-            }
-            return null;
+        /** The broker of a queue_type as written, or null when it names none. */
+        private BrokerSpec broker(Object queueType) {
+            return bindings.stream().filter(b -> b.queueType().equals(queueType)).findFirst().orElse(null);
         }
 
         /** With the binding unknown, any binding's field is accepted so a bad queue_type is reported once. */
-        private List<String> configKeys(NodeSpecs.NodeSpec spec, BindingSpec binding) {
+        private List<String> configKeys(NodeSpecs.NodeSpec spec, BrokerSpec binding) {
             Set<String> keys = new LinkedHashSet<>(spec.fieldNames());
             if (binding == null && (spec.type() == NodeType.SEND_MESSAGE || spec.type() == NodeType.RECEIVE_MESSAGE)) {
-                for (BindingSpec b : bindings) {
-                    List<BindingField> extra = spec.type() == NodeType.SEND_MESSAGE ? b.sendFields() : b.receiveFields();
+                for (BrokerSpec b : bindings) {
+                    List<Field> extra = spec.type() == NodeType.SEND_MESSAGE ? b.sendFields() : b.receiveFields();
                     extra.forEach(f -> keys.add(f.name()));
                 }
             }
@@ -367,7 +369,7 @@ public final class WorkflowValidator {
             }
         }
 
-        private void checkCredential(String id, BindingSpec binding, Location at) {
+        private void checkCredential(String id, BrokerSpec binding, Location at) {
             Optional<Credential> credential = credentials.find(id);
             if (credential.isEmpty()) {
                 problems.add(at, ErrorCode.CREDENTIAL_NOT_FOUND.name(), "credential '" + id

@@ -7,7 +7,7 @@ import io.caravan.source.SourceNode;
 import io.caravan.source.SourceMap;
 import io.caravan.source.SourceParser;
 import io.caravan.source.InvalidFileException;
-import io.caravan.binding.BindingSpec;
+import io.caravan.spec.BrokerSpec;
 import io.caravan.credential.CredentialStore;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -34,12 +34,12 @@ public final class Workflows {
     }
 
     /** Parses and validates one file; {@code displayName} is how diagnostics name it. */
-    public static Workflow load(Path file, String displayName, List<BindingSpec> bindings, CredentialStore credentials) {
+    public static Workflow load(Path file, String displayName, List<BrokerSpec> bindings, CredentialStore credentials) {
         return new WorkflowValidator(bindings, credentials).validate(SourceParser.parse(file, displayName));
     }
 
     /** As {@link #validateAll} but throws InvalidFileException when anything is wrong. */
-    public static List<Workflow> loadAll(List<Path> paths, List<BindingSpec> bindings, CredentialStore credentials) {
+    public static List<Workflow> loadAll(List<Path> paths, List<BrokerSpec> bindings, CredentialStore credentials) {
         LoadResult result = validateAll(paths, new WorkflowValidator(bindings, credentials));
         if (!result.ok()) {
             throw new InvalidFileException(result.diagnostics());
@@ -47,7 +47,7 @@ public final class Workflows {
         return result.workflows();
     }
 
-    public static LoadResult validateAll(List<Path> paths, List<BindingSpec> bindings, CredentialStore credentials) {
+    public static LoadResult validateAll(List<Path> paths, List<BrokerSpec> bindings, CredentialStore credentials) {
         return validateAll(paths, new WorkflowValidator(bindings, credentials));
     }
 

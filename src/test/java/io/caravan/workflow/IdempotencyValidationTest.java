@@ -84,7 +84,7 @@ class IdempotencyValidationTest {
                 """))).containsExactly(
                 "wf.yaml:9:12: error: url for store jdbc must start with jdbc: or be an environment reference like"
                         + " ${IDEMPOTENCY_URL} (at $.nodes[0].idempotency.url)",
-                "wf.yaml:10:17: error: password must be a string (at $.nodes[0].idempotency.password)",
+                "wf.yaml:10:17: error: password must be a string, got another value (at $.nodes[0].idempotency.password)",
                 "wf.yaml:11:14: error: table must be a plain SQL name (letters, digits and '_', not starting with a digit,"
                         + " at most 63), got \"t; drop table x\" (at $.nodes[0].idempotency.table)");
         assertThat(Check.problems(receiving("{key: \"{{input.id}}\", store: mongo}"))).containsExactly(

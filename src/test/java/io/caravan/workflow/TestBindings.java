@@ -1,52 +1,21 @@
 package io.caravan.workflow;
 
-import io.caravan.binding.BindingField;
-import io.caravan.binding.BindingSpec;
+import io.caravan.binding.Binding;
+import io.caravan.binding.Bindings;
 import io.caravan.credential.Credential;
-import io.caravan.credential.CredentialSpec;
-import io.caravan.credential.CredentialSpec.Field;
-import io.caravan.credential.CredentialSpec.Kind;
 import io.caravan.credential.CredentialStore;
+import io.caravan.spec.BrokerSpec;
+import io.caravan.spec.CredentialSpec;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** The three bindings' declarations as plain data, mirroring the real ones, for validation tests. */
+/** The brokers' real specs, and one credential of each type, for validation tests. */
 public final class TestBindings {
 
-    public static final CredentialSpec SQS_CREDENTIAL = new CredentialSpec("queue_aws_sqs", List.of(
-            new Field("region", Kind.STRING, true, false, "AWS region"),
-            new Field("access_key_id", Kind.STRING, true, true, "access key id"),
-            new Field("secret_access_key", Kind.STRING, true, true, "secret access key"),
-            new Field("endpoint", Kind.STRING, false, false, "endpoint override")));
+    public static final List<BrokerSpec> ALL = Bindings.ALL.stream().map(Binding::spec).toList();
 
-    public static final CredentialSpec KAFKA_CREDENTIAL = new CredentialSpec("queue_kafka", List.of(
-            new Field("brokers", Kind.STRING_LIST, true, false, "bootstrap servers"),
-            new Field("consumer_group", Kind.STRING, true, false, "consumer group"),
-            new Field("sasl_mechanism", Kind.STRING, false, false, "SASL mechanism"),
-            new Field("sasl_username", Kind.STRING, false, false, "SASL user"),
-            new Field("sasl_password", Kind.STRING, false, true, "SASL password"),
-            new Field("enable_tls", Kind.BOOLEAN, false, false, "use TLS")));
-
-    public static final CredentialSpec RABBITMQ_CREDENTIAL = new CredentialSpec("queue_rabbitmq", List.of(
-            new Field("url", Kind.STRING, true, true, "amqp URL with user and password")));
-
-    public static final BindingSpec SQS = new BindingSpec("sqs", SQS_CREDENTIAL, List.of(), List.of(), Set.of());
-
-    public static final BindingSpec KAFKA = new BindingSpec("kafka", KAFKA_CREDENTIAL,
-            List.of(new BindingField("key", true, false, "record key")), List.of(), Set.of());
-
-    public static final BindingSpec RABBITMQ = new BindingSpec("rabbitmq", RABBITMQ_CREDENTIAL,
-            List.of(new BindingField("exchange", false, false, "exchange to publish to"),
-                    new BindingField("routing_key", false, false, "routing key")),
-            List.of(new BindingField("exchange", false, false, "exchange to bind the queue to"),
-                    new BindingField("routing_key", false, false, "binding key")),
-            Set.of("exchange"));
-
-    public static final List<BindingSpec> ALL = List.of(SQS, KAFKA, RABBITMQ);
-
-    public static final List<CredentialSpec> CREDENTIAL_SPECS = List.of(SQS_CREDENTIAL, KAFKA_CREDENTIAL,
-            RABBITMQ_CREDENTIAL);
+    public static final List<CredentialSpec> CREDENTIAL_SPECS = ALL.stream().map(BrokerSpec::credential).toList();
 
     /** One credential of each type: sqs-cred, kafka-cred, rabbit-cred. */
     public static final CredentialStore CREDENTIALS = CredentialStore.of(List.of(

@@ -7,6 +7,7 @@ import io.caravan.source.InvalidFileException;
 import static io.caravan.workflow.Check.problems;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.caravan.spec.Durations;
 import io.caravan.template.Reference;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

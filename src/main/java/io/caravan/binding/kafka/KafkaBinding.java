@@ -2,17 +2,16 @@ package io.caravan.binding.kafka;
 
 import io.caravan.CaravanException;
 import io.caravan.binding.Binding;
-import io.caravan.binding.BindingField;
-import io.caravan.binding.BindingSpec;
 import io.caravan.binding.BindingSupport;
 import io.caravan.binding.Bindings;
 import io.caravan.binding.Channel;
 import io.caravan.binding.QueueDepth;
 import io.caravan.binding.ReceivedMessage;
 import io.caravan.credential.Credential;
-import io.caravan.credential.CredentialSpec;
-import io.caravan.credential.CredentialSpec.Field;
-import io.caravan.credential.CredentialSpec.Kind;
+import io.caravan.spec.BrokerSpec;
+import io.caravan.spec.Capabilities;
+import io.caravan.spec.CredentialSpec;
+import io.caravan.spec.Field;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -65,24 +64,30 @@ public final class KafkaBinding implements Binding {
 
     public static final String QUEUE_TYPE = "kafka";
 
-    private static final BindingSpec SPEC = new BindingSpec(QUEUE_TYPE,
-            new CredentialSpec("queue_kafka", List.of(
-                    new Field("brokers", Kind.STRING_LIST, true, false, "bootstrap servers, host:port"),
-                    new Field("consumer_group", Kind.STRING, true, false, "consumer group id"),
-                    new Field("sasl_mechanism", Kind.STRING, false, false, "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512"),
-                    new Field("sasl_username", Kind.STRING, false, false, "SASL user"),
-                    new Field("sasl_password", Kind.STRING, false, true, "SASL password"),
-                    new Field("enable_tls", Kind.BOOLEAN, false, false, "connect with TLS"))),
-            List.of(new BindingField("key", true, false, "record key; records with one key keep their order")),
-            List.of(BindingField.wholeNumber("consumers", 1, 64,
-                    "consumers in the group reading the topic, each on its own thread (default 1); "
-                            + "more than the topic's partitions stay idle")),
-            Set.of());
+    /** send_message: the record key. */
+    public static final Field KEY = Field.template("key", "record key; records with one key go to one partition"
+            + " and keep their order").withExample("\"{{input.customer_id}}\"");
+    /** receive_message: consumers in the group. */
+    public static final Field CONSUMERS = Field.wholeNumber("consumers", "consumers in the group reading the topic,"
+            + " each on its own thread (default 1); more than the topic's partitions stay idle").between(1, 64)
+            .withExample("4");
+
+    private static final BrokerSpec SPEC = new BrokerSpec(QUEUE_TYPE, "Apache Kafka",
+            new CredentialSpec("queue_kafka", "a Kafka cluster and the consumer group its triggers join", List.of(
+                    Field.of("brokers", Field.Kind.STRING_LIST, "bootstrap servers, host:port (a list, or one"
+                            + " comma-separated string)").asRequired().withExample("[\"127.0.0.1:9092\"]"),
+                    Field.string("consumer_group", "consumer group id").asRequired().withExample("caravan"),
+                    Field.choice("sasl_mechanism", List.of("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"), "SASL mechanism"),
+                    Field.string("sasl_username", "SASL user").withExample("caravan"),
+                    Field.string("sasl_password", "SASL password").asSecret().withExample("${KAFKA_PASSWORD}"),
+                    Field.bool("enable_tls", "connect with TLS").withDefault(false))),
+            List.of(KEY), List.of(CONSUMERS), Set.of(),
+            new Capabilities(null, "{source}.dlq", Capabilities.Ordering.PARTITION, false, false, false, false));
 
     private final Map<String, String> addresses = new ConcurrentHashMap<>();
 
     @Override
-    public BindingSpec spec() {
+    public BrokerSpec spec() {
         return SPEC;
     }
 
@@ -117,10 +122,10 @@ public final class KafkaBinding implements Binding {
     public String consumerUri(Channel channel) {
         String uri = KafkaSourceComponent.SCHEME + ":" + channel.address() + "?clientFactory=#"
                 + Bindings.beanName(channel.credentialId());
-        if (channel.config() != null && channel.config().has("consumers")) {
-            uri += "&consumers=" + channel.config().number("consumers");
+        if (channel.config() != null && channel.config().has(CONSUMERS)) {
+            uri += "&consumers=" + channel.config().number(CONSUMERS);
         }
-        if (channel.config() != null && channel.config().has("max_messages")) {
+        if (BindingSupport.setsMaxMessages(channel)) {
             uri += "&maxPollRecords=" + BindingSupport.maxMessages(channel);
         }
         return uri;

@@ -7,17 +7,16 @@ import com.rabbitmq.client.GetResponse;
 import com.rabbitmq.client.ShutdownSignalException;
 import io.caravan.CaravanException;
 import io.caravan.binding.Binding;
-import io.caravan.binding.BindingField;
-import io.caravan.binding.BindingSpec;
 import io.caravan.binding.BindingSupport;
 import io.caravan.binding.Bindings;
 import io.caravan.binding.Channel;
 import io.caravan.binding.QueueDepth;
 import io.caravan.binding.ReceivedMessage;
 import io.caravan.credential.Credential;
-import io.caravan.credential.CredentialSpec;
-import io.caravan.credential.CredentialSpec.Field;
-import io.caravan.credential.CredentialSpec.Kind;
+import io.caravan.spec.BrokerSpec;
+import io.caravan.spec.Capabilities;
+import io.caravan.spec.CredentialSpec;
+import io.caravan.spec.Field;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -51,20 +50,26 @@ public final class RabbitMqBinding implements Binding {
 
     public static final String QUEUE_TYPE = "rabbitmq";
 
-    private static final BindingSpec SPEC = new BindingSpec(QUEUE_TYPE,
-            new CredentialSpec("queue_rabbitmq", List.of(
-                    new Field("url", Kind.STRING, true, true,
-                            "amqp://user:password@host:5672/vhost, or amqps:// for TLS"))),
-            List.of(new BindingField("exchange", false, false, "exchange to publish to instead of the default exchange"),
-                    new BindingField("routing_key", false, false, "routing key (default: the destination)")),
-            List.of(new BindingField("exchange", false, false, "exchange the consumed queue is bound to"),
-                    new BindingField("routing_key", false, false, "binding key of the queue on that exchange")),
-            Set.of("exchange"));
+    /** send_message: publish to this exchange instead of a queue; receive_message: bind the queue to it. */
+    public static final Field EXCHANGE = Field.string("exchange", "send: the exchange to publish to instead of the"
+            + " default exchange; receive: an exchange (direct, declared if missing) to bind the source queue to")
+            .withExample("orders");
+    public static final Field ROUTING_KEY = Field.string("routing_key", "send: the routing key (default: the"
+            + " destination); receive: the binding key on the exchange (default: the source)").withExample("created");
+
+    private static final BrokerSpec SPEC = new BrokerSpec(QUEUE_TYPE, "RabbitMQ",
+            new CredentialSpec("queue_rabbitmq", "a RabbitMQ (AMQP 0-9-1) virtual host", List.of(
+                    Field.string("url", "amqp://user:password@host:5672/vhost, or amqps:// for TLS; a trailing / or"
+                            + " none is the default vhost /").asRequired().asSecret().withExample("${RABBITMQ_URL}"))),
+            List.of(EXCHANGE, ROUTING_KEY), List.of(EXCHANGE, ROUTING_KEY), Set.of(EXCHANGE.name()),
+            new Capabilities("the queue's x-dead-letter-exchange: a failed message is rejected without requeue (the"
+                    + " queue is the operator's, declared with that argument)", null, Capabilities.Ordering.QUEUE,
+                    false, false, true, false));
 
     private final Map<String, String> addresses = new ConcurrentHashMap<>();
 
     @Override
-    public BindingSpec spec() {
+    public BrokerSpec spec() {
         return SPEC;
     }
 
@@ -120,15 +125,15 @@ public final class RabbitMqBinding implements Binding {
     @Override
     public String consumerUri(Channel channel, boolean nativeDeadLetter) {
         String queue = channel.address();
-        String exchange = BindingSupport.field(channel, "exchange").orElse(null);
+        String exchange = BindingSupport.field(channel, EXCHANGE).orElse(null);
         // max_messages, when the node sets it, is the prefetch
-        int prefetch = channel.config() != null && channel.config().has("max_messages")
+        int prefetch = BindingSupport.setsMaxMessages(channel)
                 ? BindingSupport.maxMessages(channel) : RabbitMqComponent.DEFAULT_PREFETCH;
         StringBuilder uri = new StringBuilder("caravan-rabbitmq:").append(exchange == null ? "default" : exchange)
                 .append("?connection=#").append(Bindings.beanName(channel.credentialId()))
                 .append("&queue=").append(q(queue));
         if (exchange != null) {
-            uri.append("&routingKey=").append(q(BindingSupport.field(channel, "routing_key").orElse(queue)));
+            uri.append("&routingKey=").append(q(BindingSupport.field(channel, ROUTING_KEY).orElse(queue)));
         }
         return uri.append("&declare=").append(!nativeDeadLetter)
                 .append("&requeue=").append(!nativeDeadLetter)
@@ -141,8 +146,8 @@ public final class RabbitMqBinding implements Binding {
      */
     @Override
     public String producerUri(Channel channel) {
-        String exchange = BindingSupport.field(channel, "exchange").orElse(null);
-        String routingKey = BindingSupport.field(channel, "routing_key")
+        String exchange = BindingSupport.field(channel, EXCHANGE).orElse(null);
+        String routingKey = BindingSupport.field(channel, ROUTING_KEY)
                 .orElse(channel.address() == null ? "" : channel.address());
         return "caravan-rabbitmq:" + (exchange == null ? "default" : exchange)
                 + "?connection=#" + Bindings.beanName(channel.credentialId()) + "&routingKey=" + q(routingKey);
@@ -189,7 +194,7 @@ public final class RabbitMqBinding implements Binding {
         out.setHeader(RabbitMqEndpoint.TIMESTAMP, new Date());
         out.setHeader(RabbitMqEndpoint.CONTENT_TYPE, "text/plain");
         out.setHeader(RabbitMqEndpoint.CONTENT_ENCODING, "UTF-8");
-        if (BindingSupport.field(channel, "exchange").isEmpty()) {
+        if (BindingSupport.field(channel, EXCHANGE).isEmpty()) {
             ensureQueue(exchange.getContext(), channel);
         }
     }

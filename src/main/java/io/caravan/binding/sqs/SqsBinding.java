@@ -4,16 +4,16 @@ import static io.caravan.binding.BindingSupport.q;
 
 import io.caravan.CaravanException;
 import io.caravan.binding.Binding;
-import io.caravan.binding.BindingSpec;
 import io.caravan.binding.BindingSupport;
 import io.caravan.binding.Bindings;
 import io.caravan.binding.Channel;
 import io.caravan.binding.QueueDepth;
 import io.caravan.binding.ReceivedMessage;
 import io.caravan.credential.Credential;
-import io.caravan.credential.CredentialSpec;
-import io.caravan.credential.CredentialSpec.Field;
-import io.caravan.credential.CredentialSpec.Kind;
+import io.caravan.spec.BrokerSpec;
+import io.caravan.spec.Capabilities;
+import io.caravan.spec.CredentialSpec;
+import io.caravan.spec.Field;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -55,14 +55,18 @@ public final class SqsBinding implements Binding {
 
     public static final String QUEUE_TYPE = "sqs";
 
-    private static final BindingSpec SPEC = new BindingSpec(QUEUE_TYPE,
-            new CredentialSpec("queue_aws_sqs", List.of(
-                    new Field("region", Kind.STRING, true, false, "AWS region, e.g. us-east-1"),
-                    new Field("access_key_id", Kind.STRING, true, true, "AWS access key id"),
-                    new Field("secret_access_key", Kind.STRING, true, true, "AWS secret access key"),
-                    new Field("endpoint", Kind.STRING, false, false,
-                            "URL of an SQS-compatible server (ElasticMQ, LocalStack) instead of AWS"))),
-            List.of(), List.of(), Set.of());
+    private static final BrokerSpec SPEC = new BrokerSpec(QUEUE_TYPE, "AWS SQS",
+            new CredentialSpec("queue_aws_sqs", "an AWS account's SQS in one region, or an SQS-compatible server", List.of(
+                    Field.string("region", "AWS region").asRequired().withExample("us-east-1"),
+                    Field.string("access_key_id", "AWS access key id").asRequired().asSecret().withExample("${SQS_KEY}"),
+                    Field.string("secret_access_key", "AWS secret access key").asRequired().asSecret()
+                            .withExample("${SQS_SECRET}"),
+                    Field.string("endpoint", "URL of an SQS-compatible server (ElasticMQ, LocalStack) instead of AWS")
+                            .withExample("http://127.0.0.1:9324"))),
+            List.of(), List.of(), Set.of(),
+            new Capabilities("the queue's redrive policy: a failed message is not deleted, and after maxReceiveCount"
+                    + " receives SQS moves it to the queue's dead-letter queue", null,
+                    Capabilities.Ordering.MESSAGE_GROUP, true, true, false, true));
 
     /** Where each bound credential points (no secret), for CONNECTION_FAILED messages. */
     private final Map<String, String> addresses = new ConcurrentHashMap<>();
@@ -70,7 +74,7 @@ public final class SqsBinding implements Binding {
     private final Map<String, SqsClient> clients = new ConcurrentHashMap<>();
 
     @Override
-    public BindingSpec spec() {
+    public BrokerSpec spec() {
         return SPEC;
     }
 

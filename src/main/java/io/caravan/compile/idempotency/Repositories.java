@@ -1,5 +1,6 @@
 package io.caravan.compile.idempotency;
 
+import io.caravan.idempotency.IdempotencyStores;
 import io.caravan.workflow.Idempotency;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -22,10 +23,10 @@ final class Repositories {
 
     static IdempotentRepository create(Idempotency settings, String workflowId) {
         return switch (settings.store()) {
-            case Idempotency.MEMORY -> MemoryIdempotentRepository.memoryIdempotentRepository(settings.maxEntries());
-            case Idempotency.REDIS -> RedisRepository.create(env(settings.url()), "caravan:idempotency:" + workflowId,
+            case IdempotencyStores.MEMORY -> MemoryIdempotentRepository.memoryIdempotentRepository(settings.maxEntries());
+            case IdempotencyStores.REDIS -> RedisRepository.create(env(settings.url()), "caravan:idempotency:" + workflowId,
                     settings.ttl());
-            case Idempotency.JDBC -> jdbc(settings, workflowId);
+            case IdempotencyStores.JDBC -> jdbc(settings, workflowId);
             default -> throw new IllegalArgumentException("unknown idempotency store " + settings.store());
         };
     }

@@ -13,6 +13,7 @@ import io.caravan.compile.Runs;
 import io.caravan.compile.TriggerCompiler;
 import io.caravan.template.RunContext;
 import io.caravan.workflow.ErrorHandling;
+import io.caravan.workflow.NodeSpecs;
 import io.caravan.workflow.NodeType;
 import io.caravan.workflow.WorkflowNode;
 import java.time.Instant;
@@ -107,8 +108,8 @@ public final class ReceiveMessageNode implements TriggerCompiler, NodeCompiler {
             this.binding = binding;
             this.channel = channel;
             this.max = BindingSupport.maxMessages(channel);
-            this.wait = node.config().duration("wait_time");
-            this.deleteAfter = node.config().bool("delete_after");
+            this.wait = node.config().duration(NodeSpecs.Receive.WAIT_TIME);
+            this.deleteAfter = node.config().bool(NodeSpecs.Receive.DELETE_AFTER);
         }
 
         @Override

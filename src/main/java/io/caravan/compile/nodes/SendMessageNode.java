@@ -1,7 +1,7 @@
 package io.caravan.compile.nodes;
 
 import io.caravan.binding.Binding;
-import io.caravan.binding.BindingField;
+import io.caravan.spec.Field;
 import io.caravan.binding.Channel;
 import io.caravan.compile.CompileContext;
 import io.caravan.compile.NodeCompiler;
@@ -10,6 +10,7 @@ import io.caravan.compile.RunEvents;
 import io.caravan.compile.Runs;
 import io.caravan.template.RunContext;
 import io.caravan.template.Template;
+import io.caravan.workflow.NodeSpecs;
 import io.caravan.workflow.NodeType;
 import io.caravan.workflow.WorkflowNode;
 import java.time.Instant;
@@ -37,13 +38,13 @@ public final class SendMessageNode implements NodeCompiler {
         Channel channel = context.channel(node);
         context.classifier(node.id(), e -> binding.classify(e, channel));
         Map<String, Template> fields = new LinkedHashMap<>();
-        for (BindingField field : binding.spec().sendFields()) {
-            if (field.template() && node.config().has(field.name())) {
+        for (Field field : binding.spec().sendFields()) {
+            if (field.kind() == Field.Kind.TEMPLATE && node.config().has(field)) {
                 fields.put(field.name(), context.template(node, field.name()));
             }
         }
-        Prepare prepare = new Prepare(node.id(), binding, channel, context.template(node, "message"),
-                context.templates(node, "attributes"), fields);
+        Prepare prepare = new Prepare(node.id(), binding, channel, context.template(node, NodeSpecs.Send.MESSAGE.name()),
+                context.templates(node, NodeSpecs.Send.ATTRIBUTES.name()), fields);
         step.process(context.bean(node, "", prepare)).id(context.camelId(node, "render"));
         // InOnly: a webhook exchange is InOut, and request-reply producers would wait for an answer
         step.to(ExchangePattern.InOnly, binding.producerUri(channel)).id(context.camelId(node, "send"));
@@ -104,8 +105,7 @@ public final class SendMessageNode implements NodeCompiler {
             output.put("success", true);
             output.put("message_id", binding.sentMessageId(exchange));
             output.put("queue_type", binding.queueType());
-            output.put("destination", channel.address() != null ? channel.address()
-                    : channel.config().string("exchange"));
+            output.put("destination", channel.target(binding.spec()));
             output.put("sent_at", Instant.now().toString());
             run.putOutput(nodeId, output);
             Runs.restoreHeaders(exchange);

@@ -2,7 +2,7 @@ package io.caravan.runtime.observe;
 
 import io.caravan.compile.CompiledWorkflow;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import io.caravan.workflow.Durations;
+import io.caravan.spec.Durations;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;

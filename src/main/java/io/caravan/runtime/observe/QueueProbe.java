@@ -7,6 +7,8 @@ import io.caravan.binding.Channel;
 import io.caravan.binding.QueueDepth;
 import io.caravan.compile.CompiledWorkflow;
 import io.caravan.workflow.ErrorHandling;
+import io.caravan.workflow.NodeSpecs;
+import io.caravan.workflow.NodeType;
 import io.caravan.workflow.Workflow;
 import io.caravan.workflow.WorkflowNode;
 import io.micrometer.core.instrument.Gauge;
@@ -102,9 +104,9 @@ public final class QueueProbe {
     private List<Result> probe(Workflow workflow) {
         List<Result> out = new ArrayList<>();
         for (WorkflowNode node : workflow.nodes()) {
-            String queueType = node.config().string("queue_type");
-            boolean source = node.config().has("source");
-            String address = source ? node.config().string("source") : node.config().string("destination");
+            String queueType = node.queueType();
+            boolean source = node.type() == NodeType.RECEIVE_MESSAGE;
+            String address = node.address();
             if (queueType == null || address == null) {
                 continue; // not a broker node, or a RabbitMQ send to an exchange: no queue to ask
             }
@@ -112,7 +114,7 @@ public final class QueueProbe {
             if (binding.isEmpty()) {
                 continue;
             }
-            Long maxDepth = source && node.config().has("max_depth") ? node.config().number("max_depth") : null;
+            Long maxDepth = source ? node.config().optionalNumber(NodeSpecs.Receive.MAX_DEPTH).orElse(null) : null;
             Channel channel = Channel.of(workflow.id(), node);
             QueueDepth depth = null;
             CaravanException error = null;

@@ -2,6 +2,7 @@ package io.caravan.runtime.observe;
 
 import io.caravan.CaravanException;
 import io.caravan.compile.RunEvents;
+import io.caravan.workflow.NodeType;
 import io.caravan.workflow.Workflow;
 import io.caravan.workflow.WorkflowNode;
 import io.micrometer.core.instrument.Counter;
@@ -70,11 +71,10 @@ public final class RunMetrics implements RunEvents {
                 switch (node.type()) {
                     case WEBHOOK -> received(workflow.id(), node.id(), "webhook", "/webhooks/" + workflow.id(), 0);
                     case SCHEDULE -> received(workflow.id(), node.id(), "schedule", workflow.id(), 0);
-                    default -> received(workflow.id(), node.id(), node.config().string("queue_type"),
-                            node.config().string("source"), 0);
+                    default -> received(workflow.id(), node.id(), node.queueType(), node.address(), 0);
                 }
-            } else if (node.config().has("queue_type") && node.config().has("destination")) {
-                sent(workflow.id(), node.id(), node.config().string("queue_type"), node.config().string("destination"), 0);
+            } else if (node.type() == NodeType.SEND_MESSAGE && node.address() != null) {
+                sent(workflow.id(), node.id(), node.queueType(), node.address(), 0);
             }
             retriedCounter(workflow.id(), node.id());
             deadLetteredCounter(workflow.id(), node.id());

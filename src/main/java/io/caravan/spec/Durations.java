@@ -1,4 +1,4 @@
-package io.caravan.workflow;
+package io.caravan.spec;
 
 import java.time.Duration;
 import java.util.Optional;

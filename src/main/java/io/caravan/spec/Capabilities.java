@@ -1,0 +1,57 @@
+package io.caravan.spec;
+
+/**
+ * What a broker can do, declared on its {@link BrokerSpec}. The core asks these instead of
+ * naming a broker: whether {@code dead_letter: {native: true}} means anything, where a failed
+ * message goes when a workflow names no dead letter, and what order and delivery features the
+ * broker offers.
+ *
+ * @param nativeDeadLetter  how the broker dead-letters by itself (e.g. "the queue's redrive
+ *                          policy"), or null when it cannot: then {@code native: true} is an error
+ * @param defaultDeadLetter where a message whose run failed for good goes when the workflow names
+ *                          no dead letter: a pattern in which {@code {source}} is the source's
+ *                          address (e.g. {@code {source}.dlq}), on the source's own broker and
+ *                          credential; null when the broker keeps such a message itself
+ * @param ordering          the unit within which the broker keeps messages in order
+ * @param deliveryCount     whether the broker counts a message's deliveries across restarts of
+ *                          its consumers (so a message that keeps failing can be told apart)
+ * @param delay             whether a message can be delivered after a delay
+ * @param priority          whether messages can jump the queue by priority
+ * @param fifo              whether the broker offers strictly ordered groups (FIFO queues)
+ */
+public record Capabilities(String nativeDeadLetter, String defaultDeadLetter, Ordering ordering,
+                           boolean deliveryCount, boolean delay, boolean priority, boolean fifo) {
+
+    /** The unit within which a broker delivers messages in the order they were sent. */
+    public enum Ordering {
+        /** No order is promised. */
+        NONE("none"),
+        /** A partition: records with one key go to one partition. */
+        PARTITION("per partition (records with one key share a partition)"),
+        /** A queue, while one consumer reads it. */
+        QUEUE("per queue, with one consumer"),
+        /** A message group of a FIFO queue. */
+        MESSAGE_GROUP("per message group (FIFO queues)"),
+        /** A stream: entries keep the order they were added in. */
+        STREAM("per stream");
+
+        private final String shown;
+
+        Ordering(String shown) {
+            this.shown = shown;
+        }
+
+        public String shown() {
+            return shown;
+        }
+    }
+
+    public boolean hasNativeDeadLetter() {
+        return nativeDeadLetter != null;
+    }
+
+    /** The default dead-letter destination of a source, or null when there is none. */
+    public String defaultDeadLetterFor(String source) {
+        return defaultDeadLetter == null ? null : defaultDeadLetter.replace("{source}", source);
+    }
+}

@@ -19,6 +19,11 @@ public enum ErrorCode {
     /** An http node got a 5xx while its retry_on names HTTP_5XX. */
     HTTP_5XX,
     TIMEOUT,
+    /**
+     * A message came back more times than its trigger's max_deliveries (the broker's own count):
+     * it is dead-lettered without running again.
+     */
+    TOO_MANY_DELIVERIES,
     /** A node's circuit breaker is open (or its call failed and the breaker falls back to failing). */
     CIRCUIT_OPEN,
     /** Anything not classified above; the message carries the cause. */

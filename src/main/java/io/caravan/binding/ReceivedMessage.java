@@ -11,6 +11,18 @@ import java.util.Map;
 public record ReceivedMessage(String id, String body, Map<String, String> attributes, String receipt,
                               String timestamp, Map<String, Object> metadata) {
 
+    /**
+     * Metadata key: how many times the broker has delivered this message, this delivery included
+     * (an Integer), where the broker counts deliveries across consumers and restarts.
+     */
+    public static final String DELIVERY_COUNT = "delivery_count";
+
+    /** The broker's delivery count, or empty where it keeps none. */
+    public java.util.OptionalInt deliveryCount() {
+        return metadata != null && metadata.get(DELIVERY_COUNT) instanceof Integer n ? java.util.OptionalInt.of(n)
+                : java.util.OptionalInt.empty();
+    }
+
     public Map<String, Object> toOutput() {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("id", id);

@@ -7,6 +7,7 @@ import io.caravan.credential.CredentialStore;
 import io.caravan.reference.Reference;
 import io.caravan.dev.DevBrokers;
 import io.caravan.runtime.CaravanRuntime;
+import io.caravan.runtime.Provisioning;
 import io.caravan.runtime.RuntimeOptions;
 import io.caravan.runtime.WorkflowSet;
 import io.caravan.source.Diagnostic;
@@ -147,10 +148,9 @@ public final class Caravan {
         }
         try {
             if (brokers != null) {
-                List<String> queues = brokers.prepare(runtime.workflows().stream().map(CompiledWorkflow::workflow).toList());
-                if (!queues.isEmpty()) {
-                    out.println("[dev] declared queues " + queues);
-                }
+                // what an operator makes before a deploy: queues, topics and streams the workflows name
+                Provisioning.provision(runtime.workflows().stream().map(CompiledWorkflow::workflow).toList(),
+                        WorkflowSet.loadCredentials(options)).forEach(line -> out.println("[dev] provisioned " + line));
             }
             runtime.addListener(new MainListenerSupport() {
                 @Override

@@ -65,7 +65,7 @@ public final class FailureProcessor implements Processor {
             case CONNECTION_FAILED, QUEUE_NOT_FOUND, HTTP_ERROR, HTTP_4XX, HTTP_5XX, CREDENTIAL_NOT_FOUND -> 502;
             case TIMEOUT -> 504;
             case CIRCUIT_OPEN -> 503;
-            case INTERNAL -> 500;
+            case INTERNAL, TOO_MANY_DELIVERIES -> 500;
         };
     }
 

@@ -3,7 +3,6 @@ package io.caravan.compile;
 import io.caravan.template.RunContext;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Set;
 import org.apache.camel.Exchange;
 
 /**
@@ -51,12 +50,12 @@ public final class Runs {
     }
 
     /**
-     * Drops every inbound header but the ones the consumer reads on completion. Inbound headers
-     * are untrusted: Camel producers read control headers (kafka.OVERRIDE_TOPIC,
-     * CamelAwsSqsOperation, ...) and Camel 4.17 does not filter them on the way in.
+     * Drops every inbound header. Inbound headers are untrusted: Camel producers read control
+     * headers (kafka.OVERRIDE_TOPIC, CamelAwsSqsOperation, ...) and Camel 4.17 does not filter
+     * them on the way in. A trigger keeps what it needs of them in the run's data.
      */
-    public static void keepOnlyHeaders(Exchange exchange, Set<String> keep) {
-        exchange.getIn().getHeaders().keySet().removeIf(name -> !keep.contains(name));
+    public static void dropInboundHeaders(Exchange exchange) {
+        exchange.getIn().getHeaders().clear();
     }
 
     /** Moves all headers aside so that a producer sees only the headers its node sets. */

@@ -7,8 +7,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
-import io.caravan.workflow.Workflow;
-import io.caravan.workflow.WorkflowNode;
 
 /**
  * The brokers {@code caravan dev} runs on their usual local ports: Kafka on 9092, SQS
@@ -23,7 +21,6 @@ public final class DevBrokers implements AutoCloseable {
 
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private final List<String> report = new ArrayList<>();
-    private EmbeddedSqs sqs;
 
     private DevBrokers() {
     }
@@ -39,7 +36,6 @@ public final class DevBrokers implements AutoCloseable {
             t = System.nanoTime();
             EmbeddedSqs sqs = EmbeddedSqs.start(SQS_PORT);
             brokers.started.push(sqs);
-            brokers.sqs = sqs;
             brokers.report.add("sqs       " + sqs.endpoint() + " (embedded ElasticMQ, " + ms(t) + " ms)");
 
             if (answers("127.0.0.1", AMQP_PORT)) {
@@ -56,26 +52,6 @@ public final class DevBrokers implements AutoCloseable {
             brokers.close();
             throw e;
         }
-    }
-
-    /**
-     * Creates the SQS queues the workflows name, as an operator would before a deploy: Caravan
-     * never creates SQS queues (a missing one is QUEUE_NOT_FOUND). Kafka topics are created by the
-     * broker on first use; RabbitMQ queues by Caravan's consumers and before its first send.
-     */
-    public List<String> prepare(List<Workflow> workflows) {
-        List<String> created = new ArrayList<>();
-        for (Workflow w : workflows) {
-            for (WorkflowNode n : w.nodes()) {
-                String address = n.config().has("destination") ? n.config().string("destination") : n.config().string("source");
-                if (address != null && "sqs".equals(n.config().string("queue_type"))) {
-                    String name = address.substring(address.lastIndexOf('/') + 1);
-                    sqs.createQueue(name);
-                    created.add("sqs " + name);
-                }
-            }
-        }
-        return created;
     }
 
     /** One line per broker: what runs and where, for the CLI to print. */

@@ -2,6 +2,7 @@ package io.caravan.runtime;
 
 import io.caravan.source.InvalidFileException;
 import io.caravan.CaravanException;
+import io.caravan.binding.Bindings;
 import io.caravan.compile.CompiledWorkflow;
 import io.caravan.compile.RunEvents;
 import io.caravan.compile.WorkflowCompiler;
@@ -172,6 +173,7 @@ public final class CaravanRuntime implements AutoCloseable {
             @Override
             public void beforeConfigure(BaseMainSupport support) {
                 support.getCamelContext().getRegistry().bind(FixedPortHttpEngine.NAME, new FixedPortHttpEngine(httpPort()));
+                Bindings.ALL.forEach(b -> b.register(support.getCamelContext()));
                 deployer = new WorkflowDeployer(support.getCamelContext(), compiler, credentials);
                 deployer.prepare(workflows, viaYaml);
                 if (!viaYaml) {

@@ -280,7 +280,7 @@ public final class WorkflowDeployer {
             if (boundCredentials.add(id)) {
                 Credential credential = credentials.find(id).orElseThrow();
                 Binding binding = Bindings.forCredentialType(credential.type()).orElseThrow();
-                binding.bind(context, credential);
+                binding.provisioner().bind(context, credential);
             }
         }
     }

@@ -26,7 +26,7 @@ final class WorkflowFailures {
             if (binding.isEmpty()) {
                 continue;
             }
-            CaravanException error = binding.get().classify(cause, Channel.of(workflow.id(), node));
+            CaravanException error = binding.get().provisioner().classify(cause, Channel.of(workflow.id(), node));
             if (waitable(error)) {
                 return error.inNode(node.id());
             }

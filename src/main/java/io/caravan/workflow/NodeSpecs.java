@@ -50,6 +50,10 @@ public final class NodeSpecs {
                 "a pull: acknowledge (delete, commit) what it took; otherwise the messages are released").withDefault(false);
         public static final Field MAX_DEPTH = Field.wholeNumber("max_depth", "the hub is not ready (GET /ready answers"
                 + " 503) while more messages than this wait in the source; unset: no limit").atLeast(0).withExample("10000");
+        public static final Field MAX_DELIVERIES = Field.wholeNumber("max_deliveries", "a trigger: a message the"
+                + " broker has delivered more times than this (a run that failed, a process that died) is"
+                + " dead-lettered without running again; brokers that count deliveries only").between(1, 1000)
+                .withDefault(5L).withExample("10");
         /** Messages a pull takes when the node does not say (seeds/000). */
         public static final int DEFAULT_PULL = 10;
 
@@ -122,7 +126,8 @@ public final class NodeSpecs {
                 List.of(new Group(List.of("cron", "interval"), true)));
         spec(NodeType.RECEIVE_MESSAGE, "as the first node, a trigger that runs once per message; later, a pull"
                 + " that takes up to max_messages within wait_time", List.of(QUEUE_TYPE_FIELD, Receive.SOURCE,
-                Receive.MAX_MESSAGES, Receive.WAIT_TIME, Receive.DELETE_AFTER, Receive.MAX_DEPTH, CREDENTIAL));
+                Receive.MAX_MESSAGES, Receive.WAIT_TIME, Receive.DELETE_AFTER, Receive.MAX_DEPTH, Receive.MAX_DELIVERIES,
+                CREDENTIAL));
         spec(NodeType.SEND_MESSAGE, "sends a message; its output is the broker's message id",
                 List.of(QUEUE_TYPE_FIELD, Send.DESTINATION, Send.MESSAGE, Send.ATTRIBUTES, CREDENTIAL));
         spec(NodeType.HTTP, "calls an HTTP endpoint; its output is status, headers and response", List.of(

@@ -309,6 +309,12 @@ public final class WorkflowValidator {
                 }
             }
             checkGroups(spec, written, configAt);
+            if (binding != null && !binding.capabilities().deliveryCount()
+                    && written.containsKey(NodeSpecs.Receive.MAX_DELIVERIES.name())) {
+                problems.add(locations.get(NodeSpecs.Receive.MAX_DELIVERIES.name()), binding.description()
+                        + " does not count deliveries, so max_deliveries cannot apply; a dead letter takes a message"
+                        + " whose run failed for good");
+            }
             if (binding != null && values.get(NodeSpecs.CREDENTIAL.name()) instanceof String credentialId) {
                 checkCredential(credentialId, binding, locations.get(NodeSpecs.CREDENTIAL.name()));
             }

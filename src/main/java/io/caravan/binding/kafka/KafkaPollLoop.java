@@ -1,5 +1,6 @@
 package io.caravan.binding.kafka;
 
+import io.caravan.binding.Messages;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,8 +15,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.camel.Exchange;
-import org.apache.camel.Message;
-import org.apache.camel.component.kafka.KafkaConstants;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -47,7 +46,7 @@ final class KafkaPollLoop implements Runnable {
     private static final long DRAIN_MS = 30_000;
 
     private final KafkaSource source;
-    private final KafkaSourceEndpoint endpoint;
+    private final KafkaEndpoint endpoint;
     private final int index;
     private final Map<TopicPartition, PartitionProgress> progress = new HashMap<>();
     /** Partitions paused after a failure, with when to resume them. */
@@ -59,7 +58,7 @@ final class KafkaPollLoop implements Runnable {
     private volatile KafkaConsumer<String, String> consumer;
     private boolean pausedForFlow;
 
-    KafkaPollLoop(KafkaSource source, KafkaSourceEndpoint endpoint, int index) {
+    KafkaPollLoop(KafkaSource source, KafkaEndpoint endpoint, int index) {
         this.source = source;
         this.endpoint = endpoint;
         this.index = index;
@@ -127,17 +126,9 @@ final class KafkaPollLoop implements Runnable {
     /** Starts the record's run; its completion marks the run and frees its in-flight slot. */
     private void dispatch(ConsumerRecord<String, String> record, PartitionProgress.Run run) {
         Exchange exchange = source.createExchange(false);
-        Message message = exchange.getMessage();
-        message.setBody(record.value());
-        // the headers KafkaBinding.received reads, with camel-kafka's names
-        message.setHeader(KafkaConstants.TOPIC, record.topic());
-        message.setHeader(KafkaConstants.PARTITION, record.partition());
-        message.setHeader(KafkaConstants.OFFSET, record.offset());
-        message.setHeader(KafkaConstants.TIMESTAMP, record.timestamp());
-        message.setHeader(KafkaConstants.HEADERS, record.headers());
-        if (record.key() != null) {
-            message.setHeader(KafkaConstants.KEY, record.key());
-        }
+        exchange.getMessage().setBody(record.value());
+        exchange.setProperty(Messages.RECEIVED, KafkaProvisioner.toReceived(record.topic(), record.partition(),
+                record.offset(), record.key(), record.value(), record.headers(), record.timestamp()));
         inFlight.incrementAndGet();
         source.getAsyncProcessor().process(exchange, doneSync -> {
             if (exchange.isFailed() || exchange.isRollbackOnly()) {

@@ -2,6 +2,11 @@ package io.caravan.binding.kafka;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.camel.Processor;
 import org.apache.camel.support.DefaultConsumer;
 
@@ -13,19 +18,34 @@ final class KafkaSource extends DefaultConsumer {
 
     private final List<KafkaPollLoop> loops = new ArrayList<>();
 
-    KafkaSource(KafkaSourceEndpoint endpoint, Processor processor) {
+    KafkaSource(KafkaEndpoint endpoint, Processor processor) {
         super(endpoint, processor);
     }
 
     @Override
-    public KafkaSourceEndpoint getEndpoint() {
-        return (KafkaSourceEndpoint) super.getEndpoint();
+    public KafkaEndpoint getEndpoint() {
+        return (KafkaEndpoint) super.getEndpoint();
     }
 
+    /**
+     * Fails when no broker answers, as the other brokers' consumers do: the workflow then waits
+     * and starts once Kafka answers (WorkflowDeployer), and /ready says why. A consumer alone
+     * would retry quietly forever. Only reachability is checked: a topic that does not exist yet
+     * is created on first use where the brokers allow it, or awaited.
+     */
     @Override
     protected void doStart() throws Exception {
         super.doStart();
-        KafkaSourceEndpoint endpoint = getEndpoint();
+        KafkaEndpoint endpoint = getEndpoint();
+        Properties props = endpoint.clientFactory().apply(new Properties(), false);
+        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "5000");
+        props.put(AdminClientConfig.CLIENT_ID_CONFIG, "caravan-start-" + endpoint.topic());
+        try (Admin admin = Admin.create(props)) {
+            admin.describeCluster().nodes().get(10, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof Exception cause ? cause : e;
+        }
         for (int i = 0; i < endpoint.consumers(); i++) {
             KafkaPollLoop loop = new KafkaPollLoop(this, endpoint, i);
             loops.add(loop);

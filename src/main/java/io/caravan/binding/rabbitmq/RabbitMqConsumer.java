@@ -1,5 +1,6 @@
 package io.caravan.binding.rabbitmq;
 
+import io.caravan.binding.Messages;
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Envelope;
@@ -182,7 +183,8 @@ final class RabbitMqConsumer extends DefaultConsumer implements Suspendable {
             Exchange exchange = null;
             try {
                 exchange = createExchange(false);
-                toMessage(exchange, envelope, properties, body);
+                exchange.getIn().setBody(body);
+                exchange.setProperty(Messages.RECEIVED, RabbitMqProvisioner.toReceived(envelope, properties, body));
                 Exchange run = exchange;
                 getAsyncProcessor().process(exchange, doneSync -> {
                     // not logged here: the workflow's failure processor already did
@@ -263,20 +265,4 @@ final class RabbitMqConsumer extends DefaultConsumer implements Suspendable {
         }
     }
 
-    private static void toMessage(Exchange exchange, Envelope envelope, AMQP.BasicProperties p, byte[] body) {
-        org.apache.camel.Message in = exchange.getIn();
-        if (p.getHeaders() != null) {
-            p.getHeaders().forEach((name, value) -> {
-                if (value != null) {
-                    in.setHeader(name, value);
-                }
-            });
-        }
-        // after the AMQP headers, so a header named like these cannot stand in for them
-        in.setHeader(RabbitMqEndpoint.DELIVERY_TAG, envelope.getDeliveryTag());
-        in.setHeader(RabbitMqEndpoint.REDELIVERED, envelope.isRedeliver());
-        in.setHeader(RabbitMqEndpoint.MESSAGE_ID, p.getMessageId());
-        in.setHeader(RabbitMqEndpoint.TIMESTAMP, p.getTimestamp());
-        in.setBody(body);
-    }
 }

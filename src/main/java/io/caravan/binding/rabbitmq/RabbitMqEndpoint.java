@@ -8,17 +8,6 @@ import org.apache.camel.support.DefaultEndpoint;
 /** One exchange/queue on one credential's connections; see {@link RabbitMqComponent} for the options. */
 public final class RabbitMqEndpoint extends DefaultEndpoint {
 
-    /*
-     * Headers between the endpoint and the binding. The Camel prefix makes them control names
-     * (BindingSupport.isControlName): never read as user attributes, never sent as AMQP headers.
-     */
-    public static final String MESSAGE_ID = "CamelCaravanRabbitmqMessageId";
-    public static final String TIMESTAMP = "CamelCaravanRabbitmqTimestamp";
-    public static final String CONTENT_TYPE = "CamelCaravanRabbitmqContentType";
-    public static final String CONTENT_ENCODING = "CamelCaravanRabbitmqContentEncoding";
-    public static final String DELIVERY_TAG = "CamelCaravanRabbitmqDeliveryTag";
-    public static final String REDELIVERED = "CamelCaravanRabbitmqRedelivered";
-
     private final RabbitMqConnections connections;
     private final String exchange;
     private final String queue;

@@ -9,6 +9,7 @@ import com.rabbitmq.client.ShutdownSignalException;
 import io.caravan.CaravanException;
 import io.caravan.ErrorCode;
 import io.caravan.binding.BindingSupport;
+import io.caravan.binding.Messages;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Date;
@@ -47,6 +48,7 @@ final class RabbitMqProducer extends DefaultAsyncProducer {
     /** Publishing and taking the next sequence number must not interleave: one at a time. */
     private final Object lock = new Object();
     private Confirms confirms; // guarded by lock
+    private volatile boolean queueEnsured;
 
     RabbitMqProducer(RabbitMqEndpoint endpoint) {
         super(endpoint);
@@ -58,11 +60,8 @@ final class RabbitMqProducer extends DefaultAsyncProducer {
         try {
             Message message = exchange.getMessage();
             byte[] body = message.getMandatoryBody(byte[].class);
+            ensureQueue();
             AMQP.BasicProperties properties = properties(message);
-            if (properties.getMessageId() == null) {
-                // a return is matched to its send by message id
-                properties = properties.builder().messageId(UUID.randomUUID().toString()).build();
-            }
             synchronized (lock) {
                 Confirms c = confirms();
                 long seq = c.channel.getNextPublishSeqNo();
@@ -105,22 +104,38 @@ final class RabbitMqProducer extends DefaultAsyncProducer {
         return confirms;
     }
 
+    /**
+     * Persistent, with a fresh message id (AMQP has no broker-assigned id; a return is matched to
+     * its send by it), a timestamp, and every non-control header as an AMQP header.
+     */
     private static AMQP.BasicProperties properties(Message message) {
         Map<String, Object> headers = new HashMap<>();
         message.getHeaders().forEach((name, value) -> {
             if (value != null && !BindingSupport.isControlName(name)) {
-                headers.put(name, value instanceof Number || value instanceof Boolean ? value : value.toString());
+                headers.put(name, value instanceof Number || value instanceof Boolean ? value : BindingSupport.text(value));
             }
         });
-        Date timestamp = message.getHeader(RabbitMqEndpoint.TIMESTAMP, Date.class);
         return new AMQP.BasicProperties.Builder()
                 .deliveryMode(2) // persistent: a durable queue keeps it over a broker restart
-                .messageId(message.getHeader(RabbitMqEndpoint.MESSAGE_ID, String.class))
-                .timestamp(timestamp != null ? timestamp : new Date())
-                .contentType(message.getHeader(RabbitMqEndpoint.CONTENT_TYPE, String.class))
-                .contentEncoding(message.getHeader(RabbitMqEndpoint.CONTENT_ENCODING, String.class))
+                .messageId(UUID.randomUUID().toString())
+                .timestamp(new Date())
+                .contentType("text/plain")
+                .contentEncoding("UTF-8")
                 .headers(headers)
                 .build();
+    }
+
+    /**
+     * RabbitMQ drops a message published to a queue that does not exist (a mandatory one comes
+     * back), so before the first send to a queue through the default exchange the producer makes
+     * sure it exists (RabbitMqProvisioner.ensureQueue: passive first, an operator's queue is left
+     * as it is). A queue deleted later is caught by the mandatory flag.
+     */
+    private void ensureQueue() throws Exception {
+        if (!queueEnsured && endpoint.exchange().isEmpty() && !endpoint.routingKey().isEmpty()) {
+            RabbitMqProvisioner.ensureQueue(endpoint.connections(), endpoint.routingKey());
+            queueEnsured = true;
+        }
     }
 
     @Override
@@ -230,6 +245,8 @@ final class RabbitMqProducer extends DefaultAsyncProducer {
                     p.exchange.setException(failure);
                 } else if (p.returned != null) {
                     p.exchange.setException(p.returned);
+                } else {
+                    p.exchange.getMessage().setHeader(Messages.MESSAGE_ID, p.messageId);
                 }
                 p.callback.done(false);
             });

@@ -1,5 +1,6 @@
 package io.caravan.binding.sqs;
 
+import io.caravan.binding.Messages;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Semaphore;
@@ -21,17 +22,13 @@ import software.amazon.awssdk.services.sqs.model.ReceiveMessageRequest;
  * waiting for its run. A run that completes (or whose failure was handled, e.g. dead-lettered) is
  * deleted with DeleteMessageBatch; a failed run is not, so SQS delivers it again after the queue's
  * visibility timeout, and its redrive policy moves it to the queue's dead-letter queue after
- * maxReceiveCount receives. The message is in {@link #MESSAGE}.
+ * maxReceiveCount receives. The message is on the exchange as {@link Messages#RECEIVED}.
  */
 final class SqsConsumer extends DefaultConsumer implements Suspendable {
-
-    static final String MESSAGE = "CaravanSqsMessage";
 
     private static final Logger LOG = LoggerFactory.getLogger(SqsConsumer.class);
     /** DeleteMessageBatch requests in progress at once. */
     private static final int DELETERS = 2;
-    /** How long stopping waits for runs in flight and their deletes. */
-    private static final long STOP_WAIT_SECONDS = 30;
 
     private final SqsEndpoint endpoint;
     private ExecutorService pollers;
@@ -151,7 +148,8 @@ final class SqsConsumer extends DefaultConsumer implements Suspendable {
         Batcher<Message> deleting = deletes;
         Exchange exchange = createExchange(false);
         exchange.getMessage().setBody(m.body());
-        exchange.getMessage().setHeader(MESSAGE, m);
+        exchange.setProperty(Messages.RECEIVED, SqsProvisioner.toReceived(m.messageId(), m.body(), m.messageAttributes(),
+                m.attributes(), m.receiptHandle()));
         getAsyncProcessor().process(exchange, doneSync -> {
             if (exchange.isFailed() || exchange.isRollbackOnly()) {
                 // the route's error handler has logged the failure already
@@ -183,13 +181,19 @@ final class SqsConsumer extends DefaultConsumer implements Suspendable {
         }
     }
 
-    /** Stops receiving, waits (bounded) for the runs in flight and their deletes, then stops the deleters. */
+    /**
+     * Stops receiving, waits for the runs in flight and their deletes (bounded by the shutdown
+     * timeout, caravan.shutdown.timeout), then stops the deleters. What did not finish is not
+     * deleted and is received again after the visibility timeout.
+     */
     @Override
     protected void doStop() throws Exception {
         stopPolling();
-        if (inFlight != null && !inFlight.tryAcquire(endpoint.maxInFlight, STOP_WAIT_SECONDS, TimeUnit.SECONDS)) {
-            LOG.warn("SQS queue {}: runs still in flight after {} s; they are not deleted and will be received again",
-                    endpoint.queueName(), STOP_WAIT_SECONDS);
+        var shutdown = getEndpoint().getCamelContext().getShutdownStrategy();
+        long waitMillis = shutdown.getTimeUnit().toMillis(shutdown.getTimeout());
+        if (inFlight != null && !inFlight.tryAcquire(endpoint.maxInFlight, waitMillis, TimeUnit.MILLISECONDS)) {
+            LOG.warn("SQS queue {}: runs still in flight after {} ms; they are not deleted and will be received again",
+                    endpoint.queueName(), waitMillis);
         }
         if (deletes != null) {
             deletes.stop();

@@ -1,6 +1,7 @@
 package io.caravan.binding.sqs;
 
 import io.caravan.binding.BindingSupport;
+import io.caravan.binding.Messages;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,11 +21,9 @@ import software.amazon.awssdk.services.sqs.model.SqsException;
  * Sends the body, with every header as a String message attribute (but Camel control names),
  * in SendMessageBatch requests shared by all exchanges in flight. Each exchange completes with
  * its own entry's result, on one of this producer's sender threads, and carries the id SQS gave
- * in {@link #MESSAGE_ID}.
+ * in {@link Messages#MESSAGE_ID}.
  */
 final class SqsProducer extends DefaultAsyncProducer {
-
-    static final String MESSAGE_ID = "CaravanSqsMessageId";
 
     /**
      * "The maximum allowed individual message size and the maximum total payload size (the sum of
@@ -61,7 +60,7 @@ final class SqsProducer extends DefaultAsyncProducer {
     }
 
     private static Pending pending(Exchange exchange, AsyncCallback callback) {
-        exchange.getMessage().removeHeader(MESSAGE_ID);
+        exchange.getMessage().removeHeader(Messages.MESSAGE_ID);
         String body = exchange.getMessage().getBody(String.class);
         Map<String, MessageAttributeValue> attributes = new LinkedHashMap<>();
         long bytes = body == null ? 0 : utf8(body);
@@ -93,7 +92,7 @@ final class SqsProducer extends DefaultAsyncProducer {
             SendMessageBatchResponse response = endpoint.client().sendMessageBatch(b -> b
                     .queueUrl(endpoint.queueUrl()).entries(entries));
             for (SendMessageBatchResultEntry ok : response.successful()) {
-                batch.get(Integer.parseInt(ok.id())).exchange().getMessage().setHeader(MESSAGE_ID, ok.messageId());
+                batch.get(Integer.parseInt(ok.id())).exchange().getMessage().setHeader(Messages.MESSAGE_ID, ok.messageId());
             }
             for (BatchResultErrorEntry failed : response.failed()) {
                 batch.get(Integer.parseInt(failed.id())).exchange().setException(SqsException.builder()
@@ -106,7 +105,7 @@ final class SqsProducer extends DefaultAsyncProducer {
             batch.forEach(p -> p.exchange().setException(e));
         }
         for (Pending p : batch) {
-            if (p.exchange().getException() == null && p.exchange().getMessage().getHeader(MESSAGE_ID) == null) {
+            if (p.exchange().getException() == null && p.exchange().getMessage().getHeader(Messages.MESSAGE_ID) == null) {
                 p.exchange().setException(new IllegalStateException("SQS returned no result for this message"));
             }
             p.callback().done(false);

@@ -2,7 +2,9 @@ package io.caravan.compile.errors;
 
 import io.caravan.CaravanException;
 import io.caravan.binding.Binding;
+import io.caravan.binding.BindingSupport;
 import io.caravan.binding.Channel;
+import io.caravan.binding.Messages;
 import io.caravan.compile.RunEvents;
 import io.caravan.compile.Runs;
 import java.time.Instant;
@@ -79,18 +81,20 @@ public final class DeadLetterProcessor implements Processor {
         attributes.put("caravan-attempts", String.valueOf(attempts(exchange)));
         attributes.put("caravan-original-source", original.source());
         attributes.put("caravan-failed-at", Instant.now().toString());
-        Map<String, String> fields = new LinkedHashMap<>();
-        if (original.key() != null) {
-            fields.put("key", original.key());
-        }
-        if (original.partition() != null) {
-            // the binding uses it where the dead-letter destination has that partition (Kafka)
-            fields.put("partition", String.valueOf(original.partition()));
-        }
-
         Exchange letter = new DefaultExchange(exchange.getContext(), ExchangePattern.InOnly);
         letter.getIn().setBody(original.body());
-        target.binding().prepareSend(letter, target.channel(), attributes, fields);
+        attributes.forEach((name, value) -> {
+            if (!BindingSupport.isControlName(name)) {
+                letter.getIn().setHeader(name, value);
+            }
+        });
+        if (original.key() != null) {
+            letter.getIn().setHeader(Messages.KEY, original.key());
+        }
+        if (original.partition() != null) {
+            // the producer uses it where the dead-letter destination has that partition
+            letter.getIn().setHeader(Messages.PARTITION, original.partition());
+        }
         Exchange sent = producer(exchange).send(target.binding().producerUri(target.channel()), letter);
         if (sent.getException() != null) {
             LOG.error("workflow '{}': dead letter to {} {} failed, the source message is kept: {}", workflowId,

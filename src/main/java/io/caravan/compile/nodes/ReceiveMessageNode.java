@@ -1,9 +1,12 @@
 package io.caravan.compile.nodes;
 
+import io.caravan.CaravanException;
+import io.caravan.ErrorCode;
 import io.caravan.Json;
 import io.caravan.binding.Binding;
 import io.caravan.binding.BindingSupport;
 import io.caravan.binding.Channel;
+import io.caravan.binding.Messages;
 import io.caravan.binding.ReceivedMessage;
 import io.caravan.compile.CompileContext;
 import io.caravan.compile.NodeCompiler;
@@ -46,15 +49,21 @@ public final class ReceiveMessageNode implements TriggerCompiler, NodeCompiler {
     public Processor start(WorkflowNode node, CompileContext context) {
         Binding binding = context.binding(node);
         Channel channel = context.channel(node);
-        context.classifier(node.id(), e -> binding.classify(e, channel));
-        return new Start(node.id(), binding, channel, context.events());
+        context.classifier(node.id(), e -> binding.provisioner().classify(e, channel));
+        // a message that keeps coming back goes to the dead letter Caravan sends to; without one
+        // (or with the broker's own) failing it early would only stop it from ever succeeding
+        ErrorHandling.DeadLetter deadLetter = context.workflow().errorHandling(node).deadLetter();
+        long maxDeliveries = deadLetter != null && !deadLetter.nativeDlq()
+                ? node.config().optionalNumber(NodeSpecs.Receive.MAX_DELIVERIES)
+                        .orElse((Long) NodeSpecs.Receive.MAX_DELIVERIES.defaultValue()) : Long.MAX_VALUE;
+        return new Start(node.id(), binding, channel, context.events(), maxDeliveries);
     }
 
     @Override
     public void compile(WorkflowNode node, CompileContext context, ProcessorDefinition<?> step) {
         Binding binding = context.binding(node);
         Channel channel = context.channel(node);
-        context.classifier(node.id(), e -> binding.classify(e, channel));
+        context.classifier(node.id(), e -> binding.provisioner().classify(e, channel));
         step.process(context.bean(node, "", new Pull(node, binding, channel))).id(context.camelId(node, "pull"));
     }
 
@@ -64,17 +73,19 @@ public final class ReceiveMessageNode implements TriggerCompiler, NodeCompiler {
         private final Binding binding;
         private final Channel channel;
         private final RunEvents events;
+        private final long maxDeliveries;
 
-        Start(String nodeId, Binding binding, Channel channel, RunEvents events) {
+        Start(String nodeId, Binding binding, Channel channel, RunEvents events, long maxDeliveries) {
             super(channel.workflowId(), nodeId);
             this.binding = binding;
             this.channel = channel;
             this.events = events;
+            this.maxDeliveries = maxDeliveries;
         }
 
         @Override
         public void run(Exchange exchange, RunContext ignored) {
-            ReceivedMessage message = binding.received(exchange);
+            ReceivedMessage message = Messages.received(exchange);
             RunContext run = new RunContext();
             Map<String, Object> output = message.toOutput();
             Object input = Json.parseIfJson(message.body());
@@ -89,8 +100,13 @@ public final class ReceiveMessageNode implements TriggerCompiler, NodeCompiler {
             exchange.setProperty(Runs.ORIGINAL, new Runs.Original(message.body(), message.attributes(), where,
                     key == null ? null : key.toString(),
                     message.metadata() != null && message.metadata().get("partition") instanceof Integer p ? p : null));
-            Runs.keepOnlyHeaders(exchange, binding.consumerHeaders());
+            Runs.dropInboundHeaders(exchange);
             events.received(workflowId, nodeId, binding.queueType(), channel.address());
+            if (message.deliveryCount().isPresent() && message.deliveryCount().getAsInt() > maxDeliveries) {
+                throw new CaravanException(ErrorCode.TOO_MANY_DELIVERIES, "message " + message.id() + " was delivered "
+                        + message.deliveryCount().getAsInt() + " times, more than max_deliveries " + maxDeliveries
+                        + "; dead-lettered without running again", nodeId, null);
+            }
         }
     }
 
@@ -116,9 +132,9 @@ public final class ReceiveMessageNode implements TriggerCompiler, NodeCompiler {
         public void run(Exchange exchange, RunContext run) throws Exception {
             List<ReceivedMessage> messages;
             try {
-                messages = binding.pull(exchange.getContext(), channel, max, wait, deleteAfter);
+                messages = binding.provisioner().pull(exchange.getContext(), channel, max, wait, deleteAfter);
             } catch (Exception e) {
-                throw binding.classify(e, channel);
+                throw binding.provisioner().classify(e, channel);
             }
             Map<String, Object> output = new LinkedHashMap<>();
             output.put("success", true);

@@ -64,7 +64,7 @@ public final class ScheduleTrigger implements TriggerCompiler {
             output.put("timestamp", Instant.now().toString());
             run.startWith(nodeId, output, payload);
             Runs.start(exchange, run);
-            Runs.keepOnlyHeaders(exchange, Set.of());
+            Runs.dropInboundHeaders(exchange);
             events.received(workflowId, nodeId, "schedule", workflowId);
         }
     }

@@ -2,7 +2,9 @@ package io.caravan.compile.nodes;
 
 import io.caravan.binding.Binding;
 import io.caravan.spec.Field;
+import io.caravan.binding.BindingSupport;
 import io.caravan.binding.Channel;
+import io.caravan.binding.Messages;
 import io.caravan.compile.CompileContext;
 import io.caravan.compile.NodeCompiler;
 import io.caravan.compile.NodeProcessor;
@@ -36,7 +38,7 @@ public final class SendMessageNode implements NodeCompiler {
     public void compile(WorkflowNode node, CompileContext context, ProcessorDefinition<?> step) {
         Binding binding = context.binding(node);
         Channel channel = context.channel(node);
-        context.classifier(node.id(), e -> binding.classify(e, channel));
+        context.classifier(node.id(), e -> binding.provisioner().classify(e, channel));
         Map<String, Template> fields = new LinkedHashMap<>();
         for (Field field : binding.spec().sendFields()) {
             if (field.kind() == Field.Kind.TEMPLATE && node.config().has(field)) {
@@ -53,8 +55,6 @@ public final class SendMessageNode implements NodeCompiler {
 
     static final class Prepare extends NodeProcessor {
 
-        private final Binding binding;
-        private final Channel channel;
         private final Template message;
         private final Map<String, Template> attributes;
         private final Map<String, Template> fields;
@@ -62,8 +62,6 @@ public final class SendMessageNode implements NodeCompiler {
         Prepare(String nodeId, Binding binding, Channel channel, Template message, Map<String, Template> attributes,
                 Map<String, Template> fields) {
             super(channel.workflowId(), nodeId);
-            this.binding = binding;
-            this.channel = channel;
             this.message = message;
             this.attributes = attributes;
             this.fields = fields;
@@ -76,7 +74,13 @@ public final class SendMessageNode implements NodeCompiler {
             Map<String, String> renderedFields = render(fields, run);
             Runs.stashHeaders(exchange);
             exchange.getIn().setBody(body);
-            binding.prepareSend(exchange, channel, renderedAttributes, renderedFields);
+            // attributes are plain headers, the broker's own fields control headers (Messages)
+            renderedAttributes.forEach((name, value) -> {
+                if (!BindingSupport.isControlName(name)) {
+                    exchange.getIn().setHeader(name, value);
+                }
+            });
+            renderedFields.forEach((name, value) -> exchange.getIn().setHeader(Messages.field(name), value));
         }
 
         private static Map<String, String> render(Map<String, Template> templates, RunContext run) {
@@ -103,7 +107,7 @@ public final class SendMessageNode implements NodeCompiler {
         public void run(Exchange exchange, RunContext run) {
             Map<String, Object> output = new LinkedHashMap<>();
             output.put("success", true);
-            output.put("message_id", binding.sentMessageId(exchange));
+            output.put("message_id", exchange.getMessage().getHeader(Messages.MESSAGE_ID, String.class));
             output.put("queue_type", binding.queueType());
             output.put("destination", channel.target(binding.spec()));
             output.put("sent_at", Instant.now().toString());

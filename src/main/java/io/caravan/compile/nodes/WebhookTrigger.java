@@ -104,7 +104,7 @@ public final class WebhookTrigger implements TriggerCompiler {
             output.put("timestamp", Instant.now().toString());
             run.startWith(nodeId, output, body);
             Runs.start(exchange, run);
-            Runs.keepOnlyHeaders(exchange, Set.of());
+            Runs.dropInboundHeaders(exchange);
             events.received(workflowId, nodeId, "webhook", "/webhooks/" + workflowId);
         }
     }

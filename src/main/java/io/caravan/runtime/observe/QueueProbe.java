@@ -119,9 +119,9 @@ public final class QueueProbe {
             QueueDepth depth = null;
             CaravanException error = null;
             try {
-                depth = binding.get().depth(context, channel).orElse(null);
+                depth = binding.get().provisioner().depth(context, channel).orElse(null);
             } catch (Exception e) {
-                error = binding.get().classify(e, channel);
+                error = binding.get().provisioner().classify(e, channel);
                 LOG.debug("depth of {} {} for workflow '{}' node '{}': {}", queueType, address, workflow.id(),
                         node.id(), error.getMessage());
             }
@@ -148,9 +148,9 @@ public final class QueueProbe {
         QueueDepth depth = null;
         CaravanException error = null;
         try {
-            depth = binding.get().depth(context, channel).orElse(null);
+            depth = binding.get().provisioner().depth(context, channel).orElse(null);
         } catch (Exception e) {
-            error = binding.get().classify(e, channel);
+            error = binding.get().provisioner().classify(e, channel);
         }
         out.add(new Result(workflow.id(), nodeId, dl.queueType(), false, dl.destination(), null, depth, error));
     }

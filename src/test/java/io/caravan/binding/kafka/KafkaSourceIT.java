@@ -3,6 +3,7 @@ package io.caravan.binding.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.caravan.binding.Bindings;
+import io.caravan.binding.Messages;
 import io.caravan.credential.Credential;
 import io.caravan.testing.Await;
 import io.caravan.testing.TestBrokers;
@@ -18,7 +19,6 @@ import java.util.function.BooleanSupplier;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.builder.RouteBuilder;
-import org.apache.camel.component.kafka.KafkaConstants;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -64,8 +64,8 @@ class KafkaSourceIT {
     /** A route from the topic that holds each run for 0-20 ms asynchronously; {@code fail} may fail it. */
     private CamelContext start(String options, java.util.function.Predicate<Exchange> fail) {
         CamelContext camel = new DefaultCamelContext();
-        binding.bind(camel, credential);
-        String uri = KafkaSourceComponent.SCHEME + ":" + topic + "?clientFactory=#" + Bindings.beanName(credential.id()) + options;
+        binding.provisioner().bind(camel, credential);
+        String uri = KafkaComponent.SCHEME + ":" + topic + "?clientFactory=#" + Bindings.beanName(credential.id()) + options;
         try {
             camel.addRoutes(new RouteBuilder() {
                 @Override
@@ -76,8 +76,7 @@ class KafkaSourceIT {
                             .delay().exchange(e -> ThreadLocalRandom.current().nextInt(20)).asyncDelayed()
                             .process(e -> {
                                 running.decrementAndGet();
-                                String id = e.getMessage().getHeader(KafkaConstants.PARTITION) + ":"
-                                        + e.getMessage().getHeader(KafkaConstants.OFFSET);
+                                String id = Messages.received(e).receipt(); // partition:offset
                                 seen.computeIfAbsent(id, k -> new AtomicInteger()).incrementAndGet();
                                 if (fail.test(e)) {
                                     throw new IllegalStateException("failing " + id + " on purpose");
@@ -151,7 +150,7 @@ class KafkaSourceIT {
         produce(400);
         Set<String> failedOnce = ConcurrentHashMap.newKeySet();
         context = start("", e -> {
-            String id = e.getMessage().getHeader(KafkaConstants.PARTITION) + ":" + e.getMessage().getHeader(KafkaConstants.OFFSET);
+            String id = Messages.received(e).receipt();
             return id.endsWith(":100") && failedOnce.add(id);
         });
 

@@ -6,7 +6,7 @@ import org.apache.camel.Producer;
 import org.apache.camel.support.DefaultEndpoint;
 
 /**
- * One topic read by one consumer group (the credential's).
+ * One topic: read by one consumer group (the credential's), or written to.
  *
  * <ul>
  *   <li>{@code maxPollRecords} (500, Kafka's default): records one poll returns.</li>
@@ -18,7 +18,7 @@ import org.apache.camel.support.DefaultEndpoint;
  *       run waits for its commit when no record arrives.</li>
  * </ul>
  */
-public final class KafkaSourceEndpoint extends DefaultEndpoint {
+public final class KafkaEndpoint extends DefaultEndpoint {
 
     private final String topic;
     private final CredentialKafkaClientFactory clientFactory;
@@ -27,7 +27,7 @@ public final class KafkaSourceEndpoint extends DefaultEndpoint {
     private int consumers;
     private long pollTimeoutMs;
 
-    KafkaSourceEndpoint(String uri, KafkaSourceComponent component, String topic, CredentialKafkaClientFactory factory) {
+    KafkaEndpoint(String uri, KafkaComponent component, String topic, CredentialKafkaClientFactory factory) {
         super(uri, component);
         this.topic = topic;
         this.clientFactory = factory;
@@ -35,7 +35,12 @@ public final class KafkaSourceEndpoint extends DefaultEndpoint {
 
     @Override
     public Producer createProducer() {
-        throw new UnsupportedOperationException(KafkaSourceComponent.SCHEME + " only consumes; send with kafka:");
+        return new KafkaSink(this);
+    }
+
+    @Override
+    public KafkaComponent getComponent() {
+        return (KafkaComponent) super.getComponent();
     }
 
     @Override

@@ -1,12 +1,13 @@
 package io.caravan.binding.kafka;
 
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
 import org.apache.camel.Endpoint;
 import org.apache.camel.support.DefaultComponent;
 
 /**
- * {@code caravan-kafka:<topic>?clientFactory=#<bean>}: the consumer of a Kafka trigger. Only
- * consuming; sends go through camel-kafka's producer, which is already asynchronous.
+ * {@code caravan-kafka:<topic>?clientFactory=#<bean>}: Caravan's Kafka component. Its consumer
+ * ({@link KafkaSource}) runs a trigger; its producer ({@link KafkaSink}) sends.
  *
  * <p>Why not camel-kafka's consumer: it hands each record to the route and waits for the
  * exchange to finish before it takes the next one (KafkaRecordProcessor), so a pipe waits for
@@ -15,7 +16,7 @@ import org.apache.camel.support.DefaultComponent;
  * costs that interval in latency at low rates. {@link KafkaSource} keeps many runs in flight and
  * commits, per partition, only up to the first record whose run has not finished.
  */
-public final class KafkaSourceComponent extends DefaultComponent {
+public final class KafkaComponent extends DefaultComponent {
 
     public static final String SCHEME = "caravan-kafka";
 
@@ -26,11 +27,34 @@ public final class KafkaSourceComponent extends DefaultComponent {
         if (factory == null) {
             throw new IllegalArgumentException(uri + ": clientFactory=#<bean> is required");
         }
-        KafkaSourceEndpoint endpoint = new KafkaSourceEndpoint(uri, this, topic, factory);
+        KafkaEndpoint endpoint = new KafkaEndpoint(uri, this, topic, factory);
         endpoint.setMaxPollRecords(getAndRemoveParameter(parameters, "maxPollRecords", Integer.class, 500));
         endpoint.setMaxInFlight(getAndRemoveParameter(parameters, "maxInFlight", Integer.class, 5000));
         endpoint.setConsumers(getAndRemoveParameter(parameters, "consumers", Integer.class, 1));
         endpoint.setPollTimeoutMs(getAndRemoveParameter(parameters, "pollTimeoutMs", Long.class, 500L));
         return endpoint;
+    }
+
+    private ExecutorService completions;
+
+    /**
+     * Where sends complete: Kafka calls a send's callback on the producer's I/O thread, and the
+     * rest of a run must not run there (a blocking send on that producer would wait for the
+     * thread it blocks). Cached, as RabbitMQ's confirms are: runs continued here may send again.
+     */
+    synchronized ExecutorService completions() {
+        if (completions == null) {
+            completions = getCamelContext().getExecutorServiceManager().newCachedThreadPool(this, "CaravanKafkaSends");
+        }
+        return completions;
+    }
+
+    @Override
+    protected synchronized void doStop() throws Exception {
+        if (completions != null) {
+            getCamelContext().getExecutorServiceManager().shutdownGraceful(completions);
+            completions = null;
+        }
+        super.doStop();
     }
 }

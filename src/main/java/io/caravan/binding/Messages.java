@@ -1,0 +1,66 @@
+package io.caravan.binding;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+
+/**
+ * How a message passes between a broker's component and a workflow route, the same for every
+ * broker, so that the compiler needs nothing of a broker but its endpoint URIs.
+ *
+ * <p><b>Consumers</b> put each message on its exchange as the property {@link #RECEIVED} (a
+ * {@link ReceivedMessage} in the seed's shape, attributes included) and its body as the body, and
+ * set no header: what arrived with a message is data, never an instruction to Camel. A consumer
+ * keeps what it needs to acknowledge the message in its own state.
+ *
+ * <p><b>Producers</b> send the body, and every header that is not a control name (see
+ * {@link BindingSupport#isControlName}) as an attribute (SQS message attribute, Kafka or AMQP
+ * header, Redis entry field). A send node's per-message broker fields (Kafka's {@code key}) come
+ * as {@link #field} headers, and {@link #PARTITION} asks for a partition where the broker has
+ * them. Once the broker has confirmed the send, the producer sets {@link #MESSAGE_ID}.
+ */
+public final class Messages {
+
+    /** Exchange property: the {@link ReceivedMessage} a consumer took from its broker. */
+    public static final String RECEIVED = "CaravanReceived";
+    /** Header a producer sets once the broker confirmed: the id the broker gave (or Caravan set on) the message. */
+    public static final String MESSAGE_ID = "CamelCaravanMessageId";
+    /** Header: the partition to send to, when the destination has it (a dead letter keeps the source's). */
+    public static final String PARTITION = "CamelCaravanPartition";
+    private static final String FIELD_PREFIX = "CamelCaravanField.";
+    /**
+     * Header: the message key, where the broker has keys (a Kafka record key). It is the header of
+     * a send field named {@code key}, and a dead letter passes the original's key in it.
+     */
+    public static final String KEY = FIELD_PREFIX + "key";
+
+    private Messages() {
+    }
+
+    /** The header carrying a send node's rendered broker field {@code name} (e.g. Kafka's key). */
+    public static String field(String name) {
+        return FIELD_PREFIX + name;
+    }
+
+    /** The message a consumer put on the exchange. */
+    public static ReceivedMessage received(Exchange exchange) {
+        ReceivedMessage message = exchange.getProperty(RECEIVED, ReceivedMessage.class);
+        if (message == null) {
+            throw new IllegalStateException("exchange " + exchange.getExchangeId() + " carries no received message;"
+                    + " a trigger must consume from one of Caravan's broker components");
+        }
+        return message;
+    }
+
+    /** The headers a producer sends as attributes: every one but control names, as text. */
+    public static Map<String, String> attributes(Message message) {
+        Map<String, String> out = new LinkedHashMap<>();
+        message.getHeaders().forEach((name, value) -> {
+            if (value != null && !BindingSupport.isControlName(name)) {
+                out.put(name, BindingSupport.text(value));
+            }
+        });
+        return out;
+    }
+}

@@ -1,0 +1,48 @@
+package io.caravan.binding;
+
+import io.caravan.CaravanException;
+import io.caravan.credential.Credential;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.apache.camel.CamelContext;
+
+/**
+ * What Caravan does with a broker outside a route (the provisioning half of a binder): bind a
+ * credential's clients, make a destination exist, pull a bounded batch, ask a queue's depth, and
+ * name a failure in the seed's terms.
+ */
+public interface Provisioner {
+
+    /**
+     * Puts the clients or connection factories for {@code credential} into the registry under
+     * {@link Bindings#beanName(String)}, so endpoint URIs refer to them and carry no secret.
+     * Connects lazily: a broker that is down does not fail this.
+     */
+    void bind(CamelContext context, Credential credential);
+
+    /**
+     * Makes sure the channel's queue, topic or stream exists, creating it if it does not: what an
+     * operator does before a deploy, done by {@code caravan dev} and tests. {@code caravan run}
+     * never calls it (a missing SQS queue is QUEUE_NOT_FOUND there).
+     */
+    void provision(CamelContext context, Channel channel) throws Exception;
+
+    /**
+     * A receive_message action: takes up to {@code max} messages within {@code wait};
+     * acknowledges (deletes, commits) them only when {@code deleteAfter}, and otherwise leaves them
+     * to be delivered again.
+     */
+    List<ReceivedMessage> pull(CamelContext context, Channel channel, int max, Duration wait, boolean deleteAfter)
+            throws Exception;
+
+    /**
+     * How many messages wait at the channel's address, for metrics and readiness. Empty when the
+     * address is not a queue (a RabbitMQ exchange). Throws when the broker cannot be asked;
+     * {@link #classify} says why. Never changes anything.
+     */
+    Optional<QueueDepth> depth(CamelContext context, Channel channel) throws Exception;
+
+    /** Maps a client exception to CONNECTION_FAILED, QUEUE_NOT_FOUND, ... with the broker's own words, never a secret. */
+    CaravanException classify(Throwable failure, Channel channel);
+}

@@ -1,0 +1,208 @@
+package io.caravan.binding.rabbitmq;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.GetResponse;
+import com.rabbitmq.client.ShutdownSignalException;
+import io.caravan.CaravanException;
+import io.caravan.binding.Provisioner;
+import io.caravan.binding.BindingSupport;
+import io.caravan.binding.Bindings;
+import io.caravan.binding.Channel;
+import io.caravan.binding.QueueDepth;
+import io.caravan.binding.ReceivedMessage;
+import io.caravan.credential.Credential;
+import io.caravan.spec.BrokerSpec;
+import io.caravan.spec.Capabilities;
+import io.caravan.spec.CredentialSpec;
+import io.caravan.spec.Field;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.SSLContext;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+
+/**
+ * RabbitMQ outside a route. The credential's URL becomes a {@link RabbitMqConnections} in the
+ * registry; the URL holds the password, so it never appears in a URI or a message.
+ *
+ * <p>{@link #pull} (the receive_message action) uses {@code basic.get} on the bound connection
+ * instead of a consumer: the action takes a bounded batch once and acknowledges only when asked
+ * (otherwise it nacks with requeue), while a consumer would keep consuming.
+ */
+final class RabbitMqProvisioner implements Provisioner {
+
+    private static final String QUEUE_TYPE = RabbitMqBinding.QUEUE_TYPE;
+
+    private final Map<String, String> addresses = new ConcurrentHashMap<>();
+
+    @Override
+    public void bind(CamelContext context, Credential credential) {
+        com.rabbitmq.client.ConnectionFactory rabbit = new com.rabbitmq.client.ConnectionFactory();
+        URI url;
+        try {
+            url = URI.create(credential.string("url"));
+            rabbit.setUri(url);
+            if ("/".equals(url.getRawPath())) {
+                // The AMQP URI spec and the Java client read amqp://host/ as the empty vhost ""; the
+                // Go and Python clients, and the seeds' own test URL, mean the default vhost "/"
+                // (FIELD-NOTES). "%2f" is "/" either way.
+                rabbit.setVirtualHost("/");
+            }
+            if ("amqps".equalsIgnoreCase(url.getScheme())) {
+                // setUri alone would trust every certificate; use the JVM's trust store and check the host
+                rabbit.useSslProtocol(SSLContext.getDefault());
+                rabbit.enableHostnameVerification();
+            }
+        } catch (Exception e) {
+            // the parser's message quotes the URL, password included
+            throw new IllegalArgumentException("credential " + credential.id()
+                    + ": url is not a valid amqp:// or amqps:// URL");
+        }
+        RabbitMqConnections connections = new RabbitMqConnections(rabbit, "caravan:" + credential.id());
+        addresses.put(credential.id(), connections.address());
+
+        String name = Bindings.beanName(credential.id());
+        if (context.getRegistry().lookupByName(name) instanceof RabbitMqConnections old) {
+            context.getRegistry().unbind(name);
+            old.close();
+        }
+        context.getRegistry().bind(name, RabbitMqConnections.class, connections);
+    }
+
+    /**
+     * Makes sure the queue exists: a passive declare (which does not compare arguments, so a quorum
+     * or dead-lettering queue the operator made is left as it is), and a durable declare only when
+     * it is missing. A send to an exchange has no queue to provision.
+     */
+    @Override
+    public void provision(CamelContext context, Channel channel) throws Exception {
+        if (channel.address() != null && !channel.address().isBlank()) {
+            ensureQueue(connections(context, channel), channel.address());
+        }
+    }
+
+    static void ensureQueue(RabbitMqConnections connections, String queue) throws Exception {
+        try (com.rabbitmq.client.Channel ch = connections.channel()) {
+            ch.queueDeclarePassive(queue);
+        } catch (java.io.IOException missing) {
+            // a 404 closes the channel: declare on a fresh one
+            try (com.rabbitmq.client.Channel ch = connections.channel()) {
+                ch.queueDeclare(queue, true, false, false, null);
+            }
+        }
+    }
+
+    @Override
+    public List<ReceivedMessage> pull(CamelContext context, Channel channel, int max, Duration wait,
+                                      boolean deleteAfter) throws Exception {
+        long deadline = System.nanoTime() + wait.toNanos();
+        List<ReceivedMessage> taken = new ArrayList<>();
+        try (com.rabbitmq.client.Channel ch = connections(context, channel).channel()) {
+            long lastTag = -1;
+            while (taken.size() < max) {
+                GetResponse r = ch.basicGet(channel.address(), false);
+                if (r == null) {
+                    if (System.nanoTime() >= deadline) {
+                        break;
+                    }
+                    Thread.sleep(50); // basic.get does not block; poll until the wait is over
+                    continue;
+                }
+                lastTag = r.getEnvelope().getDeliveryTag();
+                taken.add(toReceived(r));
+            }
+            if (lastTag >= 0) {
+                if (deleteAfter) {
+                    ch.basicAck(lastTag, true);
+                } else {
+                    ch.basicNack(lastTag, true, true);
+                }
+            }
+        }
+        return taken;
+    }
+
+    /**
+     * The ready-message count from a passive queue.declare on the bound connection factory
+     * (it fails with 404 when the queue does not exist and declares nothing). AMQP does not say
+     * how many are delivered and unacknowledged. A send to an exchange has no queue: empty.
+     */
+    @Override
+    public Optional<QueueDepth> depth(CamelContext context, Channel channel) throws Exception {
+        if (channel.address() == null || channel.address().isBlank()) {
+            return Optional.empty();
+        }
+        try (com.rabbitmq.client.Channel ch = connections(context, channel).channel()) {
+            return Optional.of(QueueDepth.of(ch.queueDeclarePassive(channel.address()).getMessageCount()));
+        }
+    }
+
+    private static RabbitMqConnections connections(CamelContext context, Channel channel) {
+        RabbitMqConnections connections = context.getRegistry().lookupByNameAndType(
+                Bindings.beanName(channel.credentialId()), RabbitMqConnections.class);
+        if (connections == null) {
+            throw new IllegalStateException("credential " + channel.credentialId() + " is not bound to RabbitMQ");
+        }
+        return connections;
+    }
+
+    private static ReceivedMessage toReceived(GetResponse r) {
+        return toReceived(r.getEnvelope(), r.getProps(), r.getBody());
+    }
+
+    /**
+     * A delivery in the seed's shape: the AMQP headers (but control names) as attributes, the
+     * message-id property as id (else the delivery tag), the delivery tag as receipt.
+     */
+    static ReceivedMessage toReceived(com.rabbitmq.client.Envelope envelope, AMQP.BasicProperties p, byte[] body) {
+        Map<String, String> attributes = new LinkedHashMap<>();
+        if (p.getHeaders() != null) {
+            p.getHeaders().forEach((name, value) -> {
+                if (!BindingSupport.isControlName(name) && value != null) {
+                    attributes.put(name, BindingSupport.text(value));
+                }
+            });
+        }
+        String tag = String.valueOf(envelope.getDeliveryTag());
+        Map<String, Object> metadata = new LinkedHashMap<>();
+        metadata.put("redelivered", envelope.isRedeliver());
+        return new ReceivedMessage(p.getMessageId() != null ? p.getMessageId() : tag,
+                new String(body, StandardCharsets.UTF_8), attributes, tag,
+                p.getTimestamp() == null ? null : p.getTimestamp().toInstant().toString(), metadata);
+    }
+
+    @Override
+    public CaravanException classify(Throwable failure, Channel channel) {
+        if (failure instanceof CaravanException ce) {
+            return ce;
+        }
+        String queue = channel == null ? "?" : channel.address();
+        // a missing queue or exchange closes the channel with reply code 404 NOT_FOUND
+        boolean notFound = BindingSupport.cause(failure, ShutdownSignalException.class)
+                .map(s -> s.getReason() instanceof AMQP.Channel.Close c && c.getReplyCode() == AMQP.NOT_FOUND)
+                .orElse(false)
+                || BindingSupport.brokerMessage(failure).contains("NOT_FOUND");
+        if (notFound) {
+            return BindingSupport.queueNotFound(QUEUE_TYPE, queue, failure, channel);
+        }
+        // a hard (connection-level) shutdown: the connection is lost or still recovering
+        boolean connectionLost = BindingSupport.cause(failure, ShutdownSignalException.class)
+                .map(ShutdownSignalException::isHardError).orElse(false);
+        if (BindingSupport.isUnreachable(failure) || connectionLost) {
+            String address = channel == null ? null : addresses.get(channel.credentialId());
+            return BindingSupport.connectionFailed(QUEUE_TYPE, address == null ? "(unbound credential)" : address,
+                    failure, channel);
+        }
+        return BindingSupport.other(QUEUE_TYPE, failure, channel);
+    }
+}

@@ -1,0 +1,395 @@
+package io.caravan.binding;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import io.caravan.CaravanException;
+import io.caravan.ErrorCode;
+import io.caravan.Json;
+import io.caravan.credential.Credential;
+import io.caravan.runtime.CaravanRuntime;
+import io.caravan.runtime.RuntimeOptions;
+import io.caravan.testing.Await;
+import io.caravan.testing.LogCapture;
+import io.caravan.testing.Ports;
+import io.caravan.testing.TestBrokers;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.apache.camel.Exchange;
+import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.DefaultExchange;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What every broker binding must do, run against each broker for real: each broker's
+ * {@code <Broker>BindingIT} extends this and says only how to reach its test broker and how its
+ * own client publishes and reads. Send and receive with attributes, a bounded pull, redelivery of
+ * a failed run, a dead letter with every {@code caravan-*} attribute, hostile inbound headers
+ * ignored, a stop with runs in flight that loses nothing, and a broker that is down at start.
+ */
+public abstract class BrokerConformance {
+
+    /** A message as the broker's own client saw it. */
+    public record RawMessage(String body, Map<String, String> attributes) {
+    }
+
+    /** Control names any broker may carry in from another program; none may steer Caravan. */
+    private static final Map<String, String> HOSTILE = Map.of(
+            "kafka.OVERRIDE_TOPIC", "elsewhere",
+            "CamelAwsSqsOperation", "deleteMessage",
+            "CamelHttpUri", "http://evil.example",
+            "CamelCaravanMessageId", "forged");
+
+    @TempDir
+    protected Path home;
+    protected DefaultCamelContext context;
+    private final List<String> addresses = new ArrayList<>();
+
+    /** The binding under test. */
+    protected abstract Binding binding();
+
+    /** A credential for the test broker. */
+    protected abstract Credential credential();
+
+    /**
+     * A credential of the same type for a broker that listens on {@code port} of 127.0.0.1 (nothing
+     * does), with {@code secret} as its password or key.
+     */
+    protected abstract Credential unreachable(int port, String secret);
+
+    /** A fresh queue, topic or stream on the test broker that exists and is empty. */
+    protected abstract String newAddress() throws Exception;
+
+    /** Puts a message at {@code address} with the broker's own client, with these attributes as they are. */
+    protected abstract void publish(String address, String body, Map<String, String> attributes) throws Exception;
+
+    /** Takes every message at {@code address} with the broker's own client, waiting up to {@code within} for {@code count}. */
+    protected abstract List<RawMessage> take(String address, int count, Duration within) throws Exception;
+
+    /** Removes a queue, topic or stream the test made; best effort. */
+    protected void remove(String address) throws Exception {
+    }
+
+    /** Node config a channel of this broker needs in tests (e.g. a short wait). */
+    protected Map<String, Object> nodeConfig() {
+        return Map.of();
+    }
+
+    /** How long a failed run's message takes at most to come back (visibility timeout, reclaim time). */
+    protected Duration redeliveryWithin() {
+        return Duration.ofSeconds(20);
+    }
+
+    @BeforeEach
+    void startContext() {
+        context = new DefaultCamelContext();
+        binding().provisioner().bind(context, credential());
+        context.start();
+    }
+
+    @AfterEach
+    void stopContext() throws Exception {
+        context.stop();
+        for (String address : addresses) {
+            remove(address);
+        }
+    }
+
+    protected String address() throws Exception {
+        String address = newAddress();
+        addresses.add(address);
+        return address;
+    }
+
+    protected Channel channel(String address) {
+        return TestBrokers.channel(credential().id(), address, nodeConfig());
+    }
+
+    /** Sends through the binding's producer endpoint; returns the id the producer reports. */
+    protected String send(String address, String body, Map<String, String> attributes) {
+        Exchange exchange = new DefaultExchange(context);
+        exchange.getMessage().setBody(body);
+        attributes.forEach((k, v) -> exchange.getMessage().setHeader(k, v));
+        Exchange result = context.createProducerTemplate().send(binding().producerUri(channel(address)), exchange);
+        assertThat(result.getException()).as("send to " + address).isNull();
+        return result.getMessage().getHeader(Messages.MESSAGE_ID, String.class);
+    }
+
+    /** A route from the binding's consumer endpoint that records each message as its trigger sees it. */
+    protected List<ReceivedMessage> consume(String address, java.util.function.Consumer<Exchange> each) throws Exception {
+        List<ReceivedMessage> received = new CopyOnWriteArrayList<>();
+        String uri = binding().consumerUri(channel(address), false);
+        context.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                errorHandler(noErrorHandler());
+                from(uri).routeId("consume-" + address.hashCode()).process(e -> {
+                    received.add(Messages.received(e));
+                    assertThat(e.getMessage().getHeaders()).as("a consumer sets no header").isEmpty();
+                    each.accept(e);
+                });
+            }
+        });
+        return received;
+    }
+
+    @Test
+    void sendsAndReceivesBodyAttributesAndIds() throws Exception {
+        String address = address();
+        List<ReceivedMessage> received = consume(address, e -> { });
+        String id = send(address, "{\"n\": 1, \"text\": \"h\u00e9llo \u2603\"}", Map.of("priority", "high", "trace", "t-1"));
+        assertThat(id).as("the broker's id of the sent message").isNotBlank();
+
+        Await.until("the message arrives", Duration.ofSeconds(30), () -> !received.isEmpty());
+        ReceivedMessage m = received.get(0);
+        assertThat(m.body()).isEqualTo("{\"n\": 1, \"text\": \"h\u00e9llo \u2603\"}");
+        assertThat(m.attributes()).isEqualTo(Map.of("priority", "high", "trace", "t-1"));
+        assertThat(m.id()).isEqualTo(id);
+        assertThat(m.receipt()).isNotBlank();
+        assertThat(Instant.parse(m.timestamp())).isBetween(Instant.now().minusSeconds(60), Instant.now().plusSeconds(1));
+    }
+
+    @Test
+    void pullHonoursMaxMessagesWaitTimeAndDeleteAfter() throws Exception {
+        String address = address();
+        for (int i = 0; i < 3; i++) {
+            publish(address, "m" + i, Map.of("i", String.valueOf(i)));
+        }
+        Provisioner p = binding().provisioner();
+        List<ReceivedMessage> peek = p.pull(context, channel(address), 2, Duration.ofSeconds(5), false);
+        assertThat(peek).hasSize(2);
+        assertThat(peek.get(0).attributes()).containsKey("i");
+
+        // not deleted: the next pull takes them again, with the third
+        List<ReceivedMessage> taken = new ArrayList<>();
+        long deadline = System.nanoTime() + redeliveryWithin().toNanos();
+        while (taken.size() < 3 && System.nanoTime() < deadline) {
+            taken.addAll(p.pull(context, channel(address), 10, Duration.ofSeconds(2), true));
+        }
+        assertThat(taken).extracting(ReceivedMessage::body).containsExactlyInAnyOrder("m0", "m1", "m2");
+
+        long t = System.nanoTime();
+        assertThat(p.pull(context, channel(address), 10, Duration.ofSeconds(1), true)).as("deleted").isEmpty();
+        assertThat(Duration.ofNanos(System.nanoTime() - t)).as("an empty pull ends with its wait")
+                .isLessThan(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void aFailedRunIsDeliveredAgain() throws Exception {
+        String address = address();
+        Set<String> failedOnce = ConcurrentHashMap.newKeySet();
+        List<ReceivedMessage> received = consume(address, e -> {
+            if (failedOnce.add(Messages.received(e).body())) {
+                throw new IllegalStateException("first delivery fails");
+            }
+        });
+        publish(address, "again", Map.of());
+        Await.until("the failed message is delivered again", redeliveryWithin().plusSeconds(10),
+                () -> received.size() >= 2);
+        assertThat(received).extracting(ReceivedMessage::body).containsOnly("again");
+    }
+
+    @Test
+    void aDeadLetterIsTheOriginalWithEveryCaravanAttribute() throws Exception {
+        String source = address();
+        String dlq = address();
+        CaravanRuntime runtime = runtime("""
+                id: poisoned
+                error_handling:
+                  dead_letter: {queue_type: %s, destination: %s, credential_id: %s}
+                nodes:
+                  - {id: in, type: receive_message, config: %s}
+                  - {id: out, type: send_message, config: {queue_type: %1$s, destination: %2$s, message: "{{input.missing}}", credential_id: %3$s}}
+                edges: [{from: in, to: out}]
+                """.formatted(binding().queueType(), dlq, credential().id(), receiveConfig(source)));
+        try (runtime) {
+            publish(source, "not what out expects", Map.of("tenant", "t-9"));
+            List<RawMessage> letters = take(dlq, 1, Duration.ofSeconds(30));
+            assertThat(letters).hasSize(1);
+            RawMessage letter = letters.get(0);
+            assertThat(letter.body()).isEqualTo("not what out expects");
+            assertThat(letter.attributes()).containsEntry("tenant", "t-9")
+                    .containsEntry("caravan-error-code", "TEMPLATE_VALUE_MISSING")
+                    .containsEntry("caravan-failed-node", "out")
+                    .containsEntry("caravan-workflow", "poisoned")
+                    .containsEntry("caravan-attempts", "1")
+                    .containsKeys("caravan-error-message", "caravan-original-source", "caravan-failed-at");
+            assertThat(letter.attributes().get("caravan-original-source")).contains(source);
+            Instant.parse(letter.attributes().get("caravan-failed-at"));
+            // the source message was acknowledged once its dead letter was confirmed
+            Thread.sleep(redeliveryWithin().toMillis() / 4);
+            assertThat(binding().provisioner().pull(context, channel(source), 10, Duration.ofSeconds(1), true))
+                    .as("nothing left at the source").isEmpty();
+        }
+    }
+
+    @Test
+    void hostileInboundHeadersAreNeitherAttributesNorInstructions() throws Exception {
+        String source = address();
+        String destination = address();
+        Map<String, String> headers = new LinkedHashMap<>(HOSTILE);
+        headers.put("ok", "yes");
+        CaravanRuntime runtime = runtime("""
+                id: relay
+                nodes:
+                  - {id: in, type: receive_message, config: %s}
+                  - {id: out, type: send_message, config: {queue_type: %s, destination: %s, message: "{{trigger.body}} {{trigger.attributes.ok}}", credential_id: %s}}
+                edges: [{from: in, to: out}]
+                """.formatted(receiveConfig(source), binding().queueType(), destination, credential().id()));
+        try (runtime) {
+            publish(source, "payload", headers);
+            List<RawMessage> out = take(destination, 1, Duration.ofSeconds(30));
+            assertThat(out).extracting(RawMessage::body).containsExactly("payload yes");
+            assertThat(out.get(0).attributes()).as("nothing from the inbound message leaks into the send")
+                    .doesNotContainKeys(HOSTILE.keySet().toArray(String[]::new));
+        }
+        List<ReceivedMessage> pulled;
+        publish(source, "pulled", headers);
+        pulled = binding().provisioner().pull(context, channel(source), 1, Duration.ofSeconds(5), true);
+        assertThat(pulled).hasSize(1);
+        assertThat(pulled.get(0).attributes()).isEqualTo(Map.of("ok", "yes"));
+    }
+
+    @Test
+    void aStopWithRunsInFlightLosesNothing() throws Exception {
+        String address = address();
+        List<String> ids = IntStream.range(0, 30).mapToObj(i -> "m" + i).toList();
+        for (String id : ids) {
+            publish(address, id, Map.of());
+        }
+        Set<String> started = ConcurrentHashMap.newKeySet();
+        Set<String> finished = ConcurrentHashMap.newKeySet();
+        String uri = binding().consumerUri(channel(address), false);
+        // runs that take longer than the stop waits for: some are cut off in flight
+        context.getShutdownStrategy().setTimeout(1);
+        context.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                errorHandler(noErrorHandler());
+                from(uri).routeId("slow").process(e -> started.add(Messages.received(e).body()))
+                        .delay(3000).asyncDelayed()
+                        .process(e -> finished.add(Messages.received(e).body()));
+            }
+        });
+        Await.until("runs are in flight", Duration.ofSeconds(30), () -> !started.isEmpty());
+        context.getRouteController().stopRoute("slow");
+        int done = finished.size();
+        assertThat(done).as("stopped with runs in flight").isLessThan(ids.size());
+
+        Set<String> left = new java.util.HashSet<>();
+        long deadline = System.nanoTime() + redeliveryWithin().plusSeconds(20).toNanos();
+        while (!unionCovers(finished, left, ids) && System.nanoTime() < deadline) {
+            binding().provisioner().pull(context, channel(address), 10, Duration.ofSeconds(1), true)
+                    .forEach(m -> left.add(m.body()));
+        }
+        Set<String> missing = ids.stream().filter(id -> !finished.contains(id) && !left.contains(id))
+                .collect(Collectors.toCollection(java.util.TreeSet::new));
+        assertThat(missing).as("neither finished nor left at the broker (%d finished, %d started)", done,
+                started.size()).isEmpty();
+    }
+
+    private static boolean unionCovers(Set<String> a, Set<String> b, List<String> all) {
+        return all.stream().allMatch(id -> a.contains(id) || b.contains(id));
+    }
+
+    @Test
+    void aBrokerDownAtStartMakesItsWorkflowWaitAndNamesNoSecret() throws Exception {
+        int port = Ports.free();
+        String secret = "it-secret-" + java.util.UUID.randomUUID();
+        Credential down = unreachable(port, secret);
+        try (LogCapture logs = LogCapture.begin();
+             CaravanRuntime runtime = runtime(down, """
+                     id: waits
+                     nodes:
+                       - {id: in, type: receive_message, config: {queue_type: %s, source: somewhere, credential_id: %s}}
+                       - {id: log, type: log, config: {message: "{{input}}"}}
+                     edges: [{from: in, to: log}]
+                     """.formatted(binding().queueType(), down.id()))) {
+            assertThat(runtime.deployer().waiting()).containsExactly("waits");
+            assertThat(logs.text()).contains("CONNECTION_FAILED").contains("127.0.0.1:" + port).doesNotContain(secret);
+
+            binding().provisioner().bind(context, down);
+            Channel closed = TestBrokers.channel(down.id(), "somewhere", nodeConfig());
+            Throwable failure = catchThrowable(() -> binding().provisioner().pull(context, closed, 1,
+                    Duration.ofSeconds(2), false));
+            CaravanException e = binding().provisioner().classify(failure, closed);
+            assertThat(e.code()).isEqualTo(ErrorCode.CONNECTION_FAILED);
+            assertThat(e.getMessage()).contains("127.0.0.1:" + port).doesNotContain(secret);
+        }
+    }
+
+    @Test
+    void aMissingAddressIsQueueNotFound() {
+        Channel missing = channel(TestBrokers.unique("absent"));
+        Throwable failure = catchThrowable(() -> binding().provisioner().pull(context, missing, 1,
+                Duration.ofSeconds(2), false));
+        assertThat(failure).as("a pull of an address that does not exist fails").isNotNull();
+        assertThat(binding().provisioner().classify(failure, missing).code()).isEqualTo(ErrorCode.QUEUE_NOT_FOUND);
+    }
+
+    @Test
+    void endpointUrisCarryNoSecret() {
+        String secret = "it-secret-" + java.util.UUID.randomUUID();
+        Credential credential = unreachable(Ports.free(), secret);
+        binding().provisioner().bind(context, credential);
+        Channel channel = TestBrokers.channel(credential.id(), "q", nodeConfig());
+        String uris = binding().consumerUri(channel, false) + binding().consumerUri(channel, true)
+                + binding().producerUri(channel);
+        assertThat(uris).contains(Bindings.beanName(credential.id())).doesNotContain(secret);
+    }
+
+    /** The receive config of a trigger on {@code source}: queue_type, source, credential and {@link #nodeConfig}. */
+    private String receiveConfig(String source) {
+        Map<String, Object> config = new LinkedHashMap<>();
+        config.put("queue_type", binding().queueType());
+        config.put("source", source);
+        config.put("credential_id", credential().id());
+        nodeConfig().forEach((k, v) -> config.put(k, v instanceof Duration d ? d.toMillis() + "ms" : v));
+        return Json.write(config);
+    }
+
+    protected CaravanRuntime runtime(String workflow) throws Exception {
+        return runtime(credential(), workflow);
+    }
+
+    private CaravanRuntime runtime(Credential credential, String workflow) throws Exception {
+        Path workflows = Files.createDirectories(home.resolve("workflows"));
+        Files.createDirectories(home.resolve("config"));
+        Files.writeString(home.resolve("config/credentials.yaml"), credentialsYaml(credential));
+        Files.writeString(workflows.resolve("workflow.yaml"), workflow);
+        return CaravanRuntime.create(RuntimeOptions.defaults(home).withProperties(Map.of(
+                "caravan.http.port", String.valueOf(Ports.free()),
+                "caravan.management.port", String.valueOf(Ports.free())))).start();
+    }
+
+    /** A credentials file holding {@code credential} (JSON values are YAML). */
+    static String credentialsYaml(Credential credential) {
+        Map<String, Object> fields = new HashMap<>(credential.fields());
+        fields.put("type", credential.type());
+        return Json.write(Map.of(credential.id(), fields)) + "\n";
+    }
+
+    protected static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,271 @@
+package io.caravan.cli;
+
+import io.caravan.compile.CompiledWorkflow;
+import io.caravan.compile.WorkflowCompiler;
+import io.caravan.compile.YamlPrinter;
+import io.caravan.credential.CredentialStore;
+import io.caravan.reference.Reference;
+import io.caravan.runtime.CaravanRuntime;
+import io.caravan.runtime.Provisioning;
+import io.caravan.runtime.RuntimeOptions;
+import io.caravan.runtime.WorkflowSet;
+import io.caravan.source.Diagnostic;
+import io.caravan.workflow.Workflow;
+import io.caravan.source.InvalidFileException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import io.caravan.CaravanException;
+import org.apache.camel.main.BaseMainSupport;
+import org.apache.camel.main.MainListenerSupport;
+
+/**
+ * The {@code caravan} command: {@code run}, {@code dev}, {@code validate} and {@code compile}.
+ * Exit codes: 0 success, 1 invalid workflows or a failed start, 2 a usage error.
+ */
+public final class Caravan {
+
+    static final String USAGE = """
+            usage: caravan <command> [options] [PATH...]
+
+            commands:
+              run       run workflows, routes and kamelets (default: workflows/ routes/ kamelets/)
+              dev       like run, after starting in-process Kafka, SQS and (if none answers) AMQP brokers
+              validate  check workflow files and folders; every problem as FILE:LINE:COL: error: ...
+              compile   print the Camel YAML routes a workflow file compiles to
+              reference print the reference of every node type, broker, credential and setting
+                        (Markdown, as docs/reference.md)
+
+            options:
+              --credentials FILE   credentials file (default: config/credentials.yaml)
+              --port N             HTTP port for webhooks and platform-http routes (default 8080)
+              --watch              (run) swap in changed workflows and routes without a restart;
+                                   dev does this by default
+              -D name=value        set a property, as in config/application.properties
+            """;
+
+    private final PrintStream out;
+    private final PrintStream err;
+    private final Path home;
+
+    Caravan(PrintStream out, PrintStream err, Path home) {
+        this.out = out;
+        this.err = err;
+        this.home = home;
+    }
+
+    public static void main(String[] args) {
+        Path home = Path.of(System.getProperty("caravan.home", ".")).toAbsolutePath().normalize();
+        int code = new Caravan(System.out, System.err, home).execute(args);
+        if (code != 0 || (args.length > 0 && List.of("validate", "compile", "reference").contains(args[0]))) {
+            System.exit(code);
+        }
+    }
+
+    int execute(String[] args) {
+        if (args.length == 0 || args[0].equals("help") || args[0].equals("--help") || args[0].equals("-h")) {
+            out.print(USAGE);
+            return args.length == 0 ? 2 : 0;
+        }
+        Args parsed;
+        try {
+            parsed = Args.parse(args);
+        } catch (IllegalArgumentException e) {
+            err.println("caravan: " + e.getMessage());
+            err.print(USAGE);
+            return 2;
+        }
+        try {
+            return switch (parsed.command) {
+                case "validate" -> validate(parsed);
+                case "compile" -> compile(parsed);
+                case "reference" -> {
+                    out.print(Reference.markdown());
+                    yield 0;
+                }
+                case "run" -> run(parsed, false);
+                case "dev" -> run(parsed, true);
+                default -> {
+                    err.println("caravan: unknown command '" + parsed.command + "'; commands: run, dev, validate, compile, reference");
+                    yield 2;
+                }
+            };
+        } catch (InvalidFileException e) {
+            e.diagnostics().forEach(d -> err.println(d.format()));
+            err.println(summary(e.diagnostics()));
+            return 1;
+        } catch (Exception e) {
+            err.println("caravan: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private int validate(Args args) {
+        if (args.paths.isEmpty()) {
+            err.println("caravan validate: give at least one workflow file or folder");
+            return 2;
+        }
+        RuntimeOptions options = options(args);
+        CredentialStore credentials = WorkflowSet.loadCredentials(options);
+        List<Workflow> workflows = WorkflowSet.load(args.paths, credentials);
+        out.println(workflows.size() + " workflow" + (workflows.size() == 1 ? "" : "s") + " valid: "
+                + String.join(", ", workflows.stream().map(Workflow::id).toList()));
+        return 0;
+    }
+
+    private int compile(Args args) throws Exception {
+        if (args.paths.size() != 1) {
+            err.println("caravan compile: give exactly one workflow file");
+            return 2;
+        }
+        RuntimeOptions options = options(args);
+        CredentialStore credentials = WorkflowSet.loadCredentials(options);
+        List<Workflow> workflows = WorkflowSet.load(args.paths, credentials);
+        WorkflowCompiler compiler = WorkflowCompiler.standard();
+        List<CompiledWorkflow> compiled = workflows.stream().map(compiler::compile).toList();
+        out.print(YamlPrinter.print(compiled));
+        return 0;
+    }
+
+    private int run(Args args, boolean dev) throws Exception {
+        long started = System.nanoTime();
+        if (dev) {
+            // dev mode follows edits unless told otherwise
+            args.properties.putIfAbsent("caravan.watch", "true");
+        }
+        RuntimeOptions options = options(args);
+        // validate and compile first: a broken workflow should not wait for brokers to start
+        CaravanRuntime runtime = CaravanRuntime.create(options);
+        DevEnvironment brokers = null;
+        if (dev) {
+            brokers = devEnvironment();
+            brokers.start().forEach(line -> out.println("[dev] " + line));
+        }
+        try {
+            if (brokers != null) {
+                // what an operator makes before a deploy: queues, topics and streams the workflows name
+                Provisioning.provision(runtime.workflows().stream().map(CompiledWorkflow::workflow).toList(),
+                        WorkflowSet.loadCredentials(options)).forEach(line -> out.println("[dev] provisioned " + line));
+            }
+            runtime.addListener(new MainListenerSupport() {
+                @Override
+                public void afterStart(BaseMainSupport main) {
+                    banner(runtime, started);
+                }
+            });
+            try {
+                runtime.run();
+            } catch (Exception e) {
+                Optional<CaravanException> known = runtime.explainStartFailure(e);
+                if (known.isEmpty()) {
+                    throw e;
+                }
+                CaravanException ce = known.get();
+                err.println("caravan: workflow could not start: " + ce.code() + " in node '" + ce.node() + "': "
+                        + ce.getMessage());
+                return 1;
+            }
+            return 0;
+        } finally {
+            if (brokers != null) {
+                brokers.close();
+            }
+        }
+    }
+
+    /** The in-process brokers of the caravan-dev module, which bin/caravan dev puts on the class path. */
+    private static DevEnvironment devEnvironment() {
+        return java.util.ServiceLoader.load(DevEnvironment.class).findFirst().orElseThrow(() -> new IllegalStateException(
+                "dev needs the caravan-dev module (its in-process brokers) on the class path: run bin/caravan dev"));
+    }
+
+    private void banner(CaravanRuntime runtime, long started) {
+        long ms = (System.nanoTime() - started) / 1_000_000;
+        out.println();
+        out.println("Caravan started in " + ms + " ms");
+        out.println("  HTTP (webhooks, platform-http routes): http://127.0.0.1:" + runtime.httpPort());
+        out.println("  workflows:");
+        runtime.describe().forEach(line -> out.println("    " + line));
+        out.println("  routes:   " + runtime.sources().routes());
+        out.println("  kamelets: " + runtime.sources().kameletDirs());
+        out.println("  JMX:      domain org.apache.camel (jconsole, or Jolokia when enabled)");
+        if (Boolean.parseBoolean(runtime.property("caravan.watch"))) {
+            out.println("  watching workflows and routes for changes");
+        }
+        out.println("  metrics:  http://127.0.0.1:" + runtime.managementPort() + "/metrics  (health: /health, /ready)");
+        out.println("Stop with Ctrl-C.");
+        out.flush();
+    }
+
+    private RuntimeOptions options(Args args) {
+        RuntimeOptions options = RuntimeOptions.defaults(home).withPaths(args.paths).withProperties(args.properties);
+        return args.credentials == null ? options : options.withCredentials(args.credentials);
+    }
+
+    private static String summary(List<Diagnostic> diagnostics) {
+        return diagnostics.size() + " problem" + (diagnostics.size() == 1 ? "" : "s") + " found";
+    }
+
+    /** The parsed command line. */
+    static final class Args {
+        String command;
+        Path credentials;
+        final List<Path> paths = new ArrayList<>();
+        final Map<String, String> properties = new LinkedHashMap<>();
+
+        static Args parse(String[] argv) {
+            Args a = new Args();
+            a.command = argv[0];
+            for (int i = 1; i < argv.length; i++) {
+                String arg = argv[i];
+                switch (arg) {
+                    case "--credentials" -> a.credentials = Path.of(value(argv, ++i, arg));
+                    case "--port" -> a.properties.put("caravan.http.port", port(value(argv, ++i, arg)));
+                    case "-D" -> property(a, value(argv, ++i, arg));
+                    case "--watch" -> a.properties.put("caravan.watch", "true");
+                    default -> {
+                        if (arg.startsWith("-D") && arg.length() > 2) {
+                            property(a, arg.substring(2));
+                        } else if (arg.startsWith("-")) {
+                            throw new IllegalArgumentException("unknown option '" + arg + "'");
+                        } else {
+                            a.paths.add(Path.of(arg));
+                        }
+                    }
+                }
+            }
+            return a;
+        }
+
+        private static String value(String[] argv, int i, String option) {
+            if (i >= argv.length) {
+                throw new IllegalArgumentException(option + " needs a value");
+            }
+            return argv[i];
+        }
+
+        private static String port(String text) {
+            try {
+                int port = Integer.parseInt(text);
+                if (port < 0 || port > 65535) {
+                    throw new NumberFormatException();
+                }
+                return text;
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--port needs a port number 0-65535, got '" + text + "'");
+            }
+        }
+
+        private static void property(Args a, String kv) {
+            int eq = kv.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("-D needs name=value, got '" + kv + "'");
+            }
+            a.properties.put(kv.substring(0, eq), kv.substring(eq + 1));
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package io.caravan.compile;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.caravan.credential.CredentialStore;
+import io.caravan.runtime.RuntimeOptions;
+import io.caravan.runtime.WorkflowSet;
+import io.caravan.workflow.Workflow;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Golden files: each example workflow and the Camel YAML it compiles to, kept in
+ * runtime/src/test/resources/golden/&lt;workflow-id&gt;.camel.yaml. After a deliberate change to the
+ * compiler, regenerate them with {@code ./mvnw test -Dtest=WorkflowCompilerTest
+ * -Dsurefire.failIfNoSpecifiedTests=false -Dcaravan.golden.update=true}
+ * and read the diff.
+ */
+class WorkflowCompilerTest {
+
+    static final Path GOLDEN = Path.of("runtime/src/test/resources/golden");
+
+    static Stream<Path> workflows() {
+        return Stream.of(Path.of("workflows/orders-kafka-to-sqs.json"),
+                Path.of("workflows/payments-webhook-to-rabbitmq.yaml"),
+                Path.of("workflows/events-sqs-to-kafka.yaml"),
+                Path.of("workflows/signups-webhook-to-kafka.yaml"),
+                Path.of("runtime/src/test/resources/runtime/route-order.yaml"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("workflows")
+    void compilesToTheGoldenYaml(Path file) throws Exception {
+        CredentialStore credentials = WorkflowSet.loadCredentials(RuntimeOptions.defaults(Path.of(".")));
+        Workflow workflow = WorkflowSet.load(List.of(file), credentials).get(0);
+        String yaml = YamlPrinter.print(List.of(WorkflowCompiler.standard().compile(workflow)));
+        Path golden = GOLDEN.resolve(workflow.id() + ".camel.yaml");
+        if (Boolean.getBoolean("caravan.golden.update")) {
+            Files.writeString(golden, yaml);
+        }
+        assertThat(golden).as("golden file for " + file + " (see class comment to regenerate)").exists();
+        assertThat(yaml).isEqualTo(Files.readString(golden));
+    }
+
+    @ParameterizedTest
+    @MethodSource("workflows")
+    void namesTheRouteAndStepsAfterTheWorkflow(Path file) throws Exception {
+        CredentialStore credentials = WorkflowSet.loadCredentials(RuntimeOptions.defaults(Path.of(".")));
+        Workflow workflow = WorkflowSet.load(List.of(file), credentials).get(0);
+        String yaml = YamlPrinter.print(List.of(WorkflowCompiler.standard().compile(workflow)));
+        assertThat(yaml).contains("id: " + workflow.id()).contains("group: " + workflow.id());
+        workflow.nodes().forEach(n -> assertThat(yaml).contains("id: " + workflow.id() + "." + n.id()));
+        // credentials are referenced by bean name, never inlined
+        assertThat(yaml).doesNotContain("guest:guest").doesNotContain("secret_access_key");
+    }
+}

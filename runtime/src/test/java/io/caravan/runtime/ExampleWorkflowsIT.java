@@ -1,0 +1,248 @@
+package io.caravan.runtime;
+
+import io.caravan.testing.BrokerClients;
+import io.caravan.testing.Ports;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.GetResponse;
+import io.caravan.brokers.EmbeddedKafka;
+import io.caravan.brokers.EmbeddedSqs;
+import io.caravan.testing.TestBrokers;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.Message;
+import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
+
+/**
+ * Every example in workflows/, run by Caravan's runtime exactly as shipped, against real
+ * brokers: in-process Kafka and ElasticMQ, RabbitMQ on 127.0.0.1:5672. Only the credentials
+ * file differs: the same ids, pointing at the test brokers. Inbound messages carry hostile
+ * control headers, which must not change where anything goes.
+ */
+class ExampleWorkflowsIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    static Path config;
+    static CaravanRuntime runtime;
+    static int port;
+    static EmbeddedKafka kafka;
+    static EmbeddedSqs sqs;
+
+    @BeforeAll
+    static void start() throws Exception {
+        TestBrokers.requireRabbitMq();
+        kafka = TestBrokers.kafka();
+        sqs = TestBrokers.sqs();
+        sqs.createQueue("orders-processed");
+        sqs.createQueue("events-in");
+        try (Connection c = BrokerClients.rabbit(); Channel ch = c.createChannel()) {
+            for (String q : List.of("payments", "payments-review")) {
+                ch.queueDeclare(q, true, false, false, null);
+                ch.queuePurge(q);
+            }
+        }
+        Path credentials = config.resolve("credentials.yaml");
+        Files.writeString(credentials, """
+                kafka-local: {type: queue_kafka, brokers: ["%s"], consumer_group: examples-it}
+                sqs-local: {type: queue_aws_sqs, region: us-east-1, endpoint: "%s", access_key_id: x, secret_access_key: "${CARAVAN_IT_SECRET}"}
+                rabbitmq-local: {type: queue_rabbitmq, url: "%s"}
+                """.formatted(kafka.bootstrapServers(), sqs.endpoint(), TestBrokers.RABBITMQ_URL));
+        port = Ports.free();
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.putIfAbsent("CARAVAN_IT_SECRET", "x");
+        RuntimeOptions options = RuntimeOptions.defaults(Path.of(".")).withCredentials(credentials)
+                .withProperties(Map.of("caravan.http.port", String.valueOf(port),
+                        // the example route in routes/ reaches the brokers through kamelet parameters
+                        "examples.kafka.brokers", kafka.bootstrapServers(),
+                        "examples.sqs.endpoint", sqs.endpoint(),
+                        "caravan.management.port", String.valueOf(Ports.free())))
+                .withEnv(env);
+        runtime = CaravanRuntime.create(options).start();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (runtime != null) {
+            runtime.close();
+        }
+    }
+
+    @Test
+    void ordersFlowFromKafkaToSqs() throws Exception {
+        Properties p = new Properties();
+        p.put("bootstrap.servers", kafka.bootstrapServers());
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
+            ProducerRecord<String, String> record = new ProducerRecord<>("orders", "o-1",
+                    "{\"order_id\": \"o-1\", \"customer\": \"ada \\\"the\\\" first\"}");
+            // hostile control headers: would redirect a naive Camel kafka/sqs producer
+            record.headers().add("kafka.OVERRIDE_TOPIC", "stolen".getBytes(StandardCharsets.UTF_8));
+            record.headers().add("CamelAwsSqsOperation", "deleteQueue".getBytes(StandardCharsets.UTF_8));
+            producer.send(record).get();
+        }
+        Message message = BrokerClients.sqsReceiveOne("orders-processed");
+        JsonNode body = JSON.readTree(message.body());
+        assertThat(body.get("order_id").asText()).isEqualTo("o-1");
+        assertThat(body.get("customer").asText()).isEqualTo("ada \"the\" first");
+        assertThat(body.get("received_at").asText()).isNotBlank();
+        assertThat(message.messageAttributes()).containsKeys("source_topic", "kafka_id")
+                .doesNotContainKeys("kafka.OVERRIDE_TOPIC", "CamelAwsSqsOperation");
+        assertThat(message.messageAttributes().get("kafka_id").stringValue()).startsWith("orders-");
+        assertThat(sqs.client().listQueues().queueUrls()).anyMatch(u -> u.endsWith("/orders-processed"));
+        // the record is committed once its run finished, so a restart does not read it again
+        assertThat(awaitCommitted("examples-it", "orders")).isEqualTo(endOffset("orders"));
+
+        // a record the workflow cannot use goes to orders.dlq unchanged, and the partition moves on
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
+            producer.send(new ProducerRecord<>("orders", "o-bad", "not an order")).get();
+        }
+        Properties r = new Properties();
+        r.put("bootstrap.servers", kafka.bootstrapServers());
+        r.put("group.id", TestBrokers.unique("dlq-reader"));
+        r.put("auto.offset.reset", "earliest");
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(r, new StringDeserializer(), new StringDeserializer())) {
+            consumer.subscribe(List.of("orders.dlq"));
+            ConsumerRecord<String, String> letter = null;
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (letter == null && System.currentTimeMillis() < deadline) {
+                for (ConsumerRecord<String, String> rec : consumer.poll(Duration.ofMillis(500))) {
+                    letter = rec;
+                }
+            }
+            assertThat(letter).as("a dead letter on orders.dlq").isNotNull();
+            assertThat(letter.key()).isEqualTo("o-bad");
+            assertThat(letter.value()).isEqualTo("not an order");
+            assertThat(new String(letter.headers().lastHeader("caravan-error-code").value(), StandardCharsets.UTF_8))
+                    .isEqualTo("TEMPLATE_VALUE_MISSING");
+        }
+        assertThat(awaitCommitted("examples-it", "orders")).isEqualTo(endOffset("orders"));
+    }
+
+    @Test
+    void eventsFlowFromSqsToKafkaKeyedByUser() throws Exception {
+        SqsClient client = sqs.client();
+        String url = client.getQueueUrl(b -> b.queueName("events-in")).queueUrl();
+        client.sendMessage(b -> b.queueUrl(url).messageBody("{\"user_id\": \"u-7\", \"event\": \"login\"}")
+                .messageAttributes(Map.of("kafka.OVERRIDE_TOPIC", MessageAttributeValue.builder()
+                        .dataType("String").stringValue("stolen").build())));
+        Properties p = new Properties();
+        p.put("bootstrap.servers", kafka.bootstrapServers());
+        p.put("group.id", TestBrokers.unique("reader"));
+        p.put("auto.offset.reset", "earliest");
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer())) {
+            consumer.subscribe(List.of("events", "stolen"));
+            ConsumerRecord<String, String> got = null;
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (got == null && System.currentTimeMillis() < deadline) {
+                ConsumerRecords<String, String> records = consumer.poll(Duration.ofMillis(500));
+                for (ConsumerRecord<String, String> r : records) {
+                    assertThat(r.topic()).isEqualTo("events");
+                    got = r;
+                }
+            }
+            assertThat(got).as("a record on topic events").isNotNull();
+            assertThat(got.key()).isEqualTo("u-7");
+            JsonNode body = JSON.readTree(got.value());
+            assertThat(body.get("event").asText()).isEqualTo("login");
+            assertThat(body.get("sqs_message_id").asText()).isNotBlank();
+            assertThat(new String(got.headers().lastHeader("origin").value(), StandardCharsets.UTF_8)).isEqualTo("sqs");
+        }
+    }
+
+    @Test
+    void paymentsWebhookRoutesByAmountToRabbitMq() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + port + "/webhooks/payments-webhook-to-rabbitmq"))
+                .header("Content-Type", "application/json")
+                .header("CamelSpringRabbitmqRoutingOverrideKey", "stolen")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"id\": \"p-1\", \"amount\": 2500}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(200);
+        JsonNode result = JSON.readTree(response.body());
+        assertThat(result.at("/output/success").asBoolean()).isTrue();
+        assertThat(result.at("/output/destination").asText()).isEqualTo("payments-review");
+        try (Connection c = BrokerClients.rabbit(); Channel ch = c.createChannel()) {
+            GetResponse got = BrokerClients.rabbitGet("payments-review");
+            JsonNode body = JSON.readTree(got.getBody());
+            assertThat(body.at("/payment/amount").asInt()).isEqualTo(2500);
+            assertThat(got.getProps().getHeaders().get("payment_id").toString()).isEqualTo("p-1");
+            assertThat(got.getProps().getMessageId()).isEqualTo(result.at("/output/message_id").asText());
+            assertThat(ch.basicGet("payments", true)).isNull();
+        }
+    }
+
+    @Test
+    void signupsFlowFromAWorkflowThroughKafkaToAHandWrittenRouteAndOnToSqs() throws Exception {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + port + "/webhooks/signups-webhook-to-kafka"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"name\": \"Ada\", \"email\": \"ada@example.com\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(JSON.readTree(response.body()).at("/output/success").asBoolean()).as(response.body()).isTrue();
+        // routes/signups-welcome.camel.yaml creates its queue on first use
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (sqs.client().listQueues().queueUrls().stream().noneMatch(u -> u.endsWith("/signups-welcome"))
+                && System.currentTimeMillis() < deadline) {
+            Thread.sleep(200);
+        }
+        Message message = BrokerClients.sqsReceiveOne("signups-welcome");
+        assertThat(message.body()).isEqualTo("Welcome aboard, Ada!");
+        assertThat(message.messageAttributes().get("email").stringValue()).isEqualTo("ada@example.com");
+    }
+
+    private static long endOffset(String topic) throws Exception {
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            var partition = new org.apache.kafka.common.TopicPartition(topic, 0);
+            return admin.listOffsets(Map.of(partition, org.apache.kafka.clients.admin.OffsetSpec.latest()))
+                    .partitionResult(partition).get().offset();
+        }
+    }
+
+    /** The group's committed offset on partition 0 once it reaches the end, or the last seen after 20 s. */
+    private static long awaitCommitted(String group, String topic) throws Exception {
+        long end = endOffset(topic);
+        long committed = -1;
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            long deadline = System.currentTimeMillis() + 20_000;
+            while (committed < end && System.currentTimeMillis() < deadline) {
+                var offsets = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+                var meta = offsets.get(new org.apache.kafka.common.TopicPartition(topic, 0));
+                committed = meta == null ? -1 : meta.offset();
+                Thread.sleep(200);
+            }
+        }
+        return committed;
+    }
+
+
+}

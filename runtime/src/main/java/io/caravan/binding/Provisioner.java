@@ -24,9 +24,10 @@ public interface Provisioner {
     /**
      * Makes sure the channel's queue, topic or stream exists, creating it if it does not: what an
      * operator does before a deploy, done by {@code caravan dev} and tests. {@code caravan run}
-     * never calls it (a missing SQS queue is QUEUE_NOT_FOUND there).
+     * never calls it (a missing SQS queue is QUEUE_NOT_FOUND there). {@code consumed}: the
+     * channel's workflow reads it (a broker with a group per reader makes the group too).
      */
-    void provision(CamelContext context, Channel channel) throws Exception;
+    void provision(CamelContext context, Channel channel, boolean consumed) throws Exception;
 
     /**
      * A receive_message action: takes up to {@code max} messages within {@code wait};

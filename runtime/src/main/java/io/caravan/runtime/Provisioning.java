@@ -32,10 +32,14 @@ public final class Provisioning {
     public static List<String> provision(List<Workflow> workflows, CredentialStore credentials) {
         Map<String, Channel> channels = new LinkedHashMap<>();
         Map<String, Binding> bindings = new LinkedHashMap<>();
+        java.util.Set<String> consumed = new java.util.HashSet<>();
         for (Workflow w : workflows) {
             for (WorkflowNode node : w.nodes()) {
                 if (node.usesBroker() && node.address() != null) {
-                    add(channels, bindings, node.queueType(), Channel.of(w.id(), node));
+                    String key = add(channels, bindings, node.queueType(), Channel.of(w.id(), node));
+                    if (node.type() == io.caravan.workflow.NodeType.RECEIVE_MESSAGE) {
+                        consumed.add(key);
+                    }
                 }
                 ErrorHandling.DeadLetter dl = w.errorHandling(node).deadLetter();
                 if (dl != null && !dl.nativeDlq()) {
@@ -58,7 +62,7 @@ public final class Provisioning {
             channels.forEach((key, channel) -> {
                 Binding binding = bindings.get(key);
                 try {
-                    binding.provisioner().provision(scratch, channel);
+                    binding.provisioner().provision(scratch, channel, consumed.contains(key));
                     report.add(binding.queueType() + " " + channel.address());
                 } catch (Exception e) {
                     CaravanException error = binding.provisioner().classify(e, channel);
@@ -72,13 +76,15 @@ public final class Provisioning {
         return report;
     }
 
-    private static void add(Map<String, Channel> channels, Map<String, Binding> bindings, String queueType, Channel channel) {
-        String key = queueType + " " + channel.credentialId() + " " + channel.address();
+    /** Adds the channel once per broker, credential, address and reading workflow; returns its key. */
+    private static String add(Map<String, Channel> channels, Map<String, Binding> bindings, String queueType, Channel channel) {
+        String key = queueType + " " + channel.credentialId() + " " + channel.address() + " " + channel.workflowId();
         if (!channels.containsKey(key)) {
             Bindings.forQueueType(queueType).ifPresent(b -> {
                 channels.put(key, channel);
                 bindings.put(key, b);
             });
         }
+        return key;
     }
 }

@@ -33,9 +33,13 @@ class CaravanCliTest {
     }
 
     @Test
-    void validatesTheExamples() {
+    void validatesTheExamples() throws Exception {
         assertThat(caravan("validate", "workflows")).isEqualTo(0);
-        assertThat(out()).startsWith("4 workflows valid: ")
+        long examples;
+        try (var files = java.nio.file.Files.list(java.nio.file.Path.of("workflows"))) {
+            examples = files.count();
+        }
+        assertThat(out()).startsWith(examples + " workflows valid: ")
                 .contains("orders-kafka-to-sqs", "payments-webhook-to-rabbitmq", "events-sqs-to-kafka",
                         "signups-webhook-to-kafka");
         assertThat(err()).isEmpty();

@@ -15,6 +15,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 class CredentialStoreTest {
 
+    /** Every registered broker\'s credential type, as the loader lists them. */
+    private static final String TYPES = String.join(", ", TestBindings.CREDENTIAL_SPECS.stream()
+            .map(io.caravan.spec.CredentialSpec::type).toList());
+
     private static final Map<String, String> ENV = Map.of(
             "SQS_KEY", "AKIAEXAMPLE",
             "SQS_SECRET", "wJalrXUtnFEMI-secret",
@@ -99,7 +103,7 @@ class CredentialStoreTest {
                 q:
                   type: queue_sqs
                 """)).containsExactly("config/credentials.yaml:2:9: error: unknown credential type 'queue_sqs';"
-                + " valid types: queue_aws_sqs, queue_kafka, queue_rabbitmq (at $.q.type)");
+                + " valid types: " + TYPES + " (at $.q.type)");
     }
 
     @Test
@@ -108,7 +112,7 @@ class CredentialStoreTest {
                 q:
                   region: us-east-1
                 """)).containsExactly("config/credentials.yaml:2:3: error: credential 'q' is missing required key"
-                + " 'type'; valid types: queue_aws_sqs, queue_kafka, queue_rabbitmq (at $.q)");
+                + " 'type'; valid types: " + TYPES + " (at $.q)");
     }
 
     @Test

@@ -344,7 +344,8 @@ class WorkflowValidatorTest {
                         + " (at $.nodes[1].config.method)",
                 "wf.yaml:10:34: error: level must be one of trace, debug, info, warn, error, got \"loud\""
                         + " (at $.nodes[2].config.level)",
-                "wf.yaml:13:26: error: queue_type must be one of sqs, kafka, rabbitmq, got \"nats\""
+                "wf.yaml:13:26: error: queue_type must be one of " + String.join(", ", io.caravan.binding.Bindings.queueTypes())
+                        + ", got \"nats\""
                         + " (at $.nodes[3].config.queue_type)");
     }
 

@@ -69,7 +69,7 @@ final class KafkaProvisioner implements Provisioner {
      * replication (a broker set to create topics on first use would do the same).
      */
     @Override
-    public void provision(CamelContext context, Channel channel) throws Exception {
+    public void provision(CamelContext context, Channel channel, boolean consumed) throws Exception {
         try (Admin admin = admin(context, channel, "caravan-provision-")) {
             admin.createTopics(List.of(new NewTopic(channel.address(), Optional.of(1), Optional.empty()))).all().get();
         } catch (ExecutionException e) {

@@ -85,7 +85,7 @@ final class RabbitMqProvisioner implements Provisioner {
      * it is missing. A send to an exchange has no queue to provision.
      */
     @Override
-    public void provision(CamelContext context, Channel channel) throws Exception {
+    public void provision(CamelContext context, Channel channel, boolean consumed) throws Exception {
         if (channel.address() != null && !channel.address().isBlank()) {
             ensureQueue(connections(context, channel), channel.address());
         }

@@ -82,7 +82,7 @@ final class SqsProvisioner implements Provisioner {
 
     /** Creates the queue when it does not exist (CreateQueue answers with the existing one's URL). */
     @Override
-    public void provision(CamelContext context, Channel channel) {
+    public void provision(CamelContext context, Channel channel, boolean consumed) {
         client(context, channel).createQueue(b -> b.queueName(SqsBinding.queueName(channel.address())));
     }
 

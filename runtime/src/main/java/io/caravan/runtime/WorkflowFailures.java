@@ -19,8 +19,9 @@ final class WorkflowFailures {
     private WorkflowFailures() {
     }
 
+    /** Each binding looks through the whole chain: Camel's wrapper, the client's exception and its cause. */
     static CaravanException classify(Workflow workflow, Throwable failure) {
-        Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
+        Throwable cause = failure;
         for (WorkflowNode node : workflow.nodes()) {
             Optional<Binding> binding = Optional.ofNullable(node.queueType()).flatMap(Bindings::forQueueType);
             if (binding.isEmpty()) {
@@ -31,7 +32,8 @@ final class WorkflowFailures {
                 return error.inNode(node.id());
             }
         }
-        return new CaravanException(ErrorCode.INTERNAL, String.valueOf(cause.getMessage()), null, failure);
+        Throwable shown = failure.getCause() != null ? failure.getCause() : failure;
+        return new CaravanException(ErrorCode.INTERNAL, String.valueOf(shown.getMessage()), null, failure);
     }
 
     /** Failures that end once the broker comes up or the queue is created: worth waiting for. */

@@ -212,7 +212,10 @@ final class KafkaProvisioner implements Provisioner {
             return BindingSupport.queueNotFound(QUEUE_TYPE, topic, failure, channel);
         }
         // Kafka clients retry connections quietly; what surfaces is a timeout waiting for metadata.
-        if (BindingSupport.isUnreachable(failure) || BindingSupport.cause(failure, TimeoutException.class).isPresent()) {
+        // a refused SASL login (wrong password, a mechanism the broker does not offer) is CONNECTION_FAILED too
+        boolean refused = BindingSupport.cause(failure, org.apache.kafka.common.errors.AuthenticationException.class).isPresent()
+                || BindingSupport.cause(failure, org.apache.kafka.common.errors.IllegalSaslStateException.class).isPresent();
+        if (BindingSupport.isUnreachable(failure) || BindingSupport.cause(failure, TimeoutException.class).isPresent() || refused) {
             String address = channel == null ? null : addresses.get(channel.credentialId());
             return BindingSupport.connectionFailed(QUEUE_TYPE, address == null ? "(unbound credential)" : address,
                     failure, channel);

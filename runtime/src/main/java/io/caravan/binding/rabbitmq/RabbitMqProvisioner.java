@@ -198,7 +198,10 @@ final class RabbitMqProvisioner implements Provisioner {
         // a hard (connection-level) shutdown: the connection is lost or still recovering
         boolean connectionLost = BindingSupport.cause(failure, ShutdownSignalException.class)
                 .map(ShutdownSignalException::isHardError).orElse(false);
-        if (BindingSupport.isUnreachable(failure) || connectionLost) {
+        // a refused login is the seed's CONNECTION_FAILED too, in the broker's words (no password in them)
+        boolean refused = BindingSupport.cause(failure, com.rabbitmq.client.AuthenticationFailureException.class).isPresent()
+                || BindingSupport.cause(failure, com.rabbitmq.client.PossibleAuthenticationFailureException.class).isPresent();
+        if (BindingSupport.isUnreachable(failure) || connectionLost || refused) {
             String address = channel == null ? null : addresses.get(channel.credentialId());
             return BindingSupport.connectionFailed(QUEUE_TYPE, address == null ? "(unbound credential)" : address,
                     failure, channel);

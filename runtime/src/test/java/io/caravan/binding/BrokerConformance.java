@@ -12,6 +12,7 @@ import io.caravan.runtime.RuntimeOptions;
 import io.caravan.testing.Await;
 import io.caravan.testing.LogCapture;
 import io.caravan.testing.Ports;
+import io.caravan.testing.SecretScan;
 import io.caravan.testing.TestBrokers;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,6 +73,13 @@ public abstract class BrokerConformance {
      * does), with {@code secret} as its password or key.
      */
     protected abstract Credential unreachable(int port, String secret);
+
+    /**
+     * A credential of this broker's type for the test broker in which {@code field}, one of the
+     * type's secret fields, holds {@code secret} (a password in a URL, a key, a SASL password).
+     * The broker may well refuse it: what matters is that Caravan uses it and never shows it.
+     */
+    protected abstract Credential credentialWithSecret(String field, String secret);
 
     /** A fresh queue, topic or stream on the test broker that exists and is empty. */
     protected abstract String newAddress() throws Exception;
@@ -356,6 +364,75 @@ public abstract class BrokerConformance {
         assertThat(uris).contains(Bindings.beanName(credential.id())).doesNotContain(secret);
     }
 
+    /**
+     * Walks every secret field of the broker's credential type: a credential whose field holds a
+     * distinctive secret is loaded, validated with a mistake beside it, bound, used by a trigger
+     * (which the broker may refuse) and probed for depth; the secret must then be in none of the
+     * validator's report, the log at DEBUG, the compiled YAML, any MBean attribute, /metrics,
+     * /ready or the credential's toString. Each scan is shown to see the workflow's id, so a scan
+     * that read nothing cannot pass. A new secret field is walked as soon as it is declared.
+     */
+    @Test
+    void everySecretFieldOfTheCredentialTypeStaysSecret() throws Exception {
+        List<String> fields = binding().spec().credential().secretFields();
+        assertThat(fields).as("the credential type declares its secret fields").isNotEmpty();
+        for (String field : fields) {
+            String secret = "sEcReT" + java.util.UUID.randomUUID().toString().replace("-", "");
+            Credential credential = credentialWithSecret(field, secret);
+            assertThat(String.valueOf(credential.get(field))).as(field + " holds the secret").contains(secret);
+            String where = "secret field " + field + " of " + credential.type() + ": ";
+
+            // the validator's report, with the secret in the file and a mistake beside it
+            Path broken = home.resolve("broken-" + field + ".yaml");
+            Files.writeString(broken, credentialsYaml(credential).replaceFirst("\\{", "{\"no_such_field\": [1], "));
+            String report = catchThrowable(() -> io.caravan.credential.CredentialStore.load(broken, broken.toString(),
+                    List.of(binding().spec().credential()), Map.of())).getMessage();
+            assertThat(report).contains("no_such_field");
+            SecretScan.assertNoSecret(secret, where + "the validator's report", report);
+            SecretScan.assertNoSecret(secret, where + "Credential.toString()", credential.toString());
+
+            String workflowId = "leaks-" + field.replace('_', '-');
+            String source = address();
+            Map<String, org.apache.logging.log4j.Level> levels = SecretScan.debug("io.caravan", "org.apache.camel",
+                    "org.apache.kafka", "com.rabbitmq", "io.lettuce", "software.amazon.awssdk");
+            String logs;
+            String yaml;
+            String jmx;
+            String metrics;
+            String ready;
+            try (LogCapture capture = LogCapture.begin()) {
+                try (CaravanRuntime runtime = runtime(credential, """
+                        id: %s
+                        nodes:
+                          - {id: in, type: receive_message, config: {queue_type: %s, source: %s, credential_id: %s}}
+                          - {id: log, type: log, config: {message: "{{input}}"}}
+                        edges: [{from: in, to: log}]
+                        """.formatted(workflowId, binding().queueType(), source, credential.id()),
+                        Map.of("caravan.metrics.depth-interval", "1s"))) {
+                    Await.until("the depth probe ran", Duration.ofSeconds(30), () -> runtime.observability().probe() != null
+                            && runtime.observability().probe().probedOnce());
+                    yaml = io.caravan.compile.YamlPrinter.print(runtime.deployer().runningAndWaiting());
+                    jmx = SecretScan.jmx();
+                    metrics = io.caravan.runtime.observe.Scrape.get(runtime.managementPort(), "/metrics").body();
+                    ready = io.caravan.runtime.observe.Scrape.get(runtime.managementPort(), "/ready").body();
+                }
+                logs = capture.text();
+            } finally {
+                SecretScan.restore(levels);
+            }
+            assertThat(logs).as("the log scan sees the workflow").contains(workflowId);
+            assertThat(yaml).as("the YAML scan sees the workflow").contains(workflowId);
+            // a workflow that waits for its broker has no route yet: the scan must see the runtime's context
+            assertThat(jmx).as("the JMX scan sees the runtime").contains("context=caravan");
+            assertThat(metrics).as("the metrics scan sees the workflow").contains(workflowId);
+            SecretScan.assertNoSecret(secret, where + "the log", logs);
+            SecretScan.assertNoSecret(secret, where + "the compiled YAML", yaml);
+            SecretScan.assertNoSecret(secret, where + "JMX", jmx);
+            SecretScan.assertNoSecret(secret, where + "/metrics", metrics);
+            SecretScan.assertNoSecret(secret, where + "/ready", ready);
+        }
+    }
+
     /** The receive config of a trigger on {@code source}: queue_type, source, credential and {@link #nodeConfig}. */
     private String receiveConfig(String source) {
         Map<String, Object> config = new LinkedHashMap<>();
@@ -371,13 +448,18 @@ public abstract class BrokerConformance {
     }
 
     private CaravanRuntime runtime(Credential credential, String workflow) throws Exception {
+        return runtime(credential, workflow, Map.of());
+    }
+
+    private CaravanRuntime runtime(Credential credential, String workflow, Map<String, String> settings) throws Exception {
         Path workflows = Files.createDirectories(home.resolve("workflows"));
         Files.createDirectories(home.resolve("config"));
         Files.writeString(home.resolve("config/credentials.yaml"), credentialsYaml(credential));
         Files.writeString(workflows.resolve("workflow.yaml"), workflow);
-        return CaravanRuntime.create(RuntimeOptions.defaults(home).withProperties(Map.of(
-                "caravan.http.port", String.valueOf(Ports.free()),
-                "caravan.management.port", String.valueOf(Ports.free())))).start();
+        Map<String, String> properties = new HashMap<>(settings);
+        properties.put("caravan.http.port", String.valueOf(Ports.free()));
+        properties.put("caravan.management.port", String.valueOf(Ports.free()));
+        return CaravanRuntime.create(RuntimeOptions.defaults(home).withProperties(properties)).start();
     }
 
     /** A credentials file holding {@code credential} (JSON values are YAML). */

@@ -11,8 +11,8 @@ import io.caravan.credential.CredentialStore;
 import io.caravan.brokers.EmbeddedKafka;
 import io.caravan.brokers.EmbeddedSqs;
 import io.caravan.testing.LogCapture;
+import io.caravan.testing.SecretScan;
 import io.caravan.testing.TestBrokers;
-import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -21,17 +21,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import javax.management.MBeanAttributeInfo;
-import javax.management.MBeanServer;
-import javax.management.ObjectName;
 import org.apache.logging.log4j.Level;
-import org.apache.logging.log4j.core.config.Configurator;
 import org.apache.qpid.server.SystemLauncher;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -97,8 +92,8 @@ class SecretsIT {
                     .withProperties(Map.of("caravan.http.port", String.valueOf(port),
                         "caravan.management.port", String.valueOf(Ports.free())));
 
-            Map<String, Level> before = raiseLogLevels("io.caravan", "caravan", "org.apache.camel",
-                    "org.springframework.amqp", "org.apache.kafka");
+            Map<String, Level> before = SecretScan.debug("io.caravan", "caravan", "org.apache.camel",
+                    "org.springframework.amqp", "org.apache.kafka", "io.lettuce");
             Map<String, String> responses = new LinkedHashMap<>();
             String yaml;
             String jmx;
@@ -110,11 +105,11 @@ class SecretsIT {
                         responses.put(workflow, r.statusCode() + " " + r.body());
                     }
                     yaml = YamlPrinter.print(runtime.workflows());
-                    jmx = scanJmx();
+                    jmx = SecretScan.jmx();
                 }
                 logs = capture.text();
             } finally {
-                before.forEach(Configurator::setLevel);
+                SecretScan.restore(before);
             }
 
             // the sends with the right secret worked: the secret did reach the brokers
@@ -162,49 +157,7 @@ class SecretsIT {
     }
 
     private static void assertNoSecret(String where, String text) {
-        int at = text.indexOf(SECRET);
-        if (at >= 0) {
-            String around = text.substring(Math.max(0, at - 300), Math.min(text.length(), at + SECRET.length() + 100));
-            throw new AssertionError("the secret leaked into " + where + ":\n..." + around + "...");
-        }
-    }
-
-    /** Every readable attribute of every MBean of the platform server, as text; unreadable ones are skipped. */
-    private static String scanJmx() throws Exception {
-        MBeanServer server = ManagementFactory.getPlatformMBeanServer();
-        StringBuilder out = new StringBuilder();
-        for (ObjectName name : server.queryNames(new ObjectName("*:*"), null)) {
-            out.append(name).append('\n');
-            MBeanAttributeInfo[] attributes;
-            try {
-                attributes = server.getMBeanInfo(name).getAttributes();
-            } catch (Exception e) {
-                continue;
-            }
-            for (MBeanAttributeInfo a : attributes) {
-                if (!a.isReadable()) {
-                    continue;
-                }
-                try {
-                    Object v = server.getAttribute(name, a.getName());
-                    out.append("  ").append(a.getName()).append(" = ")
-                            .append(v instanceof Object[] arr ? Arrays.deepToString(arr) : String.valueOf(v)).append('\n');
-                } catch (Exception | Error ignored) {
-                    // some attributes are unsupported or fail when read; they hold nothing to scan
-                }
-            }
-        }
-        return out.toString();
-    }
-
-    /** DEBUG for the loggers that see credentials, so a leak at any level shows; returns the old levels. */
-    private static Map<String, Level> raiseLogLevels(String... loggers) {
-        Map<String, Level> before = new LinkedHashMap<>();
-        for (String logger : loggers) {
-            before.put(logger, org.apache.logging.log4j.LogManager.getLogger(logger).getLevel());
-            Configurator.setLevel(logger, Level.DEBUG);
-        }
-        return before;
+        SecretScan.assertNoSecret(SECRET, where, text);
     }
 
     /** An in-process AMQP 0-9-1 broker whose only user, caravan, has {@code password}. */

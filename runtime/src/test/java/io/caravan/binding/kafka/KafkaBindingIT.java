@@ -49,6 +49,16 @@ class KafkaBindingIT extends BrokerConformance {
                 Set.of("sasl_password"));
     }
 
+    /** The test broker speaks PLAINTEXT: a SASL password is used in the handshake, which it refuses. */
+    @Override
+    protected Credential credentialWithSecret(String field, String secret) {
+        Map<String, Object> fields = new java.util.HashMap<>(credential().fields());
+        fields.put("sasl_mechanism", "PLAIN");
+        fields.put("sasl_username", "caravan");
+        fields.put(field, secret);
+        return new Credential("kafka-secret", "queue_kafka", fields, Set.of("sasl_password"));
+    }
+
     @Override
     protected String newAddress() {
         String topic = TestBrokers.unique("topic");

@@ -155,11 +155,22 @@ class RabbitMqPipeIT {
         }
     }
 
-    /** Takes (and acks) everything in a queue; the ids of the messages, one per message. */
+    /**
+     * Takes (and acks) everything in a queue; the ids of the messages, one per message. The queue
+     * must stay empty for a second: RabbitMQ requeues what a closed channel left unacknowledged as
+     * it tears the channel down, a moment after the close returns.
+     */
     private static List<Integer> drainIds(String queue) throws Exception {
         List<Integer> ids = new ArrayList<>();
         try (Connection c = BrokerClients.rabbit(); Channel ch = c.createChannel()) {
-            for (GetResponse r; (r = ch.basicGet(queue, true)) != null; ) {
+            long emptySince = System.nanoTime();
+            while (System.nanoTime() - emptySince < 1_000_000_000L) {
+                GetResponse r = ch.basicGet(queue, true);
+                if (r == null) {
+                    Thread.sleep(50);
+                    continue;
+                }
+                emptySince = System.nanoTime();
                 Matcher m = ID.matcher(new String(r.getBody(), StandardCharsets.UTF_8));
                 if (m.find()) {
                     ids.add(Integer.parseInt(m.group(1)));

@@ -2,6 +2,7 @@ package io.caravan.binding;
 
 import io.caravan.binding.kafka.KafkaBinding;
 import io.caravan.binding.rabbitmq.RabbitMqBinding;
+import io.caravan.binding.redis.RedisBinding;
 import io.caravan.binding.sqs.SqsBinding;
 import java.util.List;
 import java.util.Optional;
@@ -9,7 +10,8 @@ import java.util.Optional;
 /** The brokers Caravan speaks to. Registering a new one is one line in {@link #ALL}. */
 public final class Bindings {
 
-    public static final List<Binding> ALL = List.of(new SqsBinding(), new KafkaBinding(), new RabbitMqBinding());
+    public static final List<Binding> ALL = List.of(new SqsBinding(), new KafkaBinding(), new RabbitMqBinding(),
+            new RedisBinding());
 
     private Bindings() {
     }

@@ -59,6 +59,10 @@ class ExampleWorkflowsIT {
     @BeforeAll
     static void start() throws Exception {
         TestBrokers.requireRabbitMq();
+        TestBrokers.requireRedis();
+        try (var redis = io.lettuce.core.RedisClient.create(TestBrokers.REDIS_URL).connect()) {
+            redis.sync().del("clicks", "clicks-enriched", "clicks.dlq"); // the example's streams, from earlier runs
+        }
         kafka = TestBrokers.kafka();
         sqs = TestBrokers.sqs();
         sqs.createQueue("orders-processed");
@@ -74,7 +78,8 @@ class ExampleWorkflowsIT {
                 kafka-local: {type: queue_kafka, brokers: ["%s"], consumer_group: examples-it}
                 sqs-local: {type: queue_aws_sqs, region: us-east-1, endpoint: "%s", access_key_id: x, secret_access_key: "${CARAVAN_IT_SECRET}"}
                 rabbitmq-local: {type: queue_rabbitmq, url: "%s"}
-                """.formatted(kafka.bootstrapServers(), sqs.endpoint(), TestBrokers.RABBITMQ_URL));
+                redis-local: {type: queue_redis, url: "%s"}
+                """.formatted(kafka.bootstrapServers(), sqs.endpoint(), TestBrokers.RABBITMQ_URL, TestBrokers.REDIS_URL));
         port = Ports.free();
         Map<String, String> env = new HashMap<>(System.getenv());
         env.putIfAbsent("CARAVAN_IT_SECRET", "x");
@@ -92,6 +97,37 @@ class ExampleWorkflowsIT {
     static void stop() throws Exception {
         if (runtime != null) {
             runtime.close();
+        }
+    }
+
+    @Test
+    void clicksFlowFromRedisToRedisAndAPoisonEntryGoesToTheStreamsDeadLetter() throws Exception {
+        var client = io.lettuce.core.RedisClient.create(TestBrokers.REDIS_URL);
+        try (var connection = client.connect()) {
+            var redis = connection.sync();
+            redis.xadd("clicks", Map.of("body", "{\"user\": \"ada\", \"page\": \"/pricing\"}",
+                    "CamelHttpUri", "http://evil.example", "kafka.OVERRIDE_TOPIC", "stolen"));
+            redis.xadd("clicks", Map.of("body", "not a click"));
+            List<io.lettuce.core.StreamMessage<String, String>> enriched = List.of();
+            List<io.lettuce.core.StreamMessage<String, String>> dead = List.of();
+            long deadline = System.currentTimeMillis() + 30_000;
+            while ((enriched.isEmpty() || dead.isEmpty()) && System.currentTimeMillis() < deadline) {
+                Thread.sleep(100);
+                enriched = redis.xrange("clicks-enriched", io.lettuce.core.Range.create("-", "+"));
+                dead = redis.xrange("clicks.dlq", io.lettuce.core.Range.create("-", "+"));
+            }
+            assertThat(enriched).hasSize(1);
+            JsonNode click = JSON.readTree(enriched.get(0).getBody().get("body"));
+            assertThat(click.get("user").asText()).isEqualTo("ada");
+            assertThat(click.get("page").asText()).isEqualTo("/pricing");
+            assertThat(enriched.get(0).getBody()).containsKey("click-id").doesNotContainKeys("CamelHttpUri",
+                    "kafka.OVERRIDE_TOPIC");
+            assertThat(dead).hasSize(1);
+            assertThat(dead.get(0).getBody()).containsEntry("body", "not a click")
+                    .containsEntry("caravan-error-code", "TEMPLATE_VALUE_MISSING")
+                    .containsEntry("caravan-workflow", "clicks-redis-to-redis");
+        } finally {
+            client.shutdown();
         }
     }
 

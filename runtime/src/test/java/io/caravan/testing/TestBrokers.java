@@ -25,6 +25,11 @@ public final class TestBrokers {
     public static final String RABBITMQ_HOST = "127.0.0.1";
     public static final int RABBITMQ_PORT = 5672;
     public static final String RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672";
+    public static final String REDIS_HOST = "127.0.0.1";
+    public static final int REDIS_PORT = 6379;
+    public static final String REDIS_URL = "redis://127.0.0.1:6379";
+    /** Set to true (CI) to make Redis tests fail instead of skip when no Redis runs. */
+    public static final String REQUIRE_REDIS_ENV = "CARAVAN_REQUIRE_REDIS";
     /** Set to true (CI) to make RabbitMQ tests fail instead of skip when no RabbitMQ runs. */
     public static final String REQUIRE_RABBITMQ_ENV = "CARAVAN_REQUIRE_RABBITMQ";
 
@@ -69,6 +74,27 @@ public final class TestBrokers {
         System.err.println("\n*** SKIPPED: " + message + ". Start one (docker compose up rabbitmq) or set "
                 + REQUIRE_RABBITMQ_ENV + "=true to make this a failure. ***\n");
         Assumptions.abort(message);
+    }
+
+    /**
+     * Skips the calling test (or class) with a loud message when no Redis answers on
+     * 127.0.0.1:6379; fails instead when CARAVAN_REQUIRE_REDIS=true.
+     */
+    public static void requireRedis() {
+        if (Ports.answers(REDIS_HOST, REDIS_PORT)) {
+            return;
+        }
+        String message = "Redis is not running on " + REDIS_HOST + ":" + REDIS_PORT + ": Redis integration tests cannot run";
+        if ("true".equalsIgnoreCase(System.getenv(REQUIRE_REDIS_ENV))) {
+            Assertions.fail(message + " and " + REQUIRE_REDIS_ENV + "=true");
+        }
+        System.err.println("\n*** SKIPPED: " + message + ". Start one (redis-server) or set " + REQUIRE_REDIS_ENV
+                + "=true to make this a failure. ***\n");
+        Assumptions.abort(message);
+    }
+
+    public static Credential redisCredential() {
+        return new Credential("redis-test", "queue_redis", Map.of("url", REDIS_URL), Set.of("url", "password"));
     }
 
     public static Credential kafkaCredential() {

@@ -1,0 +1,106 @@
+package io.caravan.binding.redis;
+
+import static io.caravan.binding.BindingSupport.q;
+
+import io.caravan.binding.Binding;
+import io.caravan.binding.BindingSupport;
+import io.caravan.binding.Bindings;
+import io.caravan.binding.Channel;
+import io.caravan.binding.Provisioner;
+import io.caravan.spec.BrokerSpec;
+import io.caravan.spec.Capabilities;
+import io.caravan.spec.CredentialSpec;
+import io.caravan.spec.Field;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import org.apache.camel.CamelContext;
+
+/**
+ * Redis Streams on Caravan's own {@code caravan-redis} component ({@link RedisComponent}, on the
+ * Lettuce client). An entry carries the message body in its field {@code body} and each attribute
+ * as another field. A trigger reads in a consumer group (the workflow's), keeps many runs in
+ * flight and acknowledges (XACK) each entry once its run finished or its dead letter is
+ * confirmed; entries a consumer took and never acknowledged are claimed again after
+ * {@code reclaim_after}. A send is an XADD, complete when Redis answers with the entry's id.
+ */
+public final class RedisBinding implements Binding {
+
+    public static final String QUEUE_TYPE = "redis";
+
+    /** send_message: approximate length cap of the stream. */
+    public static final Field MAX_LENGTH = Field.wholeNumber("max_length", "keep about this many entries: each send"
+            + " trims older ones (XADD MAXLEN ~, so the stream may hold a few more)").atLeast(1).withExample("100000");
+    /** receive_message: idle time after which a pending entry is claimed again. */
+    public static final Field RECLAIM_AFTER = Field.duration("reclaim_after", "an entry taken and not acknowledged"
+            + " for this long (its consumer died, or its run failed) is claimed and run again (XAUTOCLAIM); longer"
+            + " than the slowest run").mustBePositive().withDefault(Duration.ofSeconds(30)).withExample("2m");
+
+    private static final BrokerSpec SPEC = new BrokerSpec(QUEUE_TYPE, "Redis Streams",
+            new CredentialSpec("queue_redis", "a Redis server (5.0 or later; 7.0 or later for XAUTOCLAIM's deleted"
+                    + " entries and consumer-group lag)", List.of(
+                    Field.string("url", "redis://host:6379 or rediss:// for TLS; user and password may be in it"
+                            + " (redis://user:password@host:6379/0)").asRequired().asSecret().withExample("${REDIS_URL}"),
+                    Field.string("username", "ACL user, instead of one in the url").withExample("caravan"),
+                    Field.string("password", "password, instead of one in the url").asSecret()
+                            .withExample("${REDIS_PASSWORD}"),
+                    Field.string("consumer_group", "consumer group every workflow's triggers join; default: each"
+                            + " workflow its own group, named after its id").withExample("caravan"))),
+            List.of(MAX_LENGTH), List.of(RECLAIM_AFTER), Set.of(),
+            new Capabilities(null, "{source}.dlq", Capabilities.Ordering.STREAM, true, false, false, false));
+
+    private final RedisProvisioner provisioner = new RedisProvisioner();
+
+    @Override
+    public BrokerSpec spec() {
+        return SPEC;
+    }
+
+    @Override
+    public Provisioner provisioner() {
+        return provisioner;
+    }
+
+    /** caravan-redis is found by scheme here, not through a META-INF service file. */
+    @Override
+    public void register(CamelContext context) {
+        if (context.hasComponent(RedisComponent.SCHEME) == null) {
+            context.addComponent(RedisComponent.SCHEME, new RedisComponent());
+        }
+    }
+
+    private static String base(Channel channel) {
+        return RedisComponent.SCHEME + ":" + q(channel.address()) + "?clients=#" + Bindings.beanName(channel.credentialId());
+    }
+
+    /**
+     * The workflow's consumer group (unless the credential names one), blocking reads of up to
+     * wait_time (at most 5 s, so a stop is quick), max_messages per read and reclaim_after.
+     * Redis has no native dead letter; a failed run's entry stays pending until it is claimed again.
+     */
+    @Override
+    public String consumerUri(Channel channel, boolean nativeDeadLetter) {
+        StringBuilder uri = new StringBuilder(base(channel)).append("&group=").append(q(channel.workflowId()));
+        Duration wait = BindingSupport.waitTime(channel);
+        uri.append("&blockMillis=").append(Math.max(100, Math.min(5000, wait.toMillis())));
+        if (BindingSupport.setsMaxMessages(channel)) {
+            uri.append("&readCount=").append(BindingSupport.maxMessages(channel));
+        }
+        uri.append("&reclaimAfterMillis=").append(reclaimAfter(channel).toMillis());
+        return uri.toString();
+    }
+
+    @Override
+    public String producerUri(Channel channel) {
+        String uri = base(channel);
+        if (channel.config() != null && channel.config().has(MAX_LENGTH)) {
+            uri += "&maxLength=" + channel.config().number(MAX_LENGTH);
+        }
+        return uri;
+    }
+
+    static Duration reclaimAfter(Channel channel) {
+        return channel.config() != null && channel.config().has(RECLAIM_AFTER) ? channel.config().duration(RECLAIM_AFTER)
+                : (Duration) RECLAIM_AFTER.defaultValue();
+    }
+}

@@ -13,7 +13,7 @@ import java.util.Set;
  */
 final class BenchOptions {
 
-    static final List<String> SECTIONS = List.of("startup", "compile", "kafka", "scaling", "rabbitmq", "sqs");
+    static final List<String> SECTIONS = List.of("startup", "compile", "kafka", "scaling", "rabbitmq", "sqs", "redis");
 
     static final String USAGE = """
             usage: caravan-bench [--quick] [--only SECTIONS] [--skip SECTIONS] [--out DIR] [--publish]
@@ -24,7 +24,7 @@ final class BenchOptions {
               --out DIR        where results.md and results.json go (default target/bench)
               --publish        also put the results in docs/benchmarks.md (under "Latest results")
 
-            sections: startup, compile, kafka, scaling, rabbitmq, sqs
+            sections: startup, compile, kafka, scaling, rabbitmq, sqs, redis
             """;
 
     boolean quick;

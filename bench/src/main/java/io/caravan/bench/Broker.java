@@ -13,7 +13,7 @@ abstract class Broker implements AutoCloseable {
 
     final List<String> notes = new ArrayList<>();
 
-    /** kafka, rabbitmq or sqs: the key in results.json. */
+    /** kafka, rabbitmq, sqs or redis: the key in results.json. */
     abstract String name();
 
     /** The pipe's source count to drain, full size. */
@@ -35,6 +35,11 @@ abstract class Broker implements AutoCloseable {
     abstract long remaining(String src) throws Exception;
 
     abstract Pipe pipe(Variant variant, String src, String dst);
+
+    /** The pipes this broker has: all four, unless Camel has no component for it. */
+    List<Variant> variants() {
+        return List.of(Variant.values());
+    }
 
     /** Caravan's queue_type for this broker. */
     abstract String queueType();

@@ -70,7 +70,7 @@ public final class CaravanBench {
             }
         }
 
-        for (String name : List.of("kafka", "rabbitmq", "sqs")) {
+        for (String name : List.of("kafka", "rabbitmq", "sqs", "redis")) {
             boolean scaling = name.equals("kafka") && options.has("scaling");
             if (!options.has(name) && !scaling) {
                 continue;
@@ -84,6 +84,7 @@ public final class CaravanBench {
                         throw new IllegalStateException(e);
                     }
                 };
+                case "redis" -> RedisBench::new;
                 default -> SqsBench::new;
             };
             progress.line(name + ": starting the broker");
@@ -92,7 +93,7 @@ public final class CaravanBench {
                     results.rates.put(name, broker.fixedRate());
                     // -Dcaravan.bench.pipes=raw,caravan runs only those pipes (for working on one of them)
                     String pipes = System.getProperty("caravan.bench.pipes", "");
-                    for (Variant variant : Variant.values()) {
+                    for (Variant variant : broker.variants()) {
                         if (!pipes.isEmpty() && !List.of(pipes.split(",")).contains(variant.key)) {
                             continue;
                         }
@@ -182,7 +183,7 @@ public final class CaravanBench {
         }
         Configurator.setLevel(Map.of("org.apache.camel", Level.WARN, "io.caravan", Level.WARN,
                 "org.springframework", Level.WARN, "software.amazon", Level.WARN, "org.apache.kafka", Level.ERROR,
-                "kafka", Level.ERROR, "com.rabbitmq", Level.WARN));
+                "kafka", Level.ERROR, "com.rabbitmq", Level.WARN, "io.lettuce", Level.WARN));
     }
 
     /** Cores, CPU model, memory, OS and JVM. */

@@ -26,6 +26,9 @@ final class CaravanPipe implements Pipe {
     private int effectiveConsumers = 1;
     private String fallback;
 
+    /** The benchmark workflow's id (and so, on Redis, its consumer group). */
+    static final String WORKFLOW_ID = "bench-pipe";
+
     CaravanPipe(Broker broker, String src, String dst, int consumers) {
         this.broker = broker;
         this.src = src;
@@ -81,7 +84,7 @@ final class CaravanPipe implements Pipe {
 
     private CaravanRuntime create(int n) throws IOException {
         Files.writeString(home.resolve("workflows/bench-pipe.yaml"),
-                workflow("bench-pipe", broker.queueType(), src, dst, "bench", n));
+                workflow(WORKFLOW_ID, broker.queueType(), src, dst, "bench", n));
         return CaravanRuntime.create(RuntimeOptions.defaults(home).withProperties(Map.of(
                 "caravan.http.port", String.valueOf(freePort()),
                 "caravan.management.port", String.valueOf(freePort()))));

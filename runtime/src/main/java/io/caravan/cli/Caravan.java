@@ -134,8 +134,9 @@ public final class Caravan {
     private int run(Args args, boolean dev) throws Exception {
         long started = System.nanoTime();
         if (dev) {
-            // dev mode follows edits unless told otherwise
+            // dev mode follows edits unless told otherwise, and listens on this machine only
             args.properties.putIfAbsent("caravan.watch", "true");
+            args.properties.putIfAbsent("caravan.http.host", "127.0.0.1");
         }
         RuntimeOptions options = options(args);
         // validate and compile first: a broken workflow should not wait for brokers to start

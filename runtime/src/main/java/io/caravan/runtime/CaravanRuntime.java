@@ -289,6 +289,9 @@ public final class CaravanRuntime implements AutoCloseable {
             });
         }
         p.setProperty("camel.management.port", p.getProperty("caravan.management.port", "9876"));
+        // webhooks are meant to be reached; metrics, health and Jolokia are not, unless told so
+        p.setProperty("camel.server.host", p.getProperty("caravan.http.host", "0.0.0.0"));
+        p.setProperty("camel.management.host", p.getProperty("caravan.management.host", "127.0.0.1"));
         List<String> kamelets = new ArrayList<>();
         sources.kameletDirs().forEach(d -> kamelets.add("file:" + d.toAbsolutePath()));
         kamelets.add("classpath:kamelets");

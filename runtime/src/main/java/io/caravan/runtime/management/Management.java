@@ -26,19 +26,54 @@ public final class Management {
         this.remote = RemoteJmx.fromProperties(properties);
     }
 
+    public static final String JOLOKIA_USER = "caravan.jolokia.user";
+    public static final String JOLOKIA_PASSWORD = "caravan.jolokia.password";
+
     /**
-     * Maps Caravan's keys onto camel-main's: {@code caravan.jolokia.enabled=true} turns on
-     * Camel's management HTTP server with its Jolokia endpoint (camel-platform-http-jolokia),
-     * bound to 127.0.0.1 unless {@code camel.management.host} says otherwise, because Jolokia
-     * can call every MBean operation and has no login of its own here.
+     * Maps Caravan's keys onto camel-main's: {@code caravan.jolokia.enabled=true} turns on the
+     * Jolokia endpoint (camel-platform-http-jolokia) of Camel's management HTTP server. Jolokia
+     * can call every MBean operation, so on an address other than loopback it needs a login, as
+     * remote JMX does: {@code caravan.jolokia.user} and {@code caravan.jolokia.password}, checked
+     * by the management server's basic authentication (a Vert.x properties file of one user,
+     * written beside nothing else and readable by this user only). Without them start-up fails.
      */
     public static void mapProperties(Properties p) {
         if (Boolean.parseBoolean(p.getProperty(JOLOKIA_ENABLED, "false"))) {
             p.setProperty("camel.management.enabled", "true");
             p.setProperty("camel.management.jolokiaEnabled", "true");
-            if (p.getProperty("camel.management.host") == null) {
-                p.setProperty("camel.management.host", "127.0.0.1");
+            String host = p.getProperty("camel.management.host", "127.0.0.1");
+            if (!isLoopback(host)) {
+                String user = p.getProperty(JOLOKIA_USER);
+                String password = p.getProperty(JOLOKIA_PASSWORD);
+                if (user == null || user.isBlank() || password == null || password.isBlank()) {
+                    throw new IllegalArgumentException("caravan.jolokia.enabled on " + host + " (caravan.management.host)"
+                            + " needs " + JOLOKIA_USER + " and " + JOLOKIA_PASSWORD + ": Jolokia can call every MBean"
+                            + " operation; on 127.0.0.1 it needs none");
+                }
+                p.setProperty("camel.management.authenticationEnabled", "true");
+                p.setProperty("camel.management.authenticationPath", p.getProperty("camel.management.jolokiaPath",
+                        "/observe/jolokia") + "/*");
+                p.setProperty("camel.management.basicPropertiesFile", usersFile(user, password));
             }
+        }
+    }
+
+    /** Whether a bind address is the loopback interface only. */
+    public static boolean isLoopback(String host) {
+        return host.equals("localhost") || host.startsWith("127.") || host.equals("::1") || host.equals("[::1]");
+    }
+
+    /** A Vert.x PropertyFileAuthentication file with one user (https://vertx.io/docs/vertx-auth-properties/java/). */
+    private static String usersFile(String user, String password) {
+        try {
+            java.nio.file.Path file = java.nio.file.Files.createTempFile("caravan-jolokia-", ".properties",
+                    java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+            file.toFile().deleteOnExit();
+            java.nio.file.Files.writeString(file, "user." + user + "=" + password + ",jolokia\n");
+            return file.toString();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot write the Jolokia login file: " + e.getMessage(), e);
         }
     }
 

@@ -24,6 +24,11 @@ public final class Messages {
 
     /** Exchange property: the {@link ReceivedMessage} a consumer took from its broker. */
     public static final String RECEIVED = "CaravanReceived";
+    /**
+     * Exchange property a consumer sets (true) when its source dead-letters by itself (an SQS
+     * queue with a redrive policy): a workflow's default dead letter then gives way to it.
+     */
+    public static final String SOURCE_DEAD_LETTERS = "CaravanSourceDeadLetters";
     /** Header a producer sets once the broker confirmed: the id the broker gave (or Caravan set on) the message. */
     public static final String MESSAGE_ID = "CamelCaravanMessageId";
     /** Header: the partition to send to, when the destination has it (a dead letter keeps the source's). */
@@ -51,6 +56,11 @@ public final class Messages {
                     + " a trigger must consume from one of Caravan's broker components");
         }
         return message;
+    }
+
+    /** Whether the consumer said its source dead-letters by itself. */
+    public static boolean sourceDeadLetters(Exchange exchange) {
+        return Boolean.TRUE.equals(exchange.getProperty(SOURCE_DEAD_LETTERS));
     }
 
     /** The headers a producer sends as attributes: every one but control names, as text. */

@@ -23,10 +23,16 @@ public record ErrorHandling(Retry retry, CircuitBreaker circuitBreaker, DeadLett
 
     /**
      * Where a message goes when its run fails for good: a broker destination, or with
-     * {@code nativeDlq} the source broker's own dead-letter mechanism.
+     * {@code nativeDlq} the source broker's own dead-letter mechanism. {@code byDefault}: the
+     * workflow named none, so this is its trigger broker's default ({@code <source>.dlq}), which
+     * gives way where the source dead-letters by itself (an SQS queue with a redrive policy).
      */
     public record DeadLetter(boolean nativeDlq, String queueType, String destination, String credentialId,
-                             NodeConfig config) {
+                             NodeConfig config, boolean byDefault) {
+
+        public DeadLetter(boolean nativeDlq, String queueType, String destination, String credentialId, NodeConfig config) {
+            this(nativeDlq, queueType, destination, credentialId, config, false);
+        }
     }
 
     /** These settings with {@code override}'s parts in place of the ones it sets. */

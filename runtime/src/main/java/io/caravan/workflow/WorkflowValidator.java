@@ -102,7 +102,7 @@ public final class WorkflowValidator {
                     values.put("destination", destination);
                     values.put(NodeSpecs.CREDENTIAL.name(), n.credentialId());
                     ErrorHandling.DeadLetter dl = new ErrorHandling.DeadLetter(false, broker.queueType(), destination,
-                            n.credentialId(), new NodeConfig(values, Map.of(), n.config().location()));
+                            n.credentialId(), new NodeConfig(values, Map.of(), n.config().location()), true);
                     return new ErrorHandling(workflowLevel.retry(), workflowLevel.circuitBreaker(), dl);
                 }
             }

@@ -177,7 +177,8 @@ class IdempotencyIT {
     @ValueSource(strings = {"memory", "redis", "jdbc"})
     void aFailedRunKeepsNoKeySoItsRedeliveryIsProcessed(String store) throws Exception {
         send(run + "-fin-" + store, "{\"order_id\": \"f-1\"}");
-        // the first run fails at the http node (500, no retry, no dead letter); SQS redelivers after 1 s
+        // the first run fails at the http node (500, no retry); its default dead letter <queue>-dlq does
+        // not exist here, so the failure stands, the message is not deleted, and SQS redelivers it after 1 s
         Message out = BrokerClients.sqsReceiveOne(run + "-fout-" + store);
         assertThat(JSON.readTree(out.body()).get("order_id").asText()).isEqualTo("f-1");
         assertThat(calls.get("/" + store).get()).isEqualTo(2);

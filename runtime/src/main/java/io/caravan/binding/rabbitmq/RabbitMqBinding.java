@@ -37,8 +37,8 @@ public final class RabbitMqBinding implements Binding {
                             + " none is the default vhost /").asRequired().asSecret().withExample("${RABBITMQ_URL}"))),
             List.of(EXCHANGE, ROUTING_KEY), List.of(EXCHANGE, ROUTING_KEY), Set.of(EXCHANGE.name()),
             new Capabilities("the queue's x-dead-letter-exchange: a failed message is rejected without requeue (the"
-                    + " queue is the operator's, declared with that argument)", null, Capabilities.Ordering.QUEUE,
-                    false, false, true, false));
+                    + " queue is the operator's, declared with that argument)", "{source}.dlq", Capabilities.Ordering.QUEUE,
+                    true, false, true, false));
 
     private final RabbitMqProvisioner provisioner = new RabbitMqProvisioner();
 

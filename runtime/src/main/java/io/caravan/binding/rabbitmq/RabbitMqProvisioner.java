@@ -176,6 +176,11 @@ final class RabbitMqProvisioner implements Provisioner {
         String tag = String.valueOf(envelope.getDeliveryTag());
         Map<String, Object> metadata = new LinkedHashMap<>();
         metadata.put("redelivered", envelope.isRedeliver());
+        // quorum queues count earlier deliveries in x-delivery-count
+        // (https://www.rabbitmq.com/docs/quorum-queues#poison-message-handling); classic queues count none
+        if (p.getHeaders() != null && p.getHeaders().get("x-delivery-count") instanceof Number earlier) {
+            metadata.put(ReceivedMessage.DELIVERY_COUNT, earlier.intValue() + 1);
+        }
         return new ReceivedMessage(p.getMessageId() != null ? p.getMessageId() : tag,
                 new String(body, StandardCharsets.UTF_8), attributes, tag,
                 p.getTimestamp() == null ? null : p.getTimestamp().toInstant().toString(), metadata);

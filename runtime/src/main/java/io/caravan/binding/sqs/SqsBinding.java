@@ -34,7 +34,7 @@ public final class SqsBinding implements Binding {
                             .withExample("http://127.0.0.1:9324"))),
             List.of(), List.of(), Set.of(),
             new Capabilities("the queue's redrive policy: a failed message is not deleted, and after maxReceiveCount"
-                    + " receives SQS moves it to the queue's dead-letter queue", null,
+                    + " receives SQS moves it to the queue's dead-letter queue", "{source}-dlq",
                     Capabilities.Ordering.MESSAGE_GROUP, true, true, false, true));
 
     private final SqsProvisioner provisioner = new SqsProvisioner();

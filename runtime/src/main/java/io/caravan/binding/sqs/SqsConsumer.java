@@ -15,6 +15,7 @@ import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchResponse;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 import software.amazon.awssdk.services.sqs.model.ReceiveMessageRequest;
 
 /**
@@ -38,6 +39,7 @@ final class SqsConsumer extends DefaultConsumer implements Suspendable {
     /** Pollers of an earlier start that are still in a long poll see this change and end. */
     private volatile Object generation;
     private ReceiveMessageRequest receive;
+    private volatile boolean redrives;
 
     SqsConsumer(SqsEndpoint endpoint, Processor processor) {
         super(endpoint, processor);
@@ -50,6 +52,10 @@ final class SqsConsumer extends DefaultConsumer implements Suspendable {
         // as camel-aws2-sqs does: no queue, or SQS unreachable, fails the route's start, and
         // Caravan starts the workflow once SQS answers (WorkflowDeployer)
         String queueUrl = endpoint.queueUrl();
+        // a queue with a redrive policy dead-letters by itself after maxReceiveCount receives:
+        // a workflow's default dead letter gives way to it (Messages.SOURCE_DEAD_LETTERS)
+        redrives = endpoint.client().getQueueAttributes(b -> b.queueUrl(queueUrl)
+                .attributeNames(QueueAttributeName.REDRIVE_POLICY)).attributes().containsKey(QueueAttributeName.REDRIVE_POLICY);
         receive = ReceiveMessageRequest.builder()
                 .queueUrl(queueUrl)
                 .maxNumberOfMessages(endpoint.maxMessagesPerPoll)
@@ -150,6 +156,9 @@ final class SqsConsumer extends DefaultConsumer implements Suspendable {
         exchange.getMessage().setBody(m.body());
         exchange.setProperty(Messages.RECEIVED, SqsProvisioner.toReceived(m.messageId(), m.body(), m.messageAttributes(),
                 m.attributes(), m.receiptHandle()));
+        if (redrives) {
+            exchange.setProperty(Messages.SOURCE_DEAD_LETTERS, true);
+        }
         getAsyncProcessor().process(exchange, doneSync -> {
             if (exchange.isFailed() || exchange.isRollbackOnly()) {
                 // the route's error handler has logged the failure already

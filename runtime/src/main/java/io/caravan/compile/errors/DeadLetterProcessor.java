@@ -31,8 +31,12 @@ public final class DeadLetterProcessor implements Processor {
 
     private static final Logger LOG = LoggerFactory.getLogger("io.caravan.run");
 
-    /** Where one node's failures go: a broker destination, or the source broker's own DLQ. */
-    record Target(Binding binding, Channel channel, boolean nativeDlq) {
+    /**
+     * Where one node's failures go: a broker destination, or the source broker's own DLQ.
+     * {@code byDefault}: the trigger broker's default, which gives way to a source that
+     * dead-letters by itself.
+     */
+    record Target(Binding binding, Channel channel, boolean nativeDlq, boolean byDefault) {
     }
 
     private final String workflowId;
@@ -56,10 +60,15 @@ public final class DeadLetterProcessor implements Processor {
         return nodeId != null && targets.containsKey(nodeId) ? targets.get(nodeId) : workflowTarget;
     }
 
-    /** Whether this failure goes to a dead-letter destination that Caravan sends to. */
+    /**
+     * Whether this failure goes to a dead-letter destination that Caravan sends to: not when the
+     * dead letter is native, nor when it is the default one and the source's consumer says the
+     * source dead-letters by itself (then the failure must reach the broker).
+     */
     boolean sendsFor(Exchange exchange) {
         Target target = target(exchange);
-        return target != null && !target.nativeDlq() && exchange.getProperty(Runs.ORIGINAL) != null;
+        return target != null && !target.nativeDlq() && exchange.getProperty(Runs.ORIGINAL) != null
+                && !(target.byDefault() && Messages.sourceDeadLetters(exchange));
     }
 
     @Override
@@ -67,8 +76,8 @@ public final class DeadLetterProcessor implements Processor {
         String nodeId = exchange.getProperty(Runs.NODE, String.class);
         Target target = target(exchange);
         Runs.Original original = exchange.getProperty(Runs.ORIGINAL, Runs.Original.class);
-        if (target == null || target.nativeDlq() || original == null) {
-            // native: the failure must reach the consumer so the broker's own DLQ takes the message
+        if (!sendsFor(exchange)) {
+            // native, or a source with its own: the failure must reach the consumer so the broker's DLQ takes it
             return;
         }
         Throwable failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);

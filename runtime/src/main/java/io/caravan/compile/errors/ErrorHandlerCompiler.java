@@ -90,10 +90,10 @@ public final class ErrorHandlerCompiler {
             return null;
         }
         if (dl.nativeDlq()) {
-            return new DeadLetterProcessor.Target(null, null, true);
+            return new DeadLetterProcessor.Target(null, null, true, false);
         }
         Binding binding = bindings.apply(dl.queueType());
         return new DeadLetterProcessor.Target(binding, new Channel(workflow.id(), nodeId == null ? "dead-letter" : nodeId,
-                dl.credentialId(), dl.destination(), dl.config()), false);
+                dl.credentialId(), dl.destination(), dl.config()), false, dl.byDefault());
     }
 }

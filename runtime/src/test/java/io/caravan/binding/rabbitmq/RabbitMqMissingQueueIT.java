@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * RabbitMQ discards a message published to a queue that does not exist. A send to a queue nobody
  * declared yet is kept (Caravan declares it, durable, before its first send), and a send whose
  * queue or binding disappeared while Caravan runs fails with QUEUE_NOT_FOUND instead of being
- * counted as sent: the source message stays and is delivered once the queue is back.
+ * counted as sent: error handling applies, and the source message goes to its dead letter.
  */
 class RabbitMqMissingQueueIT {
 
@@ -50,9 +50,13 @@ class RabbitMqMissingQueueIT {
         sendsThrough(queue);
     }
 
-    /** Issue 12, point 1: a destination deleted under a running workflow swallowed messages. */
+    /**
+     * Issue 12, point 1: a destination deleted under a running workflow swallowed messages. The
+     * send now fails with QUEUE_NOT_FOUND, is not counted as sent, and the source message goes to
+     * its dead letter (the queue's default, {@code <source>.dlq}) with the reason.
+     */
     @Test
-    void aQueueDeletedWhileRunningFailsTheSendAndTheSourceMessageStays() throws Exception {
+    void aQueueDeletedWhileRunningFailsTheSendAndTheMessageIsDeadLettered() throws Exception {
         TestBrokers.requireRabbitMq();
         String source = TestBrokers.unique("relay-in");
         String destination = TestBrokers.unique("relay-out");
@@ -73,17 +77,15 @@ class RabbitMqMissingQueueIT {
 
             BrokerClients.rabbitDelete(destination);
             publish(source, "{\"n\": 2}");
-            Await.until("the send to the deleted queue failed", Duration.ofSeconds(20),
-                    () -> failed(runtime, "QUEUE_NOT_FOUND") > 0);
+            GetResponse letter = BrokerClients.rabbitGet(source + ".dlq");
+            assertThat(body(letter)).isEqualTo("{\"n\": 2}");
+            assertThat(letter.getProps().getHeaders().get("caravan-error-code").toString()).isEqualTo("QUEUE_NOT_FOUND");
+            assertThat(letter.getProps().getHeaders().get("caravan-error-message").toString())
+                    .contains("routing key '" + destination + "'");
+            assertThat(failed(runtime, "QUEUE_NOT_FOUND")).isEqualTo(1.0);
             assertThat(sent(runtime)).as("a returned message is not counted as sent").isEqualTo(sentBefore);
-
-            // the source message was not acknowledged: once the queue exists again it arrives
-            try (var c = BrokerClients.rabbit(); var ch = c.createChannel()) {
-                ch.queueDeclare(destination, true, false, false, null);
-            }
-            assertThat(body(BrokerClients.rabbitGet(destination))).isEqualTo("{\"n\":2}");
         } finally {
-            BrokerClients.rabbitDelete(source, destination);
+            BrokerClients.rabbitDelete(source, destination, source + ".dlq");
         }
     }
 

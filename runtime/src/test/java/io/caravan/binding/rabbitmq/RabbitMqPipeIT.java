@@ -95,23 +95,36 @@ class RabbitMqPipeIT {
         assertThat(back).isEmpty();
     }
 
+    /**
+     * Issue 12, point 3: a message no run can use, with no dead letter set, was nacked with requeue
+     * and consumed again at once, for ever (26,807 times in 10 s, measured). It now goes once to the
+     * queue's default dead letter, {@code <queue>.dlq}, with the reason, and the others go through.
+     */
     @Test
-    void aRunThatFailsUnhandledIsRedeliveredAndTheOthersGoThrough() throws Exception {
+    void aPoisonMessageGoesToTheQueuesDefaultDeadLetterOnceAndTheOthersGoThrough() throws Exception {
         try (Connection c = BrokerClients.rabbit(); Channel ch = c.createChannel()) {
             ch.basicPublish("", source, null, "no id here".getBytes(StandardCharsets.UTF_8));
         }
         publish(500, 0);
         try (CaravanRuntime runtime = start("")) {
-            await(() -> messageCount(destination) >= 500);
+            await(() -> messageCount(destination) >= 500 && messageCount(source + ".dlq") >= 1);
+            Thread.sleep(1_000); // a poison loop would fail it again and again meanwhile
+            Double failed = io.caravan.runtime.observe.Scrape.of(runtime.managementPort())
+                    .value("caravan_messages_failed_total", Map.of("workflow", "pipe"));
+            assertThat(failed).as("failed runs").isEqualTo(1.0);
         }
-        assertThat(new HashSet<>(drainIds(destination))).containsAll(range(0, 500));
-        // nacked with requeue each time it failed: still there, and marked as delivered before
-        try (Connection c = BrokerClients.rabbit(); Channel ch = c.createChannel()) {
-            GetResponse poison = ch.basicGet(source, true);
-            assertThat(poison).isNotNull();
-            assertThat(new String(poison.getBody(), StandardCharsets.UTF_8)).isEqualTo("no id here");
-            assertThat(poison.getEnvelope().isRedeliver()).isTrue();
-            assertThat(ch.messageCount(source)).isZero();
+        try {
+            assertThat(new HashSet<>(drainIds(destination))).containsAll(range(0, 500));
+            try (Connection c = BrokerClients.rabbit(); Channel ch = c.createChannel()) {
+                GetResponse letter = ch.basicGet(source + ".dlq", true);
+                assertThat(letter).isNotNull();
+                assertThat(new String(letter.getBody(), StandardCharsets.UTF_8)).isEqualTo("no id here");
+                assertThat(letter.getProps().getHeaders().get("caravan-error-code").toString())
+                        .isEqualTo("TEMPLATE_VALUE_MISSING");
+                assertThat(ch.messageCount(source)).isZero();
+            }
+        } finally {
+            BrokerClients.rabbitDelete(source + ".dlq");
         }
     }
 

@@ -78,8 +78,12 @@ class SqsPipeIT {
         }
     }
 
+    /**
+     * A source queue with a redrive policy dead-letters by itself: the workflow's default dead
+     * letter ({@code <queue>-dlq}) gives way, a failed run is not deleted, and it comes back.
+     */
     @Test
-    void aFailedRunIsNotDeletedAndComesBack() throws Exception {
+    void aFailedRunFromAQueueWithARedrivePolicyIsNotDeletedAndComesBack() throws Exception {
         Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/first-fails", exchange -> {
@@ -91,7 +95,13 @@ class SqsPipeIT {
         server.start();
         try {
             String in = queue(run + "-in", 1);
+            String ownDlq = queue(run + "-own-dlq", 30);
+            String arn = client.getQueueAttributes(b -> b.queueUrl(ownDlq).attributeNames(QueueAttributeName.QUEUE_ARN))
+                    .attributes().get(QueueAttributeName.QUEUE_ARN);
+            client.setQueueAttributes(b -> b.queueUrl(in).attributes(Map.of(QueueAttributeName.REDRIVE_POLICY,
+                    "{\"deadLetterTargetArn\":\"" + arn + "\",\"maxReceiveCount\":\"5\"}")));
             queue(run + "-out", 30);
+            queue(run + "-in-dlq", 30); // the default dead letter exists, and must stay empty
             workflow("""
                     id: flaky
                     nodes:
@@ -111,9 +121,39 @@ class SqsPipeIT {
                 assertThat(calls).hasSize(20).allSatisfy((body, n) -> assertThat(n.get())
                         .as("failed once, received again, then done").isGreaterThanOrEqualTo(2));
                 awaitEmpty(run + "-in");
+                assertThat(BrokerClients.sqsMessagesLeft(run + "-in-dlq")).as("the default dead letter gave way").isZero();
             }
         } finally {
             server.stop(0);
+        }
+    }
+
+    /**
+     * Issue 12, point 3: a message no run can use, from a queue without a redrive policy and a
+     * workflow without a dead letter, went back to the queue after every visibility timeout, for
+     * ever. It now goes once to the queue's default dead letter, {@code <queue>-dlq}.
+     */
+    @Test
+    void aPoisonMessageGoesToTheQueuesDefaultDeadLetterOnce() throws Exception {
+        String in = queue(run + "-in", 1);
+        queue(run + "-out", 30);
+        queue(run + "-in-dlq", 30);
+        workflow("""
+                id: poisoned
+                nodes:
+                  - {id: in, type: receive_message, config: {queue_type: sqs, source: %1$s-in, wait_time: 1s, credential_id: sqs}}
+                  - {id: out, type: send_message, config: {queue_type: sqs, destination: %1$s-out, message: "{{input.n}}", credential_id: sqs}}
+                edges: [{from: in, to: out}]
+                """);
+        send(in, List.of("not json at all", "{\"n\": 1}"));
+        try (CaravanRuntime ignored = start()) {
+            assertThat(drain(run + "-out", 1, Message::body)).containsExactly("1");
+            Message letter = BrokerClients.sqsReceiveOne(run + "-in-dlq");
+            assertThat(letter.body()).isEqualTo("not json at all");
+            assertThat(letter.messageAttributes().get("caravan-error-code").stringValue()).isEqualTo("TEMPLATE_VALUE_MISSING");
+            awaitEmpty(run + "-in");
+            Thread.sleep(2_000); // two visibility timeouts: a poison loop would have brought it back
+            assertThat(BrokerClients.sqsMessagesLeft(run + "-in")).isZero();
         }
     }
 

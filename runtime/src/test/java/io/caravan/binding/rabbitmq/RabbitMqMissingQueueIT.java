@@ -77,6 +77,8 @@ class RabbitMqMissingQueueIT {
 
             BrokerClients.rabbitDelete(destination);
             publish(source, "{\"n\": 2}");
+            // the default dead letter is declared by the first message it takes: wait for it to exist
+            Await.until(source + ".dlq exists", Duration.ofSeconds(20), () -> queueExists(source + ".dlq"));
             GetResponse letter = BrokerClients.rabbitGet(source + ".dlq");
             assertThat(body(letter)).isEqualTo("{\"n\": 2}");
             assertThat(letter.getProps().getHeaders().get("caravan-error-code").toString()).isEqualTo("QUEUE_NOT_FOUND");
@@ -162,6 +164,15 @@ class RabbitMqMissingQueueIT {
     private static void publish(String queue, String body) throws Exception {
         try (var c = BrokerClients.rabbit(); var ch = c.createChannel()) {
             ch.basicPublish("", queue, null, body.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    private static boolean queueExists(String queue) {
+        try (var c = BrokerClients.rabbit(); var ch = c.createChannel()) {
+            ch.queueDeclarePassive(queue);
+            return true;
+        } catch (Exception e) {
+            return false;
         }
     }
 

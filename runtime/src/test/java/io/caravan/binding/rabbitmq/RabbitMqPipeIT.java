@@ -107,7 +107,8 @@ class RabbitMqPipeIT {
         }
         publish(500, 0);
         try (CaravanRuntime runtime = start("")) {
-            await(() -> messageCount(destination) >= 500 && messageCount(source + ".dlq") >= 1);
+            // the default dead letter is declared by the first message it takes
+            await(() -> messageCount(destination) >= 500 && exists(source + ".dlq") && messageCount(source + ".dlq") >= 1);
             Thread.sleep(1_000); // a poison loop would fail it again and again meanwhile
             Double failed = io.caravan.runtime.observe.Scrape.of(runtime.managementPort())
                     .value("caravan_messages_failed_total", Map.of("workflow", "pipe"));
@@ -157,6 +158,15 @@ class RabbitMqPipeIT {
                         ("{\"id\": " + i + ", \"pad\": \"" + pad + "\"}").getBytes(StandardCharsets.UTF_8));
             }
             ch.waitForConfirmsOrDie(60_000);
+        }
+    }
+
+    private static boolean exists(String queue) {
+        try (Connection c = BrokerClients.rabbit(); Channel ch = c.createChannel()) {
+            ch.queueDeclarePassive(queue);
+            return true;
+        } catch (Exception e) {
+            return false;
         }
     }
 

@@ -34,7 +34,8 @@ public final class FinishProcessor implements Processor {
         reply(exchange, 200, body);
     }
 
-    static void reply(Exchange exchange, int status, Map<String, Object> body) {
+    /** Sets an HTTP answer: the status and a JSON body, and no other header. */
+    public static void reply(Exchange exchange, int status, Map<String, Object> body) {
         exchange.getMessage().getHeaders().clear();
         exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, status);
         exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/json");

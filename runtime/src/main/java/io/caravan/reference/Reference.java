@@ -10,6 +10,7 @@ import io.caravan.spec.Field;
 import io.caravan.workflow.ErrorHandlingSpecs;
 import io.caravan.workflow.NodeSpecs;
 import io.caravan.workflow.NodeType;
+import io.caravan.webhook.WebhookAuth;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -106,6 +107,10 @@ public final class Reference {
             fields(md, b.credential().fields());
         }
 
+        md.append("### Webhook credentials\n\n").append("Credential type `").append(WebhookAuth.CREDENTIAL.type())
+                .append("`: ").append(WebhookAuth.CREDENTIAL.description()).append(".\n\n");
+        fields(md, WebhookAuth.CREDENTIAL.fields());
+
         md.append("## Error handling\n\n")
                 .append("`error_handling` on a workflow applies to every node; on a node it overrides the workflow's,")
                 .append(" part by part.\n\n");
@@ -133,17 +138,30 @@ public final class Reference {
         }
         md.append("| field | kind | required | default | allowed | description | example |\n")
                 .append("|---|---|---|---|---|---|---|\n");
-        for (Field f : fields) {
+        for (Field f : flattened(fields, "")) {
             md.append("| `").append(f.name()).append("`").append(f.secret() ? " (secret)" : "")
                     .append(" | ").append(f.kind().shown())
                     .append(" | ").append(f.required() ? "yes" : "")
-                    .append(" | ").append(f.defaultValue() == null ? "" : "`" + shown(f.defaultValue()) + "`")
+                    .append(" | ").append(f.defaultValue() == null ? "" : "`" + (f.kind() == Field.Kind.SIZE
+                            ? io.caravan.spec.Sizes.format((Long) f.defaultValue()) : shown(f.defaultValue())) + "`")
                     .append(" | ").append(allowed(f))
                     .append(" | ").append(cell(f.description()))
                     .append(" | ").append(f.example() == null ? "" : "`" + cell(f.example()) + "`")
                     .append(" |\n");
         }
         md.append("\n");
+    }
+
+    /** An object's fields follow it, named {@code object.field}. */
+    private static List<Field> flattened(List<Field> fields, String prefix) {
+        List<Field> out = new java.util.ArrayList<>();
+        for (Field f : fields) {
+            out.add(f.named(prefix + f.name()));
+            if (f.kind() == Field.Kind.OBJECT) {
+                out.addAll(flattened(f.fields(), prefix + f.name() + "."));
+            }
+        }
+        return out;
     }
 
     private static String allowed(Field f) {

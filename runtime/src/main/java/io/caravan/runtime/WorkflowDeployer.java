@@ -7,6 +7,7 @@ import io.caravan.compile.CompiledWorkflow;
 import io.caravan.compile.WorkflowCompiler;
 import io.caravan.credential.Credential;
 import io.caravan.credential.CredentialStore;
+import io.caravan.webhook.WebhookAuth;
 import io.caravan.workflow.Workflow;
 import io.caravan.workflow.WorkflowNode;
 import io.caravan.CaravanException;
@@ -279,6 +280,10 @@ public final class WorkflowDeployer {
         for (String id : workflow.credentialIds()) {
             if (boundCredentials.add(id)) {
                 Credential credential = credentials.find(id).orElseThrow();
+                if (credential.type().equals(WebhookAuth.CREDENTIAL.type())) {
+                    context.getRegistry().bind(Bindings.beanName(id), WebhookAuth.Secret.class, WebhookAuth.Secret.of(credential));
+                    continue;
+                }
                 Binding binding = Bindings.forCredentialType(credential.type()).orElseThrow();
                 binding.provisioner().bind(context, credential);
             }

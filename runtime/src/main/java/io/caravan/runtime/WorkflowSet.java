@@ -2,6 +2,8 @@ package io.caravan.runtime;
 
 import io.caravan.binding.Binding;
 import io.caravan.spec.BrokerSpec;
+import io.caravan.spec.CredentialSpec;
+import io.caravan.webhook.WebhookAuth;
 import io.caravan.binding.Bindings;
 import io.caravan.credential.CredentialStore;
 import io.caravan.template.Condition;
@@ -35,8 +37,14 @@ public final class WorkflowSet {
             }
             throw new IllegalArgumentException(file + ": no such credentials file");
         }
-        return CredentialStore.load(file, file.toString(), specs(
-        ).stream().map(BrokerSpec::credential).toList(), options.env());
+        return CredentialStore.load(file, file.toString(), credentialSpecs(), options.env());
+    }
+
+    /** Every credential type: each broker's, and the webhooks' secrets. */
+    public static List<CredentialSpec> credentialSpecs() {
+        List<CredentialSpec> all = new java.util.ArrayList<>(specs().stream().map(BrokerSpec::credential).toList());
+        all.add(WebhookAuth.CREDENTIAL);
+        return List.copyOf(all);
     }
 
     /** Validates every workflow in {@code paths} (files or folders); all problems or all workflows. */

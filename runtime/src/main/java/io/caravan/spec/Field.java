@@ -18,10 +18,11 @@ import java.util.List;
  * @param maxDuration durations: the longest allowed, or null
  * @param positive    durations: must be more than zero
  * @param secret      never printed: not in logs, errors, compiled YAML, JMX or metrics
+ * @param fields      objects: the fields the object takes
  */
 public record Field(String name, Kind kind, boolean required, Object defaultValue, String description,
                     String example, List<String> choices, Long min, Long max, Duration maxDuration,
-                    boolean positive, boolean secret) {
+                    boolean positive, boolean secret, List<Field> fields) {
 
     /** How a value is written and the Java value it becomes once read. */
     public enum Kind {
@@ -54,6 +55,10 @@ public record Field(String name, Kind kind, boolean required, Object defaultValu
         QUEUE_TYPE("queue type"),
         /** The id of a credential whose type the node's broker takes. */
         CREDENTIAL_ID("credential id"),
+        /** An amount of bytes, written {@code 1048576}, {@code 512KiB}, {@code 1MiB}; becomes a Long. */
+        SIZE("size"),
+        /** An object of the fields in {@code fields}; becomes a Map<String, Object> with defaults. */
+        OBJECT("object"),
         /** Any JSON value, kept as plain Java (Map, List, String, Number, Boolean). */
         ANY("any value");
 
@@ -71,10 +76,11 @@ public record Field(String name, Kind kind, boolean required, Object defaultValu
 
     public Field {
         choices = choices == null ? List.of() : List.copyOf(choices);
+        fields = fields == null ? List.of() : List.copyOf(fields);
     }
 
     public static Field of(String name, Kind kind, String description) {
-        return new Field(name, kind, false, null, description, null, List.of(), null, null, null, false, false);
+        return new Field(name, kind, false, null, description, null, List.of(), null, null, null, false, false, List.of());
     }
 
     public static Field string(String name, String description) {
@@ -98,58 +104,67 @@ public record Field(String name, Kind kind, boolean required, Object defaultValu
     }
 
     public static Field choice(String name, List<String> choices, String description) {
-        return new Field(name, Kind.CHOICE, false, null, description, null, choices, null, null, null, false, false);
+        return new Field(name, Kind.CHOICE, false, null, description, null, choices, null, null, null, false, false, List.of());
+    }
+
+    /** An object whose keys are {@code fields}. */
+    public static Field object(String name, List<Field> fields, String description) {
+        return new Field(name, Kind.OBJECT, false, null, description, null, List.of(), null, null, null, false, false, fields);
+    }
+
+    public static Field size(String name, String description) {
+        return of(name, Kind.SIZE, description);
     }
 
     public static Field choiceList(String name, List<String> choices, String description) {
-        return new Field(name, Kind.CHOICE_LIST, false, null, description, null, choices, null, null, null, false, false);
+        return new Field(name, Kind.CHOICE_LIST, false, null, description, null, choices, null, null, null, false, false, List.of());
     }
 
     public Field asRequired() {
-        return new Field(name, kind, true, defaultValue, description, example, choices, min, max, maxDuration, positive, secret);
+        return new Field(name, kind, true, defaultValue, description, example, choices, min, max, maxDuration, positive, secret, fields);
     }
 
     /** The value used when the field is not written; of the Java type the kind becomes. */
     public Field withDefault(Object value) {
-        return new Field(name, kind, required, value, description, example, choices, min, max, maxDuration, positive, secret);
+        return new Field(name, kind, required, value, description, example, choices, min, max, maxDuration, positive, secret, fields);
     }
 
     /** An example value as a user would write it (in YAML flow style). */
     public Field withExample(String text) {
-        return new Field(name, kind, required, defaultValue, description, text, choices, min, max, maxDuration, positive, secret);
+        return new Field(name, kind, required, defaultValue, description, text, choices, min, max, maxDuration, positive, secret, fields);
     }
 
     public Field between(long low, long high) {
-        return new Field(name, kind, required, defaultValue, description, example, choices, low, high, maxDuration, positive, secret);
+        return new Field(name, kind, required, defaultValue, description, example, choices, low, high, maxDuration, positive, secret, fields);
     }
 
     /** For whole numbers and numbers: no upper bound. */
     public Field atLeast(long low) {
-        return new Field(name, kind, required, defaultValue, description, example, choices, low, null, maxDuration, positive, secret);
+        return new Field(name, kind, required, defaultValue, description, example, choices, low, null, maxDuration, positive, secret, fields);
     }
 
     /** For durations: must be more than zero. */
     public Field mustBePositive() {
-        return new Field(name, kind, required, defaultValue, description, example, choices, min, max, maxDuration, true, secret);
+        return new Field(name, kind, required, defaultValue, description, example, choices, min, max, maxDuration, true, secret, fields);
     }
 
     public Field atMost(Duration limit) {
-        return new Field(name, kind, required, defaultValue, description, example, choices, min, max, limit, positive, secret);
+        return new Field(name, kind, required, defaultValue, description, example, choices, min, max, limit, positive, secret, fields);
     }
 
     /** A secret: its value is never shown, and errors about it say "another value" instead. */
     public Field asSecret() {
-        return new Field(name, kind, required, defaultValue, description, example, choices, min, max, maxDuration, positive, true);
+        return new Field(name, kind, required, defaultValue, description, example, choices, min, max, maxDuration, positive, true, fields);
     }
 
     /** A copy under another name (a field that means the same in two places). */
     public Field named(String other) {
-        return new Field(other, kind, required, defaultValue, description, example, choices, min, max, maxDuration, positive, secret);
+        return new Field(other, kind, required, defaultValue, description, example, choices, min, max, maxDuration, positive, secret, fields);
     }
 
     /** A copy that is not required (a field another field may stand in for). */
     public Field optional() {
-        return new Field(name, kind, false, defaultValue, description, example, choices, min, max, maxDuration, positive, secret);
+        return new Field(name, kind, false, defaultValue, description, example, choices, min, max, maxDuration, positive, secret, fields);
     }
 
     /** Whether the value holds {@code {{...}}} references that must name earlier nodes. */

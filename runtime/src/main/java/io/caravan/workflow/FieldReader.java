@@ -8,6 +8,7 @@ import io.caravan.source.Problems;
 import io.caravan.source.SourceList;
 import io.caravan.spec.Durations;
 import io.caravan.spec.Field;
+import io.caravan.spec.Sizes;
 import io.caravan.template.Reference;
 import io.caravan.template.Template;
 import io.caravan.template.TemplateException;
@@ -60,6 +61,10 @@ final class FieldReader {
                 return choiceList(spec, node);
             case STRING_LIST:
                 return stringList(spec, node);
+            case OBJECT:
+                return object(spec, node, sites);
+            case SIZE:
+                return size(spec, node);
             case TEMPLATE_MAP:
                 return templateMap(spec, node, sites);
             default:
@@ -127,6 +132,51 @@ final class FieldReader {
             }
         }
         return ok ? Optional.of(List.copyOf(out)) : Optional.empty();
+    }
+
+    /** An object: each written key read by its own field, unknown keys reported, defaults filled in. */
+    private Optional<Object> object(Field spec, SourceNode node, List<TemplateSite> sites) {
+        if (!(node instanceof SourceMap map)) {
+            return wrong(spec, node, spec.name() + " must be an object with " + String.join(", ",
+                    spec.fields().stream().map(Field::name).toList()));
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        boolean ok = true;
+        List<String> valid = spec.fields().stream().map(Field::name).toList();
+        for (SourceMap.Entry e : map.entries()) {
+            if (!valid.contains(e.key())) {
+                problems.add(e.keyLocation(), "unknown key '" + e.key() + "' in " + spec.name() + "; valid keys: "
+                        + String.join(", ", valid));
+                ok = false;
+            }
+        }
+        for (Field f : spec.fields()) {
+            Optional<SourceNode> written = map.get(f.name());
+            if (written.isPresent()) {
+                Optional<Object> value = read(f.named(spec.name() + "." + f.name()), written.get(), sites);
+                ok &= value.isPresent();
+                value.ifPresent(v -> out.put(f.name(), v));
+            } else if (f.required()) {
+                problems.add(map.location(), spec.name() + " is missing required key '" + f.name() + "'");
+                ok = false;
+            } else if (f.defaultValue() != null) {
+                out.put(f.name(), f.defaultValue());
+            }
+        }
+        return ok ? Optional.of(out) : Optional.empty();
+    }
+
+    private Optional<Object> size(Field spec, SourceNode node) {
+        Optional<Long> bytes = node instanceof SourceScalar s && s.value() instanceof Long n ? Optional.of(n)
+                : node instanceof SourceScalar s2 && s2.value() instanceof String text ? Sizes.parse(text) : Optional.empty();
+        if (bytes.isEmpty()) {
+            return wrong(spec, node, spec.name() + " must be " + Sizes.FORM);
+        }
+        if ((spec.min() != null && bytes.get() < spec.min()) || (spec.max() != null && bytes.get() > spec.max())) {
+            problems.add(node.location(), spec.name() + " must be " + spec.range() + " bytes, got " + shown(spec, node));
+            return Optional.empty();
+        }
+        return Optional.of(bytes.get());
     }
 
     private Optional<Object> stringList(Field spec, SourceNode node) {

@@ -10,6 +10,7 @@ import static io.caravan.spec.Field.Kind.TEMPLATE_MAP;
 
 import io.caravan.spec.BrokerSpec;
 import io.caravan.spec.Field;
+import io.caravan.webhook.WebhookAuth;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -120,7 +121,8 @@ public final class NodeSpecs {
 
     static {
         spec(NodeType.WEBHOOK, "a trigger: POST /webhooks/<workflow-id> starts a run with the JSON body as input"
-                + " and answers with its result", List.of());
+                + " and answers with its result; malformed JSON gets 400 with the parser's line and column",
+                List.of(WebhookAuth.AUTH, WebhookAuth.ALLOWED_IPS, WebhookAuth.MAX_BODY));
         spec(NodeType.SCHEDULE, "a trigger: starts a run on a cron schedule or at a fixed interval",
                 List.of(Schedule.CRON_FIELD, Schedule.INTERVAL, Schedule.PAYLOAD),
                 List.of(new Group(List.of("cron", "interval"), true)));

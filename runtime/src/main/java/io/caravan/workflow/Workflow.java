@@ -27,6 +27,10 @@ public record Workflow(String id, String name, List<WorkflowNode> nodes, List<Ed
             if (node.credentialId() != null) {
                 ids.add(node.credentialId());
             }
+            if (node.type() == NodeType.WEBHOOK && node.config().get(io.caravan.webhook.WebhookAuth.AUTH.name()) instanceof
+                    java.util.Map<?, ?> auth && auth.get(io.caravan.webhook.WebhookAuth.CREDENTIAL_ID.name()) instanceof String id) {
+                ids.add(id);
+            }
             ErrorHandling.DeadLetter dl = errorHandling(node).deadLetter();
             if (dl != null && dl.credentialId() != null) {
                 ids.add(dl.credentialId());

@@ -14,6 +14,7 @@ import io.caravan.credential.Credential;
 import io.caravan.credential.CredentialStore;
 import io.caravan.spec.BrokerSpec;
 import io.caravan.spec.Field;
+import io.caravan.webhook.WebhookAuth;
 import io.caravan.template.Reference;
 import io.caravan.template.RunContext;
 import java.util.ArrayList;
@@ -315,6 +316,9 @@ public final class WorkflowValidator {
                         + " does not count deliveries, so max_deliveries cannot apply; a dead letter takes a message"
                         + " whose run failed for good");
             }
+            if (type == NodeType.WEBHOOK) {
+                checkWebhook(values, written);
+            }
             if (binding != null && values.get(NodeSpecs.CREDENTIAL.name()) instanceof String credentialId) {
                 checkCredential(credentialId, binding, locations.get(NodeSpecs.CREDENTIAL.name()));
             }
@@ -371,6 +375,49 @@ public final class WorkflowValidator {
                             + g.names().get(0) + "' (or " + String.join(", ", g.names().subList(1, g.names().size())) + ")");
                 } else if (given > 1 && g.exactlyOne()) {
                     problems.add(configAt, spec.type().wireName() + " config takes only one of " + names);
+                }
+            }
+        }
+
+        /**
+         * A webhook's auth needs a webhook_secret credential with what its type checks, and
+         * allowed_ips must be addresses or CIDR ranges.
+         */
+        @SuppressWarnings("unchecked")
+        private void checkWebhook(Map<String, Object> values, Map<String, SourceNode> written) {
+            if (values.get(WebhookAuth.AUTH.name()) instanceof Map<?, ?> auth && written.get(WebhookAuth.AUTH.name()) instanceof SourceMap at) {
+                String type = (String) auth.get(WebhookAuth.TYPE.name());
+                Object credentialId = auth.get(WebhookAuth.CREDENTIAL_ID.name());
+                Location where = at.get(WebhookAuth.CREDENTIAL_ID.name()).map(SourceNode::location).orElse(at.location());
+                if (!WebhookAuth.NONE.equals(type) && credentialId == null) {
+                    problems.add(at.location(), "auth type " + type + " needs credential_id: a " + WebhookAuth.CREDENTIAL.type()
+                            + " credential from the credentials file (the secret never goes in a workflow)");
+                } else if (!WebhookAuth.NONE.equals(type)) {
+                    Optional<Credential> credential = credentials.find((String) credentialId);
+                    List<String> needs = WebhookAuth.BASIC.equals(type) ? List.of("username", "password") : List.of("secret");
+                    if (credential.isEmpty()) {
+                        problems.add(where, ErrorCode.CREDENTIAL_NOT_FOUND.name(), "credential '" + credentialId
+                                + "' not found; known credentials: " + Problems.list(credentials.ids()));
+                    } else if (!credential.get().type().equals(WebhookAuth.CREDENTIAL.type())) {
+                        problems.add(where, "credential '" + credentialId + "' is " + credential.get().type() + " but auth needs "
+                                + WebhookAuth.CREDENTIAL.type());
+                    } else {
+                        for (String field : needs) {
+                            if (credential.get().string(field) == null || credential.get().string(field).isEmpty()) {
+                                problems.add(where, "auth type " + type + " needs '" + field + "' in credential '"
+                                        + credentialId + "'");
+                            }
+                        }
+                    }
+                }
+            }
+            if (values.get(WebhookAuth.ALLOWED_IPS.name()) instanceof List<?> ips
+                    && written.get(WebhookAuth.ALLOWED_IPS.name()) instanceof SourceList list) {
+                for (int i = 0; i < ips.size(); i++) {
+                    if (io.caravan.webhook.Cidr.parse(String.valueOf(ips.get(i))).isEmpty()) {
+                        problems.add(list.items().get(i).location(), "allowed_ips: \"" + ips.get(i) + "\" is not an"
+                                + " address or CIDR range like 10.0.0.0/8 or 2001:db8::/32");
+                    }
                 }
             }
         }

@@ -149,10 +149,14 @@ class HostileInputIT {
         // malformed UTF-8 is decoded the standard way (U+FFFD), nothing dropped or interpreted
         assertThat(body.asText()).isEqualTo(new String(random, StandardCharsets.UTF_8));
 
+        // sent as JSON but not JSON: 400 with the parser's place (issue 12), nothing in it evaluated
         String notJson = "{\"half\": [1, 2, ${sys:user.home} {{input}}";
         HttpResponse<String> r2 = post("echo", notJson.getBytes(StandardCharsets.UTF_8), "application/json");
-        assertThat(r2.statusCode()).as(r2.body()).isEqualTo(200);
-        assertThat(JSON.readTree(r2.body()).at("/output/body").asText()).isEqualTo(notJson);
+        assertThat(r2.statusCode()).as(r2.body()).isEqualTo(400);
+        assertThat(r2.body()).contains("invalid JSON at line 1, column 18").doesNotContain(System.getProperty("user.home"));
+        HttpResponse<String> r3 = post("echo", notJson.getBytes(StandardCharsets.UTF_8), "text/plain");
+        assertThat(r3.statusCode()).as("the same, sent as text").isEqualTo(200);
+        assertThat(JSON.readTree(r3.body()).at("/output/body").asText()).isEqualTo(notJson);
     }
 
     @Test
@@ -167,7 +171,8 @@ class HostileInputIT {
             assertThat(answer.at("/output/body").asText()).isEqualTo(deep);
         } else {
             assertThat(r.statusCode()).isBetween(400, 599);
-            assertThat(answer.get("status").asText()).isEqualTo("failed");
+            // past Jackson's nesting limit: malformed as far as Caravan can tell
+            assertThat(answer.get("status").asText()).isIn("failed", "rejected");
         }
         assertThat(post("echo", "{\"ok\": 1}".getBytes(StandardCharsets.UTF_8), "application/json").statusCode())
                 .isEqualTo(200);

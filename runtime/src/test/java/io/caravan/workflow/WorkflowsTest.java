@@ -41,7 +41,7 @@ class WorkflowsTest {
 
         assertThat(shape(json)).isEqualTo(shape(yaml));
         assertThat(shape(yaml)).contains(
-                "trigger-1 WEBHOOK User Registration Webhook trigger=true {}",
+                "trigger-1 WEBHOOK User Registration Webhook trigger=true {max_body=1048576}",
                 "check CONDITION check trigger=false {expression={{action-1.status}} == 201, onTrue=action-2,"
                         + " onFalse=log-failure}",
                 "action-1->check when=null",

@@ -4,6 +4,7 @@ import io.caravan.CaravanException;
 import io.caravan.ErrorCode;
 import io.caravan.Json;
 import io.caravan.compile.CompileContext;
+import io.caravan.compile.FinishProcessor;
 import io.caravan.compile.NodeProcessor;
 import io.caravan.compile.RunEvents;
 import io.caravan.compile.Runs;
@@ -11,19 +12,26 @@ import io.caravan.compile.TriggerCompiler;
 import io.caravan.template.RunContext;
 import io.caravan.workflow.NodeType;
 import io.caravan.workflow.WorkflowNode;
+import io.caravan.webhook.WebhookAuth;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code webhook}: an HTTP POST at {@code /webhooks/<workflow-id>} on the hub's one HTTP server
  * (platform-http). The caller waits and gets the run's result.
  */
 public final class WebhookTrigger implements TriggerCompiler {
+
+    private static final Logger LOG = LoggerFactory.getLogger(WebhookTrigger.class);
 
     @Override
     public NodeType type() {
@@ -37,7 +45,13 @@ public final class WebhookTrigger implements TriggerCompiler {
 
     @Override
     public Processor start(WorkflowNode node, CompileContext context) {
-        return new Start(context.workflow().id(), node.id(), context.events());
+        WebhookGuard guard = WebhookGuard.of(context.workflow().id(), node.config().get(WebhookAuth.AUTH.name()),
+                node.config().get(WebhookAuth.ALLOWED_IPS.name()), node.config().get(WebhookAuth.MAX_BODY.name()));
+        if (guard.open()) {
+            LOG.warn("webhook '{}' lets anybody in (auth: none); set auth (hmac, api_key or basic) on its webhook node",
+                    context.workflow().id());
+        }
+        return new Start(context.workflow().id(), node.id(), context.events(), guard);
     }
 
     @Override
@@ -49,10 +63,26 @@ public final class WebhookTrigger implements TriggerCompiler {
     static final class Start extends NodeProcessor {
 
         private final RunEvents events;
+        private final WebhookGuard guard;
 
-        Start(String workflowId, String nodeId, RunEvents events) {
+        Start(String workflowId, String nodeId, RunEvents events, WebhookGuard guard) {
             super(workflowId, nodeId);
             this.events = events;
+            this.guard = guard;
+        }
+
+        /** Answers at once and runs nothing. */
+        private void refuse(Exchange exchange, int status, String code, String message, Map<String, String> headers) {
+            LOG.debug("webhook '{}' refused a request: {} {}: {}", workflowId, status, code, message);
+            Map<String, Object> error = new LinkedHashMap<>();
+            error.put("code", code);
+            error.put("message", message);
+            Map<String, Object> answer = new LinkedHashMap<>();
+            answer.put("status", "rejected");
+            answer.put("error", error);
+            FinishProcessor.reply(exchange, status, answer);
+            headers.forEach(exchange.getMessage()::setHeader);
+            exchange.setRouteStop(true);
         }
 
         /**
@@ -74,6 +104,16 @@ public final class WebhookTrigger implements TriggerCompiler {
 
         @Override
         public void run(Exchange exchange, RunContext ignored) {
+            Object raw = exchange.getIn().getBody();
+            byte[] bytes = raw instanceof Map<?, ?> ? null : exchange.getIn().getBody(byte[].class);
+            guard.bind(exchange.getContext());
+            Optional<WebhookGuard.Rejection> rejected = guard.check(exchange, bytes == null && !(raw instanceof Map<?, ?>)
+                    ? new byte[0] : bytes);
+            if (rejected.isPresent()) {
+                WebhookGuard.Rejection r = rejected.get();
+                refuse(exchange, r.status(), r.code(), r.message(), r.headers());
+                return;
+            }
             RunContext run = new RunContext();
             Map<String, Object> headers = new LinkedHashMap<>();
             exchange.getIn().getHeaders().forEach((name, value) -> {
@@ -82,7 +122,6 @@ public final class WebhookTrigger implements TriggerCompiler {
                     headers.put(name.toLowerCase(Locale.ROOT), value == null ? null : value.toString());
                 }
             });
-            Object raw = exchange.getIn().getBody();
             String text;
             Object body;
             if (raw instanceof Map<?, ?> form) {
@@ -93,8 +132,23 @@ public final class WebhookTrigger implements TriggerCompiler {
                 body = fields;
                 text = Json.write(fields);
             } else {
-                text = exchange.getIn().getBody(String.class);
-                body = Json.parseIfJson(text);
+                text = bytes == null ? "" : new String(bytes, StandardCharsets.UTF_8);
+                String type = exchange.getIn().getHeader(Exchange.CONTENT_TYPE, "", String.class).toLowerCase(Locale.ROOT);
+                String start = text.stripLeading();
+                // sent as JSON, or looking like it without saying it is text: it must parse
+                if (type.contains("json") || (!type.startsWith("text/") && (start.startsWith("{") || start.startsWith("[")))) {
+                    try {
+                        body = Json.MAPPER.readValue(text, Object.class);
+                    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                        var at = e.getLocation();
+                        refuse(exchange, 400, ErrorCode.BAD_PAYLOAD.name(), "invalid JSON"
+                                + (at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr()) + ": "
+                                + e.getOriginalMessage().lines().findFirst().orElse("syntax error"), Map.of());
+                        return;
+                    }
+                } else {
+                    body = text;
+                }
             }
             exchange.setProperty(Runs.ORIGINAL, new Runs.Original(text, Map.of(), "webhook:/webhooks/" + workflowId, null, null));
             Map<String, Object> output = new LinkedHashMap<>();

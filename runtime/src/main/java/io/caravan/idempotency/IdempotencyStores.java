@@ -34,13 +34,17 @@ public final class IdempotencyStores {
             + " dropped first").between(1, 10_000_000).withDefault(10_000L);
     public static final Field TTL = Field.duration("ttl", "how long a key is remembered").mustBePositive()
             .withDefault(Duration.ofHours(24));
+    public static final Field LEASE = Field.duration("lease", "how long an instance's claim on the key of a run in"
+            + " flight lasts unless renewed (it is renewed every third of it while the run goes on); when an instance"
+            + " dies, its keys are free again after this").mustBePositive().withDefault(Duration.ofSeconds(30));
     // secret: a Redis URL may hold a password (redis://:secret@host)
     public static final Field URL = Field.string("url", "redis://host:port or jdbc:postgresql://host:port/db, or an"
             + " environment reference like ${IDEMPOTENCY_URL}").asSecret().withExample("${REDIS_URL}");
     public static final Field USER = Field.string("user", "database user").withExample("caravan");
     public static final Field PASSWORD = Field.string("password", "database password").asSecret()
             .withExample("${DB_PASSWORD}");
-    public static final Field TABLE = Field.string("table", "table of processed keys, created when missing")
+    public static final Field TABLE = Field.string("table", "table of processed keys, created when missing with"
+            + " <table>_claims beside it for the keys of runs in flight")
             .withDefault(DEFAULT_TABLE);
 
     /** key and store: the fields every store takes. */
@@ -49,9 +53,9 @@ public final class IdempotencyStores {
     public static final List<Store> ALL = List.of(
             new Store(MEMORY, "in this process only: instances do not see each other's keys, and a restart forgets them",
                     List.of(MAX_ENTRIES), null),
-            new Store(REDIS, "a Redis shared by every instance of the workflow", List.of(TTL, URL), "redis"),
+            new Store(REDIS, "a Redis shared by every instance of the workflow", List.of(TTL, LEASE, URL), "redis"),
             new Store(JDBC, "a database table shared by every instance of the workflow",
-                    List.of(URL, USER, PASSWORD, TABLE), "jdbc:"));
+                    List.of(URL, USER, PASSWORD, TABLE, LEASE), "jdbc:"));
 
     private IdempotencyStores() {
     }

@@ -28,8 +28,9 @@ import java.util.regex.Pattern;
 final class IdempotencyReader {
 
     private static final Set<String> KEY_ROOTS = Set.of(RunContext.INPUT, RunContext.TRIGGER, RunContext.NOW);
-    // the table name is written into SQL statements, so only a plain identifier is accepted
-    private static final Pattern TABLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}");
+    // the table name is written into SQL statements, so only a plain identifier is accepted, short
+    // enough for <table>_claims to stay within PostgreSQL's 63
+    private static final Pattern TABLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,55}");
     private static final Pattern ENV = Pattern.compile("\\$\\{[A-Za-z_][A-Za-z0-9_]*}");
 
     private final Problems problems;
@@ -80,7 +81,7 @@ final class IdempotencyReader {
                 (int) (long) (Long) values.get(IdempotencyStores.MAX_ENTRIES.name()),
                 (Duration) own(store, values, IdempotencyStores.TTL), (String) own(store, values, IdempotencyStores.URL),
                 (String) own(store, values, IdempotencyStores.USER), (String) own(store, values, IdempotencyStores.PASSWORD),
-                (String) own(store, values, IdempotencyStores.TABLE));
+                (String) own(store, values, IdempotencyStores.TABLE), (Duration) own(store, values, IdempotencyStores.LEASE));
     }
 
     /** A store-specific value, or null when the chosen store does not take the field. */
@@ -137,7 +138,7 @@ final class IdempotencyReader {
     private void checkTable(SourceMap map, Store store, String table) {
         if (table != null && store.takes(IdempotencyStores.TABLE.name()) && !TABLE.matcher(table).matches()) {
             problems.add(map.get(IdempotencyStores.TABLE.name()).orElseThrow().location(), "table must be a plain SQL"
-                    + " name (letters, digits and '_', not starting with a digit, at most 63), got \"" + table + "\"");
+                    + " name (letters, digits and '_', not starting with a digit, at most 56), got \"" + table + "\"");
         }
     }
 

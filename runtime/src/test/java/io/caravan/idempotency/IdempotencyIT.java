@@ -6,34 +6,42 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import io.caravan.runtime.CaravanRuntime;
 import io.caravan.runtime.RuntimeOptions;
+import io.caravan.testing.Await;
 import io.caravan.testing.BrokerClients;
 import io.caravan.testing.Ports;
 import io.caravan.testing.TestBrokers;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.SetArgs;
+import io.lettuce.core.api.StatefulRedisConnection;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.DriverManager;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import redis.clients.jedis.Jedis;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
 
 /**
  * idempotency against real stores (memory, Redis on 127.0.0.1:6379, PostgreSQL on
  * 127.0.0.1:5432/test): a logical message sent twice through SQS → SQS arrives once and both
- * copies are deleted; a run that fails keeps no key, so its redelivery is processed; two Caravan
- * instances sharing Redis as competing consumers process each key once.
+ * copies are deleted; a run that fails keeps no key, so its redelivery is processed; two copies
+ * in flight at the same moment, in one instance or in two, run once; a claim left by an instance
+ * that died holds a copy back only until its lease runs out; two Caravan instances sharing Redis
+ * as competing consumers process each key once.
  */
 class IdempotencyIT {
 
@@ -52,14 +60,27 @@ class IdempotencyIT {
     static final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
     static final String run = TestBrokers.unique("idem");
     static final String table = "caravan_processed_" + run.substring(5);
+    static final RedisClient redisClient = RedisClient.create(REDIS_URL);
 
     @BeforeAll
     static void start() throws Exception {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        // answers 500 to the first call on each path, 200 after: the first run fails, its redelivery succeeds
+        server.setExecutor(Executors.newCachedThreadPool());
+        // /slow/...: 200 after 1.5 s, so that copies overlap; any other path: 500 to the first call, 200
+        // after (the first run fails, its redelivery succeeds)
         server.createContext("/", exchange -> {
-            int n = calls.computeIfAbsent(exchange.getRequestURI().getPath(), p -> new AtomicInteger()).incrementAndGet();
-            exchange.sendResponseHeaders(n == 1 ? 500 : 200, -1);
+            String path = exchange.getRequestURI().getPath();
+            int n = calls.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
+            if (path.startsWith("/slow/")) {
+                try {
+                    Thread.sleep(1500);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                exchange.sendResponseHeaders(200, -1);
+            } else {
+                exchange.sendResponseHeaders(n == 1 ? 500 : 200, -1);
+            }
             exchange.close();
         });
         server.start();
@@ -97,6 +118,26 @@ class IdempotencyIT {
                       - {id: out, type: send_message, config: {queue_type: sqs, destination: %1$s-fout-%2$s, message: "{{input}}", credential_id: sqs}}
                     edges: [{from: in, to: call}, {from: call, to: out}]
                     """.formatted(run, store, block(store), service));
+            createQueue(run + "-slow-" + store, 30);
+            createQueue(run + "-sout-" + store);
+            Files.writeString(workflows.resolve("slow-" + store + ".yaml"), slow(run + "-slow-" + store,
+                    run + "-slow-" + store, run + "-sout-" + store, block(store), service + "/slow/" + store));
+        }
+        // one workflow (one key namespace) on two instances, each reading its own queue, so that
+        // copies sent to both at once are in flight on both; a 1 s lease, shorter than a run
+        for (String store : List.of("redis", "jdbc")) {
+            createQueue(run + "-sha-" + store, 30);
+            createQueue(run + "-shb-" + store, 30);
+            createQueue(run + "-shout-" + store);
+            String plain = block(store);
+            String block = plain.substring(0, plain.length() - 1) + ", lease: 1s}";
+            String id = run + "-shared-" + store;
+            String url = service + "/slow/shared-" + store;
+            Files.writeString(workflows.resolve("shared-" + store + ".yaml"),
+                    slow(id, run + "-sha-" + store, run + "-shout-" + store, block, url));
+            Files.createDirectories(otherHome.resolve("workflows"));
+            Files.writeString(otherHome.resolve("workflows/shared-" + store + ".yaml"),
+                    slow(id, run + "-shb-" + store, run + "-shout-" + store, block, url));
         }
         createQueue(run + "-compete-in");
         createQueue(run + "-compete-out");
@@ -116,6 +157,21 @@ class IdempotencyIT {
 
         runtime = start(home);
         other = start(otherHome);
+    }
+
+    /** SQS → http (slow) → SQS, keyed by order_id. */
+    private static String slow(String id, String source, String destination, String block, String url) {
+        return """
+                id: %1$s
+                nodes:
+                  - id: in
+                    type: receive_message
+                    config: {queue_type: sqs, source: %2$s, wait_time: 1s, credential_id: sqs}
+                    idempotency: %4$s
+                  - {id: call, type: http, config: {method: POST, url: "%5$s/{{input.order_id}}"}}
+                  - {id: out, type: send_message, config: {queue_type: sqs, destination: %3$s, message: "{{input}}", credential_id: sqs}}
+                edges: [{from: in, to: call}, {from: call, to: out}]
+                """.formatted(id, source, destination, block, url);
     }
 
     private static CaravanRuntime start(Path at) throws Exception {
@@ -151,11 +207,13 @@ class IdempotencyIT {
         if (server != null) {
             server.stop(0);
         }
-        try (Jedis redis = new Jedis("127.0.0.1", 6379)) {
-            redis.keys("caravan:idempotency:" + run + "*").forEach(redis::del);
+        try (StatefulRedisConnection<String, String> redis = redisClient.connect()) {
+            redis.sync().keys("caravan:idempotency:" + run + "*").forEach(k -> redis.sync().del(k));
         }
+        redisClient.shutdown();
         try (var db = DriverManager.getConnection(PG_URL, PG_USER, null)) {
             db.createStatement().execute("DROP TABLE IF EXISTS " + table);
+            db.createStatement().execute("DROP TABLE IF EXISTS " + table + "_claims");
         }
     }
 
@@ -165,8 +223,7 @@ class IdempotencyIT {
         send(run + "-in-" + store, "{\"order_id\": \"o-1\", \"copy\": 1}");
         send(run + "-in-" + store, "{\"order_id\": \"o-2\", \"copy\": 1}");
         awaitEmpty(run + "-in-" + store);
-        // the copy arrives once the first run is done: a trigger keeps many runs in flight, and
-        // two copies in flight at the same moment can both run (keys are kept when a run finishes)
+        // the copy arrives once the first run is done (copies in flight together: below)
         send(run + "-in-" + store, "{\"order_id\": \"o-1\", \"copy\": 2}");
         awaitEmpty(run + "-in-" + store);
         List<String> orders = orderIds(drain(run + "-out-" + store));
@@ -193,8 +250,7 @@ class IdempotencyIT {
 
     @Test
     void twoInstancesSharingRedisProcessEachKeyOnce() throws Exception {
-        // second copies arrive after the first are done (keys are recorded when a run finishes, so
-        // two copies in flight at the same instant may both run: at-least-once, by design)
+        // second copies arrive after the first are done, to either instance
         for (int copy = 1; copy <= 2; copy++) {
             for (int k = 1; k <= 10; k++) {
                 send(run + "-compete-in", "{\"order_id\": \"c-" + k + "\", \"copy\": " + copy + "}");
@@ -205,9 +261,104 @@ class IdempotencyIT {
         assertThat(orders).hasSize(10).doesNotHaveDuplicates();
     }
 
+
+    @ParameterizedTest
+    @ValueSource(strings = {"memory", "redis", "jdbc"})
+    void twoCopiesInFlightAtOnceRunOnce(String store) throws Exception {
+        // one receive returns both copies, and the source runs them side by side; each run takes 1.5 s
+        sendBatch(run + "-slow-" + store, "{\"order_id\": \"s-1\", \"copy\": 1}", "{\"order_id\": \"s-1\", \"copy\": 2}",
+                "{\"order_id\": \"s-2\", \"copy\": 1}");
+        awaitEmpty(run + "-slow-" + store);
+        assertThat(orderIds(drain(run + "-sout-" + store))).containsExactlyInAnyOrder("s-1", "s-2");
+        assertThat(calls.get("/slow/" + store + "/s-1").get()).isEqualTo(1);
+        assertThat(calls.get("/slow/" + store + "/s-2").get()).isEqualTo(1);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"redis", "jdbc"})
+    void copiesOnTwoInstancesAtOnceRunOnceEvenWhenARunOutlastsTheLease(String store) throws Exception {
+        // each key's copies reach both instances together; a run (1.5 s) outlasts the lease (1 s),
+        // so the claim holds only because it is renewed
+        for (int k = 1; k <= 3; k++) {
+            String body = "{\"order_id\": \"x-" + k + "\"}";
+            send(run + "-sha-" + store, body);
+            send(run + "-shb-" + store, body);
+        }
+        awaitEmpty(run + "-sha-" + store);
+        awaitEmpty(run + "-shb-" + store);
+        assertThat(orderIds(drain(run + "-shout-" + store))).containsExactlyInAnyOrder("x-1", "x-2", "x-3");
+        for (int k = 1; k <= 3; k++) {
+            assertThat(calls.get("/slow/shared-" + store + "/x-" + k).get()).as("calls for x-" + k).isEqualTo(1);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"redis", "jdbc"})
+    void aClaimLeftByADeadInstanceHoldsACopyBackOnlyUntilItsLeaseEnds(String store) throws Exception {
+        String workflow = run + "-dup-" + store;
+        // the store's tables exist once a message went through
+        send(run + "-in-" + store, "{\"order_id\": \"warm-up\"}");
+        awaitEmpty(run + "-in-" + store);
+        drain(run + "-out-" + store);
+        // an instance claimed L-1, then died: nobody renews its claim, which ends in 3 s
+        long ends = System.currentTimeMillis() + 3000;
+        if (store.equals("redis")) {
+            try (StatefulRedisConnection<String, String> redis = redisClient.connect()) {
+                redis.sync().set("caravan:idempotency:" + workflow + ":L-1", "claim:dead-instance",
+                        SetArgs.Builder.px(3000));
+            }
+        } else {
+            try (var db = DriverManager.getConnection(PG_URL, PG_USER, null);
+                 var insert = db.prepareStatement("INSERT INTO " + table + "_claims (processorName, messageId, owner,"
+                         + " expiresAt) VALUES (?, 'L-1', 'dead-instance', ?)")) {
+                insert.setString(1, workflow);
+                insert.setLong(2, ends);
+                insert.executeUpdate();
+            }
+        }
+        send(run + "-in-" + store, "{\"order_id\": \"L-1\"}");
+        // while the claim lasts, the copy waits: nothing comes out ...
+        assertThat(receive(run + "-out-" + store, Duration.ofMillis(ends - System.currentTimeMillis() - 500))).isEmpty();
+        // ... and once it ran out, the copy runs: a dead instance costs time, never the message
+        Await.until("L-1 processed after the dead instance's lease", Duration.ofSeconds(20),
+                () -> !receive(run + "-out-" + store, Duration.ofSeconds(1)).isEmpty());
+        awaitEmpty(run + "-in-" + store);
+    }
+
     private static void createQueue(String name) {
+        createQueue(name, 1);
+    }
+
+    private static void createQueue(String name, int visibilitySeconds) {
         try (SqsClient client = TestBrokers.sqs().client()) {
-            client.createQueue(b -> b.queueName(name).attributes(Map.of(QueueAttributeName.VISIBILITY_TIMEOUT, "1")));
+            client.createQueue(b -> b.queueName(name).attributes(Map.of(QueueAttributeName.VISIBILITY_TIMEOUT,
+                    String.valueOf(visibilitySeconds))));
+        }
+    }
+
+    /** Sends {@code bodies} in one batch, so that one receive can return them together. */
+    private static void sendBatch(String queue, String... bodies) {
+        try (SqsClient client = TestBrokers.sqs().client()) {
+            String url = client.getQueueUrl(b -> b.queueName(queue)).queueUrl();
+            List<SendMessageBatchRequestEntry> entries = new ArrayList<>();
+            for (int i = 0; i < bodies.length; i++) {
+                String body = bodies[i];
+                entries.add(SendMessageBatchRequestEntry.builder()
+                        .id("m" + i).messageBody(body).build());
+            }
+            client.sendMessageBatch(b -> b.queueUrl(url).entries(entries));
+        }
+    }
+
+    /** What arrives in {@code queue} within {@code wait} (deleted), for at most one receive. */
+    private static List<Message> receive(String queue, Duration wait) {
+        try (SqsClient client = TestBrokers.sqs().client()) {
+            String url = client.getQueueUrl(b -> b.queueName(queue)).queueUrl();
+            int seconds = (int) Math.max(0, Math.min(20, wait.toSeconds()));
+            List<Message> got = client.receiveMessage(b -> b.queueUrl(url).maxNumberOfMessages(10)
+                    .waitTimeSeconds(seconds).visibilityTimeout(30)).messages();
+            got.forEach(m -> client.deleteMessage(d -> d.queueUrl(url).receiptHandle(m.receiptHandle())));
+            return got;
         }
     }
 

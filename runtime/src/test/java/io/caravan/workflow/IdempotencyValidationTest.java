@@ -27,11 +27,12 @@ class IdempotencyValidationTest {
     @Test
     void readsEachStoreWithItsDefaults() {
         Idempotency memory = Check.yaml(receiving("key: \"{{input.order_id}}\"")).trigger().idempotency();
-        assertThat(memory).isEqualTo(new Idempotency("{{input.order_id}}", "memory", 10_000, null, null, null, null, null));
+        assertThat(memory).isEqualTo(new Idempotency("{{input.order_id}}", "memory", 10_000, null, null, null, null, null, null));
 
         Idempotency redis = Check.yaml(receiving("{key: \"{{trigger.id}}\", store: redis, url: \"redis://127.0.0.1:6379\"}"))
                 .trigger().idempotency();
         assertThat(redis.ttl()).isEqualTo(Duration.ofHours(24));
+        assertThat(redis.lease()).isEqualTo(Duration.ofSeconds(30));
         assertThat(redis.url()).isEqualTo("redis://127.0.0.1:6379");
 
         Idempotency jdbc = Check.yaml(receiving("{key: \"{{input.id}}-{{now}}\", store: jdbc, url: \"${PG_URL}\","
@@ -54,7 +55,7 @@ class IdempotencyValidationTest {
                 "wf.yaml:7:12: error: key is not a valid template: '{{' at 11 is never closed with '}}' (at $.nodes[0].idempotency.key)",
                 "wf.yaml:9:20: error: max_entries must be between 1 and 10000000, got 0 (at $.nodes[0].idempotency.max_entries)",
                 "wf.yaml:10:7: error: 'ttl' applies to store redis, not memory (at $.nodes[0].idempotency.ttl)",
-                "wf.yaml:11:7: error: unknown key 'size' in idempotency; valid keys: key, store, max_entries, ttl, url, user, password, table (at $.nodes[0].idempotency.size)");
+                "wf.yaml:11:7: error: unknown key 'size' in idempotency; valid keys: key, store, max_entries, ttl, lease, url, user, password, table (at $.nodes[0].idempotency.size)");
     }
 
     @Test
@@ -86,7 +87,7 @@ class IdempotencyValidationTest {
                         + " ${IDEMPOTENCY_URL} (at $.nodes[0].idempotency.url)",
                 "wf.yaml:10:17: error: password must be a string, got another value (at $.nodes[0].idempotency.password)",
                 "wf.yaml:11:14: error: table must be a plain SQL name (letters, digits and '_', not starting with a digit,"
-                        + " at most 63), got \"t; drop table x\" (at $.nodes[0].idempotency.table)");
+                        + " at most 56), got \"t; drop table x\" (at $.nodes[0].idempotency.table)");
         assertThat(Check.problems(receiving("{key: \"{{input.id}}\", store: mongo}"))).containsExactly(
                 "wf.yaml:7:36: error: store must be one of memory, redis, jdbc, got \"mongo\" (at $.nodes[0].idempotency.store)");
     }

@@ -4,14 +4,14 @@ import io.caravan.idempotency.IdempotencyStores;
 import io.caravan.workflow.Idempotency;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apache.camel.processor.idempotent.jdbc.JdbcMessageIdRepository;
 import org.apache.camel.spi.IdempotentRepository;
 import org.apache.camel.support.processor.idempotent.MemoryIdempotentRepository;
 import org.springframework.jdbc.datasource.DriverManagerDataSource;
 
 /**
- * The idempotent repository for a workflow's store, each one Camel's own: an LRU map in memory,
- * Redis strings with a ttl, or camel-sql's table. Keys are namespaced by workflow id, so
+ * The idempotent repository for a workflow's store: Camel's LRU map in memory (one instance,
+ * so the in-flight guard is all the claiming it needs), or Redis strings or database tables
+ * with leased claims ({@link LeasedRepository}). Keys are namespaced by workflow id, so
  * workflows sharing a store never see each other's keys while instances of one workflow do.
  */
 final class Repositories {
@@ -25,7 +25,7 @@ final class Repositories {
         return switch (settings.store()) {
             case IdempotencyStores.MEMORY -> MemoryIdempotentRepository.memoryIdempotentRepository(settings.maxEntries());
             case IdempotencyStores.REDIS -> RedisRepository.create(env(settings.url()), "caravan:idempotency:" + workflowId,
-                    settings.ttl());
+                    settings.ttl(), settings.lease());
             case IdempotencyStores.JDBC -> jdbc(settings, workflowId);
             default -> throw new IllegalArgumentException("unknown idempotency store " + settings.store());
         };
@@ -39,14 +39,7 @@ final class Repositories {
         if (settings.password() != null) {
             dataSource.setPassword(env(settings.password()));
         }
-        JdbcMessageIdRepository repository = new JdbcMessageIdRepository(dataSource, workflowId);
-        repository.setTableName(settings.table());
-        // Camel's default table has no key, and its add() is a count followed by an insert: two
-        // instances could both insert one key. The primary key makes the second insert fail, so
-        // that run fails and its redelivery is then skipped as the duplicate it is.
-        repository.setCreateString("CREATE TABLE " + settings.table() + " (processorName VARCHAR(255) NOT NULL,"
-                + " messageId VARCHAR(255) NOT NULL, createdAt TIMESTAMP, PRIMARY KEY (processorName, messageId))");
-        return repository;
+        return new JdbcRepository(dataSource, settings.table(), workflowId, settings.lease());
     }
 
     /** ${NAME} references replaced from the environment, as in the credentials file. */

@@ -44,6 +44,16 @@ public interface Provisioner {
      */
     Optional<QueueDepth> depth(CamelContext context, Channel channel) throws Exception;
 
+    /**
+     * What the broker says is wrong with {@code credential}, asked by {@code caravan validate}: a
+     * virtual host that does not exist, a refused login. Empty when all is well, when the broker
+     * does not answer within {@code timeout} (validate must work without brokers), or when the
+     * binding has nothing to ask. Never binds or changes anything; the answer holds no secret.
+     */
+    default Optional<String> probe(Credential credential, Duration timeout) {
+        return Optional.empty();
+    }
+
     /** Maps a client exception to CONNECTION_FAILED, QUEUE_NOT_FOUND, ... with the broker's own words, never a secret. */
     CaravanException classify(Throwable failure, Channel channel);
 }

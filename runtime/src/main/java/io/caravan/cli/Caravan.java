@@ -104,6 +104,9 @@ public final class Caravan {
         }
     }
 
+    /** How long validate waits for a broker to answer before it skips asking it. */
+    private static final java.time.Duration PROBE_TIMEOUT = java.time.Duration.ofSeconds(3);
+
     private int validate(Args args) {
         if (args.paths.isEmpty()) {
             err.println("caravan validate: give at least one workflow file or folder");
@@ -112,6 +115,10 @@ public final class Caravan {
         RuntimeOptions options = options(args);
         CredentialStore credentials = WorkflowSet.loadCredentials(options);
         List<Workflow> workflows = WorkflowSet.load(args.paths, credentials);
+        List<Diagnostic> refused = WorkflowSet.probe(workflows, credentials, PROBE_TIMEOUT);
+        if (!refused.isEmpty()) {
+            throw new InvalidFileException(refused);
+        }
         out.println(workflows.size() + " workflow" + (workflows.size() == 1 ? "" : "s") + " valid: "
                 + String.join(", ", workflows.stream().map(Workflow::id).toList()));
         return 0;

@@ -33,13 +33,35 @@ public final class CredentialStore {
     private static final Pattern ENV = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
 
     private final Map<String, Credential> byId;
+    private final String file;
+    // where each credential and each of its fields was written: credential id -> field ("" for the entry) -> place
+    private final Map<String, Map<String, Location>> places;
+
+    private CredentialStore(Map<String, Credential> byId, String file, Map<String, Map<String, Location>> places) {
+        this.byId = byId;
+        this.file = file;
+        this.places = places;
+    }
 
     private CredentialStore(Map<String, Credential> byId) {
-        this.byId = byId;
+        this(byId, null, Map.of());
     }
 
     public static CredentialStore empty() {
         return new CredentialStore(Map.of());
+    }
+
+    /**
+     * A problem with credential {@code id} placed at its {@code field} in the file it came from
+     * (at the entry when the field was not written; at 1:1 for credentials made in code), with
+     * one of the seed's error codes or null.
+     */
+    public Diagnostic problem(String id, String field, String code, String message) {
+        Map<String, Location> at = places.getOrDefault(id, Map.of());
+        Location where = at.getOrDefault(field, at.get(""));
+        return where == null || file == null
+                ? new Diagnostic(file == null ? "credentials" : file, 1, 1, message, "$." + id, code)
+                : Diagnostic.at(file, where, code, message);
     }
 
     /** A store holding exactly these credentials; for callers that build them in code. */
@@ -95,13 +117,20 @@ public final class CredentialStore {
                         + root.kindName());
                 throw new InvalidFileException(problems);
             }
+            Map<String, Map<String, Location>> places = new LinkedHashMap<>();
             for (SourceMap.Entry e : map.entries()) {
                 credential(e.key(), e.value()).ifPresent(c -> byId.put(c.id(), c));
+                Map<String, Location> at = new LinkedHashMap<>();
+                at.put("", e.keyLocation());
+                if (e.value() instanceof SourceMap fields) {
+                    fields.entries().forEach(f -> at.put(f.key(), f.value().location()));
+                }
+                places.put(e.key(), Map.copyOf(at));
             }
             if (!problems.isEmpty()) {
                 throw new InvalidFileException(problems);
             }
-            return new CredentialStore(byId);
+            return new CredentialStore(byId, file, Map.copyOf(places));
         }
 
         private Optional<Credential> credential(String id, SourceNode node) {

@@ -47,6 +47,8 @@ public final class WorkflowDeployer {
     private static final Duration RETRY_MAX = Duration.ofSeconds(30);
     private final List<CompiledWorkflow> atStart = new ArrayList<>();
     private final Map<String, CompiledWorkflow> waiting = new LinkedHashMap<>();
+    // the reason each waiting workflow last gave, so that a retry failing the same way is not logged again
+    private final Map<String, String> waitingFor = new java.util.HashMap<>();
     private ScheduledExecutorService retries;
 
     /**
@@ -102,6 +104,7 @@ public final class WorkflowDeployer {
                     throw e;
                 }
                 waiting.put(cw.workflow().id(), cw);
+                waitingFor.put(cw.workflow().id(), error.code() + ": " + error.getMessage());
                 LOG.warn("workflow '{}' is waiting for its broker and will start when it can: {}: {}",
                         cw.workflow().id(), error.code(), error.getMessage());
             }
@@ -139,10 +142,17 @@ public final class WorkflowDeployer {
             try {
                 add(cw);
                 waiting.remove(cw.workflow().id());
+                waitingFor.remove(cw.workflow().id());
                 LOG.info("workflow '{}' started: its broker answers now", cw.workflow().id());
             } catch (Exception e) {
                 CaravanException error = WorkflowFailures.classify(cw.workflow(), e);
-                LOG.warn("workflow '{}' still waiting: {}: {}", cw.workflow().id(), error.code(), error.getMessage());
+                String reason = error.code() + ": " + error.getMessage();
+                // said once: again only when the reason changes (every retry is at DEBUG)
+                if (reason.equals(waitingFor.put(cw.workflow().id(), reason))) {
+                    LOG.debug("workflow '{}' still waiting: {}", cw.workflow().id(), reason);
+                } else {
+                    LOG.warn("workflow '{}' still waiting: {}", cw.workflow().id(), reason);
+                }
             }
         }
         if (!waiting.isEmpty()) {
@@ -239,6 +249,7 @@ public final class WorkflowDeployer {
     private void replace(CompiledWorkflow cw) throws Exception {
         String id = cw.workflow().id();
         waiting.remove(id);
+        waitingFor.remove(id);
         if (running.containsKey(id)) {
             undeploy(id);
         }

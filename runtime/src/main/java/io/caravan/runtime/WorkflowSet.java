@@ -47,6 +47,22 @@ public final class WorkflowSet {
         return List.copyOf(all);
     }
 
+    /**
+     * Asks the broker of every credential the workflows use what it thinks of it (a missing
+     * virtual host, a refused login), each placed at the credential in its file. A broker
+     * that does not answer within {@code timeout} is not asked: validate works without brokers.
+     */
+    public static List<io.caravan.source.Diagnostic> probe(List<Workflow> workflows, CredentialStore credentials,
+                                                           java.time.Duration timeout) {
+        List<io.caravan.source.Diagnostic> problems = new java.util.ArrayList<>();
+        workflows.stream().flatMap(w -> w.credentialIds().stream()).distinct().forEach(id ->
+                credentials.find(id).ifPresent(c -> Bindings.forCredentialType(c.type()).ifPresent(b ->
+                        b.provisioner().probe(c, timeout).ifPresent(said ->
+                                problems.add(credentials.problem(id, "", io.caravan.ErrorCode.CONNECTION_FAILED.name(),
+                                        "credential '" + id + "': " + said))))));
+        return problems;
+    }
+
     /** Validates every workflow in {@code paths} (files or folders); all problems or all workflows. */
     public static List<Workflow> load(List<Path> paths, CredentialStore credentials) {
         WorkflowValidator validator = new WorkflowValidator(specs(), credentials,

@@ -47,10 +47,23 @@ final class RabbitMqProvisioner implements Provisioner {
 
     @Override
     public void bind(CamelContext context, Credential credential) {
+        com.rabbitmq.client.ConnectionFactory rabbit = factory(credential);
+        RabbitMqConnections connections = new RabbitMqConnections(rabbit, "caravan:" + credential.id());
+        addresses.put(credential.id(), connections.address());
+
+        String name = Bindings.beanName(credential.id());
+        if (context.getRegistry().lookupByName(name) instanceof RabbitMqConnections old) {
+            context.getRegistry().unbind(name);
+            old.close();
+        }
+        context.getRegistry().bind(name, RabbitMqConnections.class, connections);
+    }
+
+    /** The credential's connection factory: its URL read as the other clients read it, TLS checked. */
+    static com.rabbitmq.client.ConnectionFactory factory(Credential credential) {
         com.rabbitmq.client.ConnectionFactory rabbit = new com.rabbitmq.client.ConnectionFactory();
-        URI url;
         try {
-            url = URI.create(credential.string("url"));
+            URI url = URI.create(credential.string("url"));
             rabbit.setUri(url);
             if ("/".equals(url.getRawPath())) {
                 // The AMQP URI spec and the Java client read amqp://host/ as the empty vhost ""; the
@@ -68,15 +81,49 @@ final class RabbitMqProvisioner implements Provisioner {
             throw new IllegalArgumentException("credential " + credential.id()
                     + ": url is not a valid amqp:// or amqps:// URL");
         }
-        RabbitMqConnections connections = new RabbitMqConnections(rabbit, "caravan:" + credential.id());
-        addresses.put(credential.id(), connections.address());
+        rabbit.setExceptionHandler(new RabbitMqExceptionHandler());
+        return rabbit;
+    }
 
-        String name = Bindings.beanName(credential.id());
-        if (context.getRegistry().lookupByName(name) instanceof RabbitMqConnections old) {
-            context.getRegistry().unbind(name);
-            old.close();
+    /** Opens one connection and closes it: a refused login or a missing virtual host is reported. */
+    @Override
+    public Optional<String> probe(Credential credential, Duration timeout) {
+        com.rabbitmq.client.ConnectionFactory rabbit = factory(credential);
+        rabbit.setAutomaticRecoveryEnabled(false);
+        rabbit.setConnectionTimeout((int) timeout.toMillis());
+        rabbit.setHandshakeTimeout((int) timeout.toMillis());
+        String address = rabbit.getHost() + ":" + rabbit.getPort();
+        try (com.rabbitmq.client.Connection ignored = rabbit.newConnection("caravan-validate:" + credential.id())) {
+            return Optional.empty();
+        } catch (Exception e) {
+            if (BindingSupport.isUnreachable(e) || BindingSupport.cause(e, java.util.concurrent.TimeoutException.class)
+                    .isPresent()) {
+                return Optional.empty();
+            }
+            return Optional.of(refusal(e, address, rabbit.getVirtualHost())
+                    .orElse("rabbitmq at " + address + " refused the connection: " + BindingSupport.brokerMessage(e)));
         }
-        context.getRegistry().bind(name, RabbitMqConnections.class, connections);
+    }
+
+    /**
+     * What RabbitMQ refused at connection level, in its words: the virtual host (530 NOT_ALLOWED,
+     * missing or not permitted for the user) or the login. Empty for any other failure.
+     */
+    static Optional<String> refusal(Throwable failure, String address, String vhost) {
+        Optional<AMQP.Connection.Close> close = BindingSupport.cause(failure, ShutdownSignalException.class)
+                .map(ShutdownSignalException::getReason)
+                .filter(AMQP.Connection.Close.class::isInstance).map(AMQP.Connection.Close.class::cast);
+        if (close.isPresent() && close.get().getReplyCode() == AMQP.NOT_ALLOWED) {
+            String said = close.get().getReplyText();
+            return Optional.of("rabbitmq at " + address + " refused virtual host '" + vhost + "': " + said
+                    + (said.contains("not found") ? " (create it with rabbitmqctl add_vhost, or correct the"
+                    + " credential's url: amqp://host:port/ is the default vhost \"/\")" : ""));
+        }
+        if (BindingSupport.cause(failure, com.rabbitmq.client.AuthenticationFailureException.class).isPresent()
+                || BindingSupport.cause(failure, com.rabbitmq.client.PossibleAuthenticationFailureException.class).isPresent()) {
+            return Optional.of("rabbitmq at " + address + " refused the login: " + BindingSupport.brokerMessage(failure));
+        }
+        return Optional.empty();
     }
 
     /**
@@ -200,17 +247,32 @@ final class RabbitMqProvisioner implements Provisioner {
         if (notFound) {
             return BindingSupport.queueNotFound(QUEUE_TYPE, queue, failure, channel);
         }
+        String bound = channel == null ? null : addresses.get(channel.credentialId());
+        Optional<String> refused = refusal(failure, bound == null ? "(unbound credential)" : hostPort(bound),
+                bound == null ? "?" : vhost(bound));
+        if (refused.isPresent()) {
+            return new CaravanException(io.caravan.ErrorCode.CONNECTION_FAILED, refused.get(),
+                    channel == null ? null : channel.nodeId(), failure);
+        }
         // a hard (connection-level) shutdown: the connection is lost or still recovering
         boolean connectionLost = BindingSupport.cause(failure, ShutdownSignalException.class)
                 .map(ShutdownSignalException::isHardError).orElse(false);
-        // a refused login is the seed's CONNECTION_FAILED too, in the broker's words (no password in them)
-        boolean refused = BindingSupport.cause(failure, com.rabbitmq.client.AuthenticationFailureException.class).isPresent()
-                || BindingSupport.cause(failure, com.rabbitmq.client.PossibleAuthenticationFailureException.class).isPresent();
-        if (BindingSupport.isUnreachable(failure) || connectionLost || refused) {
+        if (BindingSupport.isUnreachable(failure) || connectionLost) {
             String address = channel == null ? null : addresses.get(channel.credentialId());
             return BindingSupport.connectionFailed(QUEUE_TYPE, address == null ? "(unbound credential)" : address,
                     failure, channel);
         }
         return BindingSupport.other(QUEUE_TYPE, failure, channel);
+    }
+
+    /** host:port of a {@link RabbitMqConnections#address()} (host:port/vhost). */
+    private static String hostPort(String address) {
+        int slash = address.indexOf('/');
+        return slash < 0 ? address : address.substring(0, slash);
+    }
+
+    private static String vhost(String address) {
+        int slash = address.indexOf('/');
+        return slash < 0 ? "/" : address.substring(slash + 1);
     }
 }

@@ -30,29 +30,75 @@ public final class EmbeddedKafka implements AutoCloseable {
     private final Path logDir;
     private final KafkaRaftServer server;
     private final String bootstrapServers;
+    private final Map<String, String> listeners;
 
-    private EmbeddedKafka(Path logDir, KafkaRaftServer server, String bootstrapServers) {
+    private EmbeddedKafka(Path logDir, KafkaRaftServer server, String bootstrapServers, Map<String, String> listeners) {
         this.logDir = logDir;
         this.server = server;
         this.bootstrapServers = bootstrapServers;
+        this.listeners = listeners;
     }
 
     /** Starts a broker on {@code port} (0 picks a free one) and returns once it accepts clients. */
     public static EmbeddedKafka start(int port) {
+        int brokerPort = port == 0 ? freePort() : port;
+        return start(brokerPort, new Properties(), Map.of());
+    }
+
+    /**
+     * A broker with, besides PLAINTEXT (for the test's own clients), a SASL_PLAINTEXT and a
+     * SASL_SSL listener, each taking PLAIN (the users of {@code plainUsers}) and SCRAM-SHA-512
+     * (users added with {@link #addScramUser}); SASL_SSL presents the certificate of
+     * {@code certificatePem} with the PKCS#8 key of {@code keyPem}.
+     */
+    public static EmbeddedKafka startSecured(Path certificatePem, Path keyPem, Map<String, String> plainUsers) {
+        int plain = freePort();
+        int saslPlain = freePort();
+        int saslSsl = freePort();
+        Properties p = new Properties();
+        StringBuilder jaas = new StringBuilder("org.apache.kafka.common.security.plain.PlainLoginModule required");
+        plainUsers.forEach((user, password) -> jaas.append(" user_").append(user).append("=\"").append(password).append('"'));
+        jaas.append(';');
+        p.put("sasl.enabled.mechanisms", "PLAIN,SCRAM-SHA-512");
+        for (String listener : List.of("sasl_plaintext", "sasl_ssl")) {
+            p.put("listener.name." + listener + ".plain.sasl.jaas.config", jaas.toString());
+            p.put("listener.name." + listener + ".scram-sha-512.sasl.jaas.config",
+                    "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+        }
+        try {
+            // KIP-651: a PEM key store given inline
+            p.put("listener.name.sasl_ssl.ssl.keystore.type", "PEM");
+            p.put("listener.name.sasl_ssl.ssl.keystore.certificate.chain", Files.readString(certificatePem));
+            p.put("listener.name.sasl_ssl.ssl.keystore.key", Files.readString(keyPem));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Map<String, Integer> extra = new java.util.LinkedHashMap<>();
+        extra.put("SASL_PLAINTEXT", saslPlain);
+        extra.put("SASL_SSL", saslSsl);
+        return start(plain, p, extra);
+    }
+
+    private static EmbeddedKafka start(int brokerPort, Properties extra, Map<String, Integer> extraListeners) {
         Path dir = null;
         try {
             dir = Files.createTempDirectory("caravan-kafka-");
-            int brokerPort = port == 0 ? freePort() : port;
             // KRaft's static quorum names the controller by host:port, so it cannot use port 0.
             int controllerPort = freePort();
             Properties p = new Properties();
             p.put("process.roles", "broker,controller");
             p.put("node.id", "1");
             p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
-            p.put("listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
-            p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
+            StringBuilder advertised = new StringBuilder("PLAINTEXT://127.0.0.1:" + brokerPort);
+            StringBuilder protocols = new StringBuilder("PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+            extraListeners.forEach((name, listenerPort) -> {
+                advertised.append(',').append(name).append("://127.0.0.1:").append(listenerPort);
+                protocols.append(',').append(name).append(':').append(name);
+            });
+            p.put("listeners", advertised + ",CONTROLLER://127.0.0.1:" + controllerPort);
+            p.put("advertised.listeners", advertised.toString());
             p.put("controller.listener.names", "CONTROLLER");
-            p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+            p.put("listener.security.protocol.map", protocols.toString());
             p.put("inter.broker.listener.name", "PLAINTEXT");
             p.put("log.dirs", dir.toString());
             p.put("num.partitions", "1");
@@ -65,6 +111,7 @@ public final class EmbeddedKafka implements AutoCloseable {
             p.put("transaction.state.log.min.isr", "1");
             p.put("share.coordinator.state.topic.replication.factor", "1");
             p.put("share.coordinator.state.topic.min.isr", "1");
+            p.putAll(extra);
             KafkaConfig config = new KafkaConfig(p, false);
 
             // The same formatting `kafka-storage.sh format` does, in-process.
@@ -81,7 +128,9 @@ public final class EmbeddedKafka implements AutoCloseable {
 
             KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
             server.startup();
-            EmbeddedKafka kafka = new EmbeddedKafka(dir, server, "127.0.0.1:" + brokerPort);
+            Map<String, String> addresses = new java.util.LinkedHashMap<>();
+            extraListeners.forEach((name, listenerPort) -> addresses.put(name, "127.0.0.1:" + listenerPort));
+            EmbeddedKafka kafka = new EmbeddedKafka(dir, server, "127.0.0.1:" + brokerPort, Map.copyOf(addresses));
             kafka.awaitReady();
             return kafka;
         } catch (Exception e) {
@@ -92,8 +141,29 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
+    /** The PLAINTEXT listener's host:port. */
     public String bootstrapServers() {
         return bootstrapServers;
+    }
+
+    /** host:port of the listener for {@code protocol} (SASL_PLAINTEXT, SASL_SSL) of a secured broker. */
+    public String listener(String protocol) {
+        String address = listeners.get(protocol);
+        if (address == null) {
+            throw new IllegalArgumentException("no " + protocol + " listener; this broker has " + listeners.keySet());
+        }
+        return address;
+    }
+
+    /** Adds (or replaces) a SCRAM-SHA-512 user, through the PLAINTEXT listener. */
+    public void addScramUser(String user, String password) {
+        try (Admin admin = admin()) {
+            admin.alterUserScramCredentials(List.of(new org.apache.kafka.clients.admin.UserScramCredentialUpsertion(user,
+                    new org.apache.kafka.clients.admin.ScramCredentialInfo(
+                            org.apache.kafka.clients.admin.ScramMechanism.SCRAM_SHA_512, 4096), password))).all().get();
+        } catch (Exception e) {
+            throw new IllegalStateException("could not add SCRAM user " + user + ": " + e.getMessage(), e);
+        }
     }
 
     public void createTopic(String name, int partitions) {

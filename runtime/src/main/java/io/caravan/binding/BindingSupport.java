@@ -89,6 +89,11 @@ public final class BindingSupport {
                 || cause(failure, SocketTimeoutException.class).isPresent();
     }
 
+    /** A TLS handshake that failed (a certificate nobody trusted, a host name that does not match): a connection failure. */
+    public static boolean isTlsFailure(Throwable failure) {
+        return cause(failure, javax.net.ssl.SSLException.class).isPresent();
+    }
+
     /**
      * The failure's own message (the deepest one that says something), with any
      * {@code scheme://user:password@} part masked so a URL in a client message leaks no secret.

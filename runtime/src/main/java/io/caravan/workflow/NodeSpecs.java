@@ -10,6 +10,7 @@ import static io.caravan.spec.Field.Kind.TEMPLATE_MAP;
 
 import io.caravan.spec.BrokerSpec;
 import io.caravan.spec.Field;
+import io.caravan.tls.Tls;
 import io.caravan.webhook.WebhookAuth;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -139,7 +140,8 @@ public final class NodeSpecs {
                 Field.of("headers", TEMPLATE_MAP, "request headers").withExample("{Authorization: \"Bearer {{input.token}}\"}"),
                 Field.template("body", "request body").withExample("'{\"id\": \"{{input.id}}\"}'"),
                 Field.duration("timeout", "how long to wait for the response").mustBePositive()
-                        .withDefault(Duration.ofSeconds(30))));
+                        .withDefault(Duration.ofSeconds(30)),
+                Tls.CA_FILE));
         SPECS.put(NodeType.CONDITION, new NodeSpec(NodeType.CONDITION, "tests an expression; edges with"
                 + " when: true or when: false (or onTrue/onFalse) choose what runs next", List.of(
                 Field.of("expression", EXPRESSION, "condition to test").asRequired()

@@ -29,8 +29,14 @@ public final class BrokerClients {
 
     /** Sends one record with String headers and waits for the broker's acknowledgement. */
     public static void kafkaSend(String topic, String key, String value, Map<String, String> headers) throws Exception {
+        kafkaSend(TestBrokers.kafka().bootstrapServers(), topic, key, value, headers);
+    }
+
+    /** {@link #kafkaSend(String, String, String, Map)} to the PLAINTEXT listener at {@code bootstrap}. */
+    public static void kafkaSend(String bootstrap, String topic, String key, String value, Map<String, String> headers)
+            throws Exception {
         Properties p = new Properties();
-        p.put("bootstrap.servers", TestBrokers.kafka().bootstrapServers());
+        p.put("bootstrap.servers", bootstrap);
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
             ProducerRecord<String, String> record = new ProducerRecord<>(topic, key, value);
             headers.forEach((k, v) -> record.headers().add(k, v.getBytes(StandardCharsets.UTF_8)));
@@ -40,8 +46,13 @@ public final class BrokerClients {
 
     /** The first record on any of {@code topics} within 30 s, read from the beginning by a fresh group. */
     public static ConsumerRecord<String, String> kafkaReadOne(List<String> topics) {
+        return kafkaReadOne(TestBrokers.kafka().bootstrapServers(), topics);
+    }
+
+    /** {@link #kafkaReadOne(List)} from the PLAINTEXT listener at {@code bootstrap}. */
+    public static ConsumerRecord<String, String> kafkaReadOne(String bootstrap, List<String> topics) {
         Properties p = new Properties();
-        p.put("bootstrap.servers", TestBrokers.kafka().bootstrapServers());
+        p.put("bootstrap.servers", bootstrap);
         p.put("group.id", TestBrokers.unique("reader"));
         p.put("auto.offset.reset", "earliest");
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer())) {

@@ -69,7 +69,7 @@ class WorkflowsTest {
                         + " got \"5 minutes\" (at $.nodes[1].config.interval)",
                 "many-problems.yaml:12:7: error: http config is missing required key 'url' (at $.nodes[2].config)",
                 "many-problems.yaml:13:7: error: unknown key 'ur' in http config; valid keys: method, url, headers,"
-                        + " body, timeout (at $.nodes[2].config.ur)",
+                        + " body, timeout, tls_ca_file (at $.nodes[2].config.ur)",
                 "many-problems.yaml:14:16: error: timeout must be a duration like 500ms, 5s, 2m, 1h or 1m30s, got 30"
                         + " (at $.nodes[2].config.timeout)",
                 "many-problems.yaml:18:7: error: send_message config is missing required key 'destination'"

@@ -1,5 +1,6 @@
 package io.caravan.binding.kafka;
 
+import io.caravan.tls.Tls;
 import io.caravan.credential.Credential;
 import java.util.List;
 import java.util.Locale;
@@ -13,6 +14,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.config.SaslConfigs;
+import org.apache.kafka.common.config.SslConfigs;
 
 /**
  * Creates Kafka clients for one {@code queue_kafka} credential: camel-kafka endpoints reference it
@@ -35,6 +37,13 @@ public final class CredentialKafkaClientFactory implements KafkaClientFactory {
         boolean sasl = mechanism != null && !mechanism.isBlank();
         security.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG,
                 sasl ? (tls ? "SASL_SSL" : "SASL_PLAINTEXT") : (tls ? "SSL" : "PLAINTEXT"));
+        if (tls) {
+            // Kafka reads PEM trust stores itself (KIP-651) and checks the host name by default
+            Tls.caFile(credential).ifPresent(ca -> {
+                security.put(SslConfigs.SSL_TRUSTSTORE_TYPE_CONFIG, "PEM");
+                security.put(SslConfigs.SSL_TRUSTSTORE_LOCATION_CONFIG, ca.toString());
+            });
+        }
         if (sasl) {
             String m = mechanism.toUpperCase(Locale.ROOT);
             security.put(SaslConfigs.SASL_MECHANISM, m);

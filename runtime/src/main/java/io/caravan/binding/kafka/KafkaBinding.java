@@ -7,6 +7,7 @@ import io.caravan.binding.Channel;
 import io.caravan.binding.Provisioner;
 import io.caravan.spec.BrokerSpec;
 import io.caravan.spec.Capabilities;
+import io.caravan.tls.Tls;
 import io.caravan.spec.CredentialSpec;
 import io.caravan.spec.Field;
 import java.util.List;
@@ -37,7 +38,8 @@ public final class KafkaBinding implements Binding {
                     Field.choice("sasl_mechanism", List.of("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"), "SASL mechanism"),
                     Field.string("sasl_username", "SASL user").withExample("caravan"),
                     Field.string("sasl_password", "SASL password").asSecret().withExample("${KAFKA_PASSWORD}"),
-                    Field.bool("enable_tls", "connect with TLS").withDefault(false))),
+                    Field.bool("enable_tls", "connect with TLS").withDefault(false),
+                    Tls.CA_FILE)),
             List.of(KEY), List.of(CONSUMERS), Set.of(),
             new Capabilities(null, "{source}.dlq", Capabilities.Ordering.PARTITION, false, false, false, false));
 

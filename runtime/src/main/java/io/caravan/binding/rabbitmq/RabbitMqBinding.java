@@ -9,6 +9,7 @@ import io.caravan.binding.Channel;
 import io.caravan.binding.Provisioner;
 import io.caravan.spec.BrokerSpec;
 import io.caravan.spec.Capabilities;
+import io.caravan.tls.Tls;
 import io.caravan.spec.CredentialSpec;
 import io.caravan.spec.Field;
 import java.util.List;
@@ -34,7 +35,8 @@ public final class RabbitMqBinding implements Binding {
     private static final BrokerSpec SPEC = new BrokerSpec(QUEUE_TYPE, "RabbitMQ",
             new CredentialSpec("queue_rabbitmq", "a RabbitMQ (AMQP 0-9-1) virtual host", List.of(
                     Field.string("url", "amqp://user:password@host:5672/vhost, or amqps:// for TLS; a trailing / or"
-                            + " none is the default vhost /").asRequired().asSecret().withExample("${RABBITMQ_URL}"))),
+                            + " none is the default vhost /").asRequired().asSecret().withExample("${RABBITMQ_URL}"),
+                    Tls.CA_FILE)),
             List.of(EXCHANGE, ROUTING_KEY), List.of(EXCHANGE, ROUTING_KEY), Set.of(EXCHANGE.name()),
             new Capabilities("the queue's x-dead-letter-exchange: a failed message is rejected without requeue (the"
                     + " queue is the operator's, declared with that argument)", "{source}.dlq", Capabilities.Ordering.QUEUE,

@@ -9,6 +9,7 @@ import io.caravan.binding.BindingSupport;
 import io.caravan.binding.Bindings;
 import io.caravan.binding.Channel;
 import io.caravan.binding.QueueDepth;
+import io.caravan.tls.Tls;
 import io.caravan.binding.ReceivedMessage;
 import io.caravan.credential.Credential;
 import io.caravan.spec.BrokerSpec;
@@ -27,7 +28,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import javax.net.ssl.SSLContext;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 
@@ -71,15 +71,16 @@ final class RabbitMqProvisioner implements Provisioner {
                 // (FIELD-NOTES). "%2f" is "/" either way.
                 rabbit.setVirtualHost("/");
             }
-            if ("amqps".equalsIgnoreCase(url.getScheme())) {
-                // setUri alone would trust every certificate; use the JVM's trust store and check the host
-                rabbit.useSslProtocol(SSLContext.getDefault());
-                rabbit.enableHostnameVerification();
-            }
         } catch (Exception e) {
             // the parser's message quotes the URL, password included
             throw new IllegalArgumentException("credential " + credential.id()
                     + ": url is not a valid amqp:// or amqps:// URL");
+        }
+        if (rabbit.isSSL()) {
+            // setUri alone would trust every certificate: trust the credential's CA file or the JVM's
+            // trust store, and check the host name
+            rabbit.useSslProtocol(Tls.context(credential));
+            rabbit.enableHostnameVerification();
         }
         rabbit.setExceptionHandler(new RabbitMqExceptionHandler());
         return rabbit;
@@ -257,7 +258,7 @@ final class RabbitMqProvisioner implements Provisioner {
         // a hard (connection-level) shutdown: the connection is lost or still recovering
         boolean connectionLost = BindingSupport.cause(failure, ShutdownSignalException.class)
                 .map(ShutdownSignalException::isHardError).orElse(false);
-        if (BindingSupport.isUnreachable(failure) || connectionLost) {
+        if (BindingSupport.isUnreachable(failure) || connectionLost || BindingSupport.isTlsFailure(failure)) {
             String address = channel == null ? null : addresses.get(channel.credentialId());
             return BindingSupport.connectionFailed(QUEUE_TYPE, address == null ? "(unbound credential)" : address,
                     failure, channel);

@@ -9,6 +9,7 @@ import io.caravan.binding.Channel;
 import io.caravan.binding.Provisioner;
 import io.caravan.spec.BrokerSpec;
 import io.caravan.spec.Capabilities;
+import io.caravan.tls.Tls;
 import io.caravan.spec.CredentialSpec;
 import io.caravan.spec.Field;
 import java.time.Duration;
@@ -45,7 +46,8 @@ public final class RedisBinding implements Binding {
                     Field.string("password", "password, instead of one in the url").asSecret()
                             .withExample("${REDIS_PASSWORD}"),
                     Field.string("consumer_group", "consumer group every workflow's triggers join; default: each"
-                            + " workflow its own group, named after its id").withExample("caravan"))),
+                            + " workflow its own group, named after its id").withExample("caravan"),
+                    Tls.CA_FILE)),
             List.of(MAX_LENGTH), List.of(RECLAIM_AFTER), Set.of(),
             new Capabilities(null, "{source}.dlq", Capabilities.Ordering.STREAM, true, false, false, false));
 

@@ -38,6 +38,11 @@ public final class RedisClients implements AutoCloseable {
      * @param name          what the connections are called on the server (CLIENT LIST), no secret
      */
     RedisClients(RedisURI uri, String consumerGroup, String name) {
+        this(uri, consumerGroup, name, null);
+    }
+
+    /** @param trusted PEM certificates to trust for rediss:// instead of the JVM's trust store, or null */
+    RedisClients(RedisURI uri, String consumerGroup, String name, java.nio.file.Path trusted) {
         if (!uri.getTimeout().equals(RedisURI.DEFAULT_TIMEOUT_DURATION)) {
             // the URL set ?timeout=: keep it
         } else {
@@ -45,7 +50,12 @@ public final class RedisClients implements AutoCloseable {
         }
         uri.setClientName(name);
         this.client = RedisClient.create(uri);
-        this.client.setOptions(ClientOptions.builder().autoReconnect(true).build());
+        ClientOptions.Builder options = ClientOptions.builder().autoReconnect(true);
+        if (trusted != null) {
+            // Lettuce checks the server's certificate and host name (rediss://) against these
+            options.sslOptions(io.lettuce.core.SslOptions.builder().jdkSslProvider().trustManager(trusted.toFile()).build());
+        }
+        this.client.setOptions(options.build());
         this.address = uri.getHost() + ":" + uri.getPort();
         this.consumerGroup = consumerGroup;
         this.name = name;

@@ -6,6 +6,7 @@ import io.caravan.binding.Bindings;
 import io.caravan.binding.Channel;
 import io.caravan.binding.Provisioner;
 import io.caravan.binding.QueueDepth;
+import io.caravan.tls.Tls;
 import io.caravan.binding.ReceivedMessage;
 import io.caravan.credential.Credential;
 import io.lettuce.core.Consumer;
@@ -76,7 +77,8 @@ final class RedisProvisioner implements Provisioner {
         if (credential.string("password") != null) {
             uri.setPassword(credential.string("password").toCharArray());
         }
-        RedisClients clients = new RedisClients(uri, credential.string("consumer_group"), "caravan:" + credential.id());
+        RedisClients clients = new RedisClients(uri, credential.string("consumer_group"), "caravan:" + credential.id(),
+                Tls.caFile(credential).orElse(null));
         addresses.put(credential.id(), clients.address());
         new RedisBinding().register(context);
         String name = Bindings.beanName(credential.id());

@@ -196,7 +196,7 @@ final class SqsProvisioner implements Provisioner {
             // missing queue with some other error (ElasticMQ: HTTP 500), so ask the server directly
             return BindingSupport.queueNotFound(QUEUE_TYPE, queue, failure, channel);
         }
-        if (BindingSupport.isUnreachable(failure)) {
+        if (BindingSupport.isUnreachable(failure) || BindingSupport.isTlsFailure(failure)) {
             String address = channel == null ? null : addresses.get(channel.credentialId());
             return BindingSupport.connectionFailed(QUEUE_TYPE, address == null ? "(unbound credential)" : address,
                     failure, channel);

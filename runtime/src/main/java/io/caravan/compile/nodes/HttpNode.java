@@ -19,7 +19,9 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import io.caravan.tls.Tls;
 import io.caravan.workflow.ErrorHandling;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,10 +44,11 @@ public final class HttpNode implements NodeCompiler {
      * context, a third of a second of every start-up when it was a plain static field.
      */
     private static final class Client {
-        static final HttpClient INSTANCE = HttpClient.newBuilder()
-                .connectTimeout(Duration.ofSeconds(10))
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
+        static final HttpClient INSTANCE = builder().build();
+    }
+
+    private static HttpClient.Builder builder() {
+        return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).followRedirects(HttpClient.Redirect.NEVER);
     }
 
     @Override
@@ -58,9 +61,12 @@ public final class HttpNode implements NodeCompiler {
         // a status is a failure only when the node asks to retry on it; otherwise a condition reads it
         ErrorHandling.Retry retry = context.workflow().errorHandling(node).retry();
         List<String> failOn = retry == null ? List.of() : retry.retryOn();
+        String ca = node.config().string(Tls.CA_FILE.name());
+        // a node that trusts its own certificates has a client of its own; the others share one
+        HttpClient client = ca == null ? null : builder().sslContext(Tls.context(Path.of(ca))).build();
         Call call = new Call(context.workflow().id(), node.id(), node.config().string("method"),
                 context.template(node, "url"), context.templates(node, "headers"), context.template(node, "body"),
-                node.config().duration("timeout"), failOn.contains("HTTP_4XX"), failOn.contains("HTTP_5XX"));
+                node.config().duration("timeout"), failOn.contains("HTTP_4XX"), failOn.contains("HTTP_5XX"), client);
         step.process(context.bean(node, "", call)).id(context.camelId(node, "call"));
     }
 
@@ -73,10 +79,13 @@ public final class HttpNode implements NodeCompiler {
         private final Duration timeout;
         private final boolean failOn4xx;
         private final boolean failOn5xx;
+        private final HttpClient client;
 
+        /** @param client this node's own client (it trusts its tls_ca_file), or null for the shared one */
         Call(String workflowId, String nodeId, String method, Template url, Map<String, Template> headers,
-             Template body, Duration timeout, boolean failOn4xx, boolean failOn5xx) {
+             Template body, Duration timeout, boolean failOn4xx, boolean failOn5xx, HttpClient client) {
             super(workflowId, nodeId);
+            this.client = client;
             this.method = method;
             this.url = url;
             this.headers = headers;
@@ -116,7 +125,7 @@ public final class HttpNode implements NodeCompiler {
             request.method(method, publisher);
             HttpResponse<String> response;
             try {
-                response = Client.INSTANCE.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+                response = (client != null ? client : Client.INSTANCE).send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
             } catch (HttpTimeoutException e) {
                 throw new CaravanException(ErrorCode.TIMEOUT, method + " " + target + " timed out after " + timeout.toMillis()
                         + " ms", nodeId, e);

@@ -28,12 +28,15 @@ import org.apache.kafka.server.common.MetadataVersion;
 public final class EmbeddedKafka implements AutoCloseable {
 
     private final Path logDir;
+    private final boolean ownsLogDir;
     private final KafkaRaftServer server;
     private final String bootstrapServers;
     private final Map<String, String> listeners;
 
-    private EmbeddedKafka(Path logDir, KafkaRaftServer server, String bootstrapServers, Map<String, String> listeners) {
+    private EmbeddedKafka(Path logDir, boolean ownsLogDir, KafkaRaftServer server, String bootstrapServers,
+                          Map<String, String> listeners) {
         this.logDir = logDir;
+        this.ownsLogDir = ownsLogDir;
         this.server = server;
         this.bootstrapServers = bootstrapServers;
         this.listeners = listeners;
@@ -42,7 +45,16 @@ public final class EmbeddedKafka implements AutoCloseable {
     /** Starts a broker on {@code port} (0 picks a free one) and returns once it accepts clients. */
     public static EmbeddedKafka start(int port) {
         int brokerPort = port == 0 ? freePort() : port;
-        return start(brokerPort, new Properties(), Map.of());
+        return start(brokerPort, freePort(), null, new Properties(), Map.of());
+    }
+
+    /**
+     * A broker that keeps its data in {@code dir} and can be started again on the same ports and
+     * directory after it stopped or was killed (the directory is formatted only the first time and
+     * never deleted). What {@link StandaloneBroker} runs for the fault tests' broker restarts.
+     */
+    public static EmbeddedKafka startKeeping(int port, int controllerPort, Path dir) {
+        return start(port, controllerPort, dir, new Properties(), Map.of());
     }
 
     /**
@@ -76,15 +88,22 @@ public final class EmbeddedKafka implements AutoCloseable {
         Map<String, Integer> extra = new java.util.LinkedHashMap<>();
         extra.put("SASL_PLAINTEXT", saslPlain);
         extra.put("SASL_SSL", saslSsl);
-        return start(plain, p, extra);
+        return start(plain, freePort(), null, p, extra);
     }
 
-    private static EmbeddedKafka start(int brokerPort, Properties extra, Map<String, Integer> extraListeners) {
-        Path dir = null;
+    /**
+     * {@code keptDir} null: a new temporary directory, deleted at {@link #close()}. KRaft's static
+     * quorum names the controller by host:port, so {@code controllerPort} cannot be 0.
+     */
+    private static EmbeddedKafka start(int brokerPort, int controllerPort, Path keptDir, Properties extra,
+                                       Map<String, Integer> extraListeners) {
+        Path dir = keptDir;
         try {
-            dir = Files.createTempDirectory("caravan-kafka-");
-            // KRaft's static quorum names the controller by host:port, so it cannot use port 0.
-            int controllerPort = freePort();
+            if (dir == null) {
+                dir = Files.createTempDirectory("caravan-kafka-");
+            } else {
+                Files.createDirectories(dir);
+            }
             Properties p = new Properties();
             p.put("process.roles", "broker,controller");
             p.put("node.id", "1");
@@ -114,27 +133,30 @@ public final class EmbeddedKafka implements AutoCloseable {
             p.putAll(extra);
             KafkaConfig config = new KafkaConfig(p, false);
 
-            // The same formatting `kafka-storage.sh format` does, in-process.
-            new Formatter()
-                    .setPrintStream(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()))
-                    .setNodeId(1)
-                    .setClusterId(Uuid.randomUuid().toString())
-                    .setDirectories(List.of(dir.toString()))
-                    .setMetadataLogDirectory(dir.toString())
-                    .setControllerListenerName("CONTROLLER")
-                    .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION)
-                    .setSupportedFeatures(Features.PRODUCTION_FEATURES)
-                    .run();
+            // The same formatting `kafka-storage.sh format` does, in-process; a kept directory only once.
+            if (!Files.exists(dir.resolve("meta.properties"))) {
+                new Formatter()
+                        .setPrintStream(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()))
+                        .setNodeId(1)
+                        .setClusterId(Uuid.randomUuid().toString())
+                        .setDirectories(List.of(dir.toString()))
+                        .setMetadataLogDirectory(dir.toString())
+                        .setControllerListenerName("CONTROLLER")
+                        .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION)
+                        .setSupportedFeatures(Features.PRODUCTION_FEATURES)
+                        .run();
+            }
 
             KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
             server.startup();
             Map<String, String> addresses = new java.util.LinkedHashMap<>();
             extraListeners.forEach((name, listenerPort) -> addresses.put(name, "127.0.0.1:" + listenerPort));
-            EmbeddedKafka kafka = new EmbeddedKafka(dir, server, "127.0.0.1:" + brokerPort, Map.copyOf(addresses));
+            EmbeddedKafka kafka = new EmbeddedKafka(dir, keptDir == null, server, "127.0.0.1:" + brokerPort,
+                    Map.copyOf(addresses));
             kafka.awaitReady();
             return kafka;
         } catch (Exception e) {
-            if (dir != null) {
+            if (dir != null && keptDir == null) {
                 deleteTree(dir);
             }
             throw new IllegalStateException("could not start the embedded Kafka: " + e.getMessage(), e);
@@ -192,7 +214,9 @@ public final class EmbeddedKafka implements AutoCloseable {
             server.shutdown();
             server.awaitShutdown();
         } finally {
-            deleteTree(logDir);
+            if (ownsLogDir) {
+                deleteTree(logDir);
+            }
         }
     }
 

@@ -81,12 +81,28 @@ public final class BindingSupport {
         return Optional.empty();
     }
 
-    /** Refused, unknown host, unroutable or timed out: the broker could not be reached. */
+    /**
+     * Refused, reset, closed without an answer, unknown host, unroutable or timed out: the broker
+     * could not be reached. "Closed without an answer" is Apache HttpClient's
+     * NoHttpResponseException (the AWS SDK's HTTP client), matched by name so that this class
+     * needs no HTTP client: an SQS server going down mid-request answers with nothing.
+     */
     public static boolean isUnreachable(Throwable failure) {
         return cause(failure, ConnectException.class).isPresent()
+                || cause(failure, java.net.SocketException.class).isPresent()
                 || cause(failure, UnknownHostException.class).isPresent()
                 || cause(failure, NoRouteToHostException.class).isPresent()
-                || cause(failure, SocketTimeoutException.class).isPresent();
+                || cause(failure, SocketTimeoutException.class).isPresent()
+                || causeNamed(failure, "NoHttpResponseException");
+    }
+
+    private static boolean causeNamed(Throwable failure, String simpleName) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t.getClass().getSimpleName().equals(simpleName)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A TLS handshake that failed (a certificate nobody trusted, a host name that does not match): a connection failure. */

@@ -47,6 +47,13 @@ final class Tally {
         count(body);
     }
 
+    /** A poison message, sent as is: its id is in it, but it is not JSON. */
+    String poison(String run, int n) {
+        String id = "%s-%05d".formatted(run, n);
+        sent.add(id);
+        return "not json at all \"id\": \"" + id + "\"";
+    }
+
     private void count(String body) {
         Matcher m = ID.matcher(body);
         if (!m.find() || !sent.contains(m.group(1))) {

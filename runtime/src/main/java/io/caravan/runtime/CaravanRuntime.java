@@ -264,6 +264,16 @@ public final class CaravanRuntime implements AutoCloseable {
             if (in != null) {
                 p.load(in);
             }
+            // Camel JBang's convention: an application.properties beside the route files (what
+            // `camel run` reads); config/application.properties, read next, wins over it
+            for (Path dir : sources.routes().stream().map(r -> r.toAbsolutePath().getParent()).distinct().toList()) {
+                Path beside = dir.resolve("application.properties");
+                if (Files.isRegularFile(beside)) {
+                    try (InputStream bin = Files.newInputStream(beside)) {
+                        p.load(bin);
+                    }
+                }
+            }
             Path file = options.configFile();
             if (Files.exists(file)) {
                 try (InputStream fin = Files.newInputStream(file)) {

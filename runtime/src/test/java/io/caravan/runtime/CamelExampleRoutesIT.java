@@ -1,0 +1,106 @@
+package io.caravan.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.caravan.testing.Ports;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.apache.camel.api.management.ManagedCamelContext;
+import org.apache.camel.api.management.mbean.ManagedRouteMBean;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 13: route files from the Apache Camel project's own examples (camel-jbang-examples,
+ * under src/test/resources/camel-examples with where each came from) run under Caravan as they
+ * run under {@code camel run}. Before the Camel core shipped, the REST DSL failed at start with
+ * "No endpoint could be found for: rest://get:/api..." and {@code seda:} the same way.
+ */
+class CamelExampleRoutesIT {
+
+    @TempDir
+    Path home;
+
+    @Test
+    void theRestDslExampleAnswersOnThePlatformHttpServer() throws Exception {
+        // as a newcomer does: the example's route file and its application.properties into routes/
+        copy("rest-api.camel.yaml", "routes/rest-api.camel.yaml");
+        copy("rest-api.application.properties", "routes/application.properties");
+        try (CaravanRuntime runtime = start()) {
+            String base = "http://127.0.0.1:" + runtime.httpPort();
+            HttpResponse<String> hello = get(base + "/api/hello");
+            assertThat(hello.statusCode()).isEqualTo(200);
+            // {{greeting.message}} comes from the application.properties beside the route
+            assertThat(hello.body()).isEqualTo("Hello from Camel REST API!");
+            HttpResponse<String> named = get(base + "/api/hello/World");
+            assertThat(named.statusCode()).isEqualTo(200);
+            assertThat(named.body()).isEqualTo("Hello World from Camel REST API!");
+            assertThat(get(base + "/api/nothing-here").statusCode()).isEqualTo(404);
+        }
+    }
+
+    @Test
+    void restConfigurationServesTheOpenApiDocumentWhenAsked() throws Exception {
+        copy("rest-api.camel.yaml", "routes/rest-api.camel.yaml");
+        copy("rest-api.application.properties", "routes/application.properties");
+        Files.writeString(home.resolve("routes/rest-config.camel.yaml"), """
+                - restConfiguration:
+                    apiContextPath: /api-doc
+                """);
+        try (CaravanRuntime runtime = start()) {
+            HttpResponse<String> doc = get("http://127.0.0.1:" + runtime.httpPort() + "/api-doc");
+            assertThat(doc.statusCode()).isEqualTo(200);
+            assertThat(doc.body()).contains("\"openapi\"").contains("/api/hello/{name}");
+        }
+    }
+
+    @Test
+    void theSedaExampleMovesMessagesFromTimersThroughSedaQueues() throws Exception {
+        copy("orders.camel.yaml", "routes/orders.camel.yaml");
+        try (CaravanRuntime runtime = start()) {
+            ManagedCamelContext managed = runtime.context().getCamelContextExtension()
+                    .getContextPlugin(ManagedCamelContext.class);
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            // the small producer fires every 2 s, the first time at once
+            while (completed(managed, "process-small") < 2 && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertThat(completed(managed, "process-small")).as("exchanges through seda:small").isGreaterThanOrEqualTo(2);
+            assertThat(completed(managed, "process-medium")).as("exchanges through seda:medium").isGreaterThanOrEqualTo(1);
+            assertThat(completed(managed, "small-producer")).isGreaterThanOrEqualTo(2);
+        }
+    }
+
+    private static long completed(ManagedCamelContext managed, String routeId) {
+        ManagedRouteMBean route = managed.getManagedRoute(routeId);
+        assertThat(route).as("route " + routeId).isNotNull();
+        return route.getExchangesCompleted();
+    }
+
+    private void copy(String resource, String to) throws Exception {
+        Path target = home.resolve(to);
+        Files.createDirectories(target.getParent());
+        try (InputStream in = CamelExampleRoutesIT.class.getResourceAsStream("/camel-examples/" + resource)) {
+            assertThat(in).as(resource).isNotNull();
+            Files.copy(in, target);
+        }
+    }
+
+    private CaravanRuntime start() throws Exception {
+        return CaravanRuntime.create(RuntimeOptions.defaults(home).withProperties(Map.of(
+                "caravan.http.port", String.valueOf(Ports.free()),
+                "caravan.management.port", String.valueOf(Ports.free())))).start();
+    }
+
+    private static HttpResponse<String> get(String url) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
+                .build(), HttpResponse.BodyHandlers.ofString());
+    }
+}

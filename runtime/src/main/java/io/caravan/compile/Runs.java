@@ -28,10 +28,22 @@ public final class Runs {
 
     /**
      * The message as the trigger received it: body, user attributes, where it came from, and
-     * the broker's key and partition (Kafka) so a dead letter keeps them.
+     * the broker's key and partition (Kafka) so a dead letter keeps them. {@code raw} is the body's
+     * bytes as the broker gave them, where its consumer keeps them (RabbitMQ), else null: a dead
+     * letter carries them unchanged, even when they are not UTF-8.
      */
     public record Original(String body, java.util.Map<String, String> attributes, String source, String key,
-                           Integer partition) {
+                           Integer partition, byte[] raw) {
+
+        public Original(String body, java.util.Map<String, String> attributes, String source, String key,
+                        Integer partition) {
+            this(body, attributes, source, key, partition, null);
+        }
+
+        /** What a dead letter carries: the broker's bytes where known, else the text. */
+        public Object deadLetterBody() {
+            return raw != null ? raw : body;
+        }
     }
 
     private Runs() {

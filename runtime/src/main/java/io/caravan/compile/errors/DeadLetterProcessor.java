@@ -91,7 +91,7 @@ public final class DeadLetterProcessor implements Processor {
         attributes.put("caravan-original-source", original.source());
         attributes.put("caravan-failed-at", Instant.now().toString());
         Exchange letter = new DefaultExchange(exchange.getContext(), ExchangePattern.InOnly);
-        letter.getIn().setBody(original.body());
+        letter.getIn().setBody(original.deadLetterBody());
         attributes.forEach((name, value) -> {
             if (!BindingSupport.isControlName(name)) {
                 letter.getIn().setHeader(name, value);

@@ -99,7 +99,8 @@ public final class ReceiveMessageNode implements TriggerCompiler, NodeCompiler {
                     + (message.receipt() == null ? "" : " (" + message.receipt() + ")");
             exchange.setProperty(Runs.ORIGINAL, new Runs.Original(message.body(), message.attributes(), where,
                     key == null ? null : key.toString(),
-                    message.metadata() != null && message.metadata().get("partition") instanceof Integer p ? p : null));
+                    message.metadata() != null && message.metadata().get("partition") instanceof Integer p ? p : null,
+                    exchange.getIn().getBody() instanceof byte[] bytes ? bytes : null));
             Runs.dropInboundHeaders(exchange);
             events.received(workflowId, nodeId, binding.queueType(), channel.address());
             if (message.deliveryCount().isPresent() && message.deliveryCount().getAsInt() > maxDeliveries) {

@@ -121,6 +121,40 @@ class RabbitMqBindingIT extends BrokerConformance {
         }
     }
 
+    /**
+     * Bytes that are not UTF-8 (seen with pika: b'\\xff\\xfe not json \\x00') reached the dead
+     * letter as U+FFFD replacement characters: the consumer's text was dead-lettered, not the
+     * broker's bytes. The dead letter now carries the bytes RabbitMQ delivered.
+     */
+    @Test
+    void aDeadLetterCarriesTheBrokersBytesUnchanged() throws Exception {
+        String source = address();
+        String dlq = address();
+        byte[] odd = {(byte) 0xff, (byte) 0xfe, ' ', 'n', 'o', 't', ' ', 'j', 's', 'o', 'n', ' ', 0, (byte) 0xc3};
+        try (var runtime = runtime("""
+                id: bytes
+                error_handling:
+                  dead_letter: {queue_type: rabbitmq, destination: %s, credential_id: %s}
+                nodes:
+                  - {id: in, type: receive_message, config: {queue_type: rabbitmq, source: %s, credential_id: %2$s}}
+                  - {id: out, type: send_message, config: {queue_type: rabbitmq, destination: %1$s, message: "{{input.missing}}", credential_id: %2$s}}
+                edges: [{from: in, to: out}]
+                """.formatted(dlq, credential().id(), source))) {
+            try (var c = BrokerClients.rabbit(); var ch = c.createChannel()) {
+                ch.basicPublish("", source, null, odd);
+                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                GetResponse letter = null;
+                while (letter == null && System.nanoTime() < deadline) {
+                    letter = ch.basicGet(dlq, true);
+                    Thread.sleep(letter == null ? 50 : 0);
+                }
+                assertThat(letter).as("the dead letter in " + dlq).isNotNull();
+                assertThat(letter.getBody()).isEqualTo(odd);
+                assertThat(letter.getProps().getHeaders()).containsKey("caravan-error-code");
+            }
+        }
+    }
+
     @Test
     void aNativeDeadLetterConsumerLeavesTheQueueToItsOperator() {
         assertThat(binding.consumerUri(channel("q"), false)).contains("declare=true", "requeue=true");

@@ -66,6 +66,7 @@ public final class CaravanRuntime implements AutoCloseable {
         // listeners may be added after compiling, until the runtime starts
         this.compiler = WorkflowCompiler.standard(RunEvents.all(listeners));
         this.workflows = WorkflowSet.load(sources.workflows(), credentials).stream().map(compiler::compile).toList();
+        RouteIds.requireUnique(sources.routes(), workflows);
         this.main = createMain();
         // waiting workflows too: their unreachable broker is what /ready must report
         this.observability = new Observability(() -> deployer == null ? workflows : deployer.runningAndWaiting(),

@@ -62,6 +62,26 @@ class CamelExampleRoutesIT {
     }
 
     @Test
+    void aRouteIdUsedTwiceIsAnErrorAtStartNotASilentReplacement() throws Exception {
+        // seen in a newcomer run: the example's route `hello` silently replaced the repository's own
+        copy("rest-api.camel.yaml", "routes/rest-api.camel.yaml");
+        copy("rest-api.application.properties", "routes/application.properties");
+        Files.writeString(home.resolve("routes/hello.camel.yaml"), """
+                - route:
+                    id: hello
+                    from:
+                      uri: platform-http:/hello
+                      steps:
+                        - setBody: {constant: hi}
+                """);
+        Throwable refused = org.assertj.core.api.Assertions.catchThrowable(() -> start().close());
+        assertThat(refused).isInstanceOf(io.caravan.source.InvalidFileException.class);
+        // whichever file Caravan reads second is the one reported, with the first one's place
+        assertThat(refused.getMessage()).containsPattern("routes/(hello|rest-api)\\.camel\\.yaml:\\d+:\\d+: error: route id 'hello'"
+                + " is already the id of the route at .*routes/(hello|rest-api)\\.camel\\.yaml:\\d+");
+    }
+
+    @Test
     void theSedaExampleMovesMessagesFromTimersThroughSedaQueues() throws Exception {
         copy("orders.camel.yaml", "routes/orders.camel.yaml");
         try (CaravanRuntime runtime = start()) {

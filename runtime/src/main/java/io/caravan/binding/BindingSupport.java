@@ -4,8 +4,7 @@ import io.caravan.CaravanException;
 import io.caravan.ErrorCode;
 import io.caravan.spec.Field;
 import io.caravan.workflow.NodeSpecs;
-import java.net.ConnectException;
-import java.net.NoRouteToHostException;
+import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.net.URLEncoder;
 import java.net.UnknownHostException;
@@ -88,10 +87,9 @@ public final class BindingSupport {
      * needs no HTTP client: an SQS server going down mid-request answers with nothing.
      */
     public static boolean isUnreachable(Throwable failure) {
-        return cause(failure, ConnectException.class).isPresent()
-                || cause(failure, java.net.SocketException.class).isPresent()
+        // SocketException covers refused (ConnectException), reset and unroutable (NoRouteToHostException)
+        return cause(failure, SocketException.class).isPresent()
                 || cause(failure, UnknownHostException.class).isPresent()
-                || cause(failure, NoRouteToHostException.class).isPresent()
                 || cause(failure, SocketTimeoutException.class).isPresent()
                 || causeNamed(failure, "NoHttpResponseException");
     }

@@ -8,21 +8,18 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.GetResponse;
 import io.caravan.runtime.CaravanRuntime;
-import io.caravan.runtime.RuntimeOptions;
 import io.caravan.testing.Await;
 import io.caravan.testing.LogCapture;
-import io.caravan.testing.Ports;
 import io.caravan.testing.RabbitMqNode;
 import io.caravan.testing.TestBrokers;
+import io.caravan.testing.TlsRelayHome;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -51,34 +48,8 @@ class RabbitMqTlsIT {
         TestBrokers.requireRabbitMq();
         rabbit = RabbitMqNode.startWithTls();
         String amqps = "amqps://guest:%s@localhost:" + rabbit.tlsPort;
-        Files.createDirectories(home.resolve("config"));
-        Files.writeString(home.resolve("config/credentials.yaml"), """
-                tls: {type: queue_rabbitmq, url: "%s", tls_ca_file: "%s"}
-                wrong: {type: queue_rabbitmq, url: "%s", tls_ca_file: "%s"}
-                untrusted: {type: queue_rabbitmq, url: "%s"}
-                """.formatted(amqps.formatted("guest"), rabbit.certificates.certificate(),
-                amqps.formatted(WRONG), rabbit.certificates.certificate(), amqps.formatted("guest")));
-        Path workflows = Files.createDirectories(home.resolve("workflows"));
-        Files.writeString(workflows.resolve("relay.yaml"), """
-                id: tls-relay
-                nodes:
-                  - {id: in, type: receive_message, config: {queue_type: rabbitmq, source: tls-in, credential_id: tls}}
-                  - {id: out, type: send_message, config: {queue_type: rabbitmq, destination: tls-out, message: "{{input}}", credential_id: tls}}
-                edges: [{from: in, to: out}]
-                """);
-        for (String credential : new String[] {"wrong", "untrusted"}) {
-            Files.writeString(workflows.resolve(credential + ".yaml"), """
-                    id: send-%1$s
-                    nodes:
-                      - {id: hook, type: webhook}
-                      - {id: out, type: send_message, config: {queue_type: rabbitmq, destination: tls-out, message: "{{input}}", credential_id: %1$s}}
-                    edges: [{from: hook, to: out}]
-                    """.formatted(credential));
-        }
         log = LogCapture.begin();
-        runtime = CaravanRuntime.create(RuntimeOptions.defaults(home).withProperties(Map.of(
-                "caravan.http.port", String.valueOf(Ports.free()),
-                "caravan.management.port", String.valueOf(Ports.free())))).start();
+        runtime = TlsRelayHome.start(home, "rabbitmq", amqps, "guest", WRONG, rabbit.certificates.certificate());
     }
 
     @AfterAll

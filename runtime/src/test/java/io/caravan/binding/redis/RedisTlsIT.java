@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.caravan.runtime.CaravanRuntime;
-import io.caravan.runtime.RuntimeOptions;
 import io.caravan.testing.Await;
 import io.caravan.testing.Certificates;
 import io.caravan.testing.LogCapture;
 import io.caravan.testing.Ports;
+import io.caravan.testing.TlsRelayHome;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.StreamMessage;
@@ -18,7 +18,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -68,35 +67,9 @@ class RedisTlsIT {
                 return false;
             }
         });
-        String rediss = "rediss://:%s@localhost:" + tlsPort;
-        Files.createDirectories(home.resolve("config"));
-        Files.writeString(home.resolve("config/credentials.yaml"), """
-                tls: {type: queue_redis, url: "%s", tls_ca_file: "%s"}
-                wrong: {type: queue_redis, url: "%s", tls_ca_file: "%s"}
-                untrusted: {type: queue_redis, url: "%s"}
-                """.formatted(rediss.formatted(PASSWORD), certs.certificate(), rediss.formatted(WRONG),
-                certs.certificate(), rediss.formatted(PASSWORD)));
-        Path workflows = Files.createDirectories(home.resolve("workflows"));
-        Files.writeString(workflows.resolve("relay.yaml"), """
-                id: tls-relay
-                nodes:
-                  - {id: in, type: receive_message, config: {queue_type: redis, source: tls-in, credential_id: tls}}
-                  - {id: out, type: send_message, config: {queue_type: redis, destination: tls-out, message: "{{input}}", credential_id: tls}}
-                edges: [{from: in, to: out}]
-                """);
-        for (String credential : new String[] {"wrong", "untrusted"}) {
-            Files.writeString(workflows.resolve(credential + ".yaml"), """
-                    id: send-%1$s
-                    nodes:
-                      - {id: hook, type: webhook}
-                      - {id: out, type: send_message, config: {queue_type: redis, destination: tls-out, message: "{{input}}", credential_id: %1$s}}
-                    edges: [{from: hook, to: out}]
-                    """.formatted(credential));
-        }
         log = LogCapture.begin();
-        runtime = CaravanRuntime.create(RuntimeOptions.defaults(home).withProperties(Map.of(
-                "caravan.http.port", String.valueOf(Ports.free()),
-                "caravan.management.port", String.valueOf(Ports.free())))).start();
+        runtime = TlsRelayHome.start(home, "redis", "rediss://:%s@localhost:" + tlsPort, PASSWORD, WRONG,
+                certs.certificate());
     }
 
     @AfterAll

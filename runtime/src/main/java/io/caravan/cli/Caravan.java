@@ -45,6 +45,11 @@ public final class Caravan {
               --port N             HTTP port for webhooks and platform-http routes (default 8080)
               --watch              (run) swap in changed workflows and routes without a restart;
                                    dev does this by default
+              --strict             (run, dev) every route file must start, or nothing runs; without
+                                   it a route that cannot start is reported and the rest run
+              --dep GROUP:ARTIFACT[:VERSION]
+                                   (run, dev) add a Maven artifact and its dependencies at start,
+                                   e.g. --dep camel-mock (version: Caravan's Camel); repeatable
               -D name=value        set a property, as in config/application.properties
             """;
 
@@ -199,6 +204,8 @@ public final class Caravan {
         out.println("  workflows:");
         runtime.describe().forEach(line -> out.println("    " + line));
         out.println("  routes:   " + runtime.sources().routes());
+        runtime.failedRoutes().forEach(f -> out.println("    NOT STARTED: " + f.describe()));
+        runtime.settingsWarnings().forEach(w -> out.println("  setting ignored: " + w));
         out.println("  kamelets: " + runtime.sources().kameletDirs());
         out.println("  JMX:      domain org.apache.camel (jconsole, or Jolokia when enabled)");
         if (Boolean.parseBoolean(runtime.property("caravan.watch"))) {
@@ -235,6 +242,8 @@ public final class Caravan {
                     case "--port" -> a.properties.put("caravan.http.port", port(value(argv, ++i, arg)));
                     case "-D" -> property(a, value(argv, ++i, arg));
                     case "--watch" -> a.properties.put("caravan.watch", "true");
+                    case "--strict" -> a.properties.put("caravan.strict", "true");
+                    case "--dep" -> a.properties.merge("caravan.dependencies", value(argv, ++i, arg), (x, y) -> x + "," + y);
                     default -> {
                         if (arg.startsWith("-D") && arg.length() > 2) {
                             property(a, arg.substring(2));

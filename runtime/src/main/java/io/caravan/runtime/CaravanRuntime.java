@@ -31,7 +31,10 @@ import java.util.stream.Collectors;
 import org.apache.camel.CamelContext;
 import org.apache.camel.FailedToCreateRouteException;
 import org.apache.camel.FailedToStartRouteException;
+import org.apache.camel.CamelContextAware;
 import org.apache.camel.StartupListener;
+import org.apache.camel.health.HealthCheck;
+import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
 import org.apache.camel.main.MainListenerSupport;
@@ -42,6 +45,8 @@ import org.apache.camel.main.MainListenerSupport;
  * starts, so an invalid one stops start-up with the whole report.
  */
 public final class CaravanRuntime implements AutoCloseable {
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CaravanRuntime.class);
 
     private final RuntimeOptions options;
     private final Properties properties;
@@ -54,12 +59,15 @@ public final class CaravanRuntime implements AutoCloseable {
     private final Observability observability;
     private final Management management;
     private WorkflowDeployer deployer;
+    private RouteFiles routes;
+    private final List<String> settingsWarnings = new ArrayList<>();
     private WorkflowWatcher watcher;
 
     private CaravanRuntime(RuntimeOptions options) {
         this.options = options;
         this.sources = options.sources();
         this.properties = loadProperties(options);
+        settingsWarnings.forEach(w -> LOG.warn("setting ignored: {}", w));
         this.credentials = WorkflowSet.loadCredentials(options);
         this.management = new Management(properties);
         listeners.add(management.runEvents());
@@ -118,6 +126,21 @@ public final class CaravanRuntime implements AutoCloseable {
         return management;
     }
 
+    /** The route files' routes that did not start (none under --strict: the start fails instead). */
+    public List<RouteFiles.Failure> failedRoutes() {
+        return routes == null ? List.of() : routes.failures();
+    }
+
+    /** Settings that were given but mean nothing here (Camel JBang's export options, ...), one line each. */
+    public List<String> settingsWarnings() {
+        return List.copyOf(settingsWarnings);
+    }
+
+    /** {@code run --strict}: every route file must start, or the runtime does not. */
+    public boolean strict() {
+        return Boolean.parseBoolean(properties.getProperty("caravan.strict", "false"));
+    }
+
     public Sources sources() {
         return sources;
     }
@@ -160,7 +183,13 @@ public final class CaravanRuntime implements AutoCloseable {
         // config/application.properties is read here, not by camel-main's default lookup,
         // so that Caravan's own keys (caravan.*) can be mapped before Camel sees them
         m.setPropertyPlaceholderLocations("");
-        List<String> routeFiles = new ArrayList<>(sources.routes().stream().map(p -> "file:" + p.toAbsolutePath()).toList());
+        // --strict: camel-main loads the route files before it starts, and any route that cannot
+        // start stops the start; otherwise they are added once Camel runs (RouteFiles)
+        boolean strict = strict();
+        List<String> routeFiles = new ArrayList<>();
+        if (strict) {
+            sources.routes().forEach(p -> routeFiles.add("file:" + p.toAbsolutePath()));
+        }
         boolean viaYaml = Boolean.parseBoolean(properties.getProperty("caravan.compile.via-yaml", "false"));
         if (viaYaml) {
             // run the workflows from the YAML `caravan compile` prints, read back by Camel's
@@ -173,38 +202,51 @@ public final class CaravanRuntime implements AutoCloseable {
         m.addMainListener(new MainListenerSupport() {
             @Override
             public void beforeConfigure(BaseMainSupport support) {
-                support.getCamelContext().getRegistry().bind(FixedPortHttpEngine.NAME, new FixedPortHttpEngine(httpPort()));
-                Bindings.ALL.forEach(b -> b.register(support.getCamelContext()));
-                deployer = new WorkflowDeployer(support.getCamelContext(), compiler, credentials);
+                CamelContext context = support.getCamelContext();
+                context.getRegistry().bind(FixedPortHttpEngine.NAME, new FixedPortHttpEngine(httpPort()));
+                Bindings.ALL.forEach(b -> b.register(context));
+                deployer = new WorkflowDeployer(context, compiler, credentials);
                 deployer.prepare(workflows, viaYaml);
-                if (!viaYaml) {
-                    // added once Camel runs, one by one, so that a workflow whose broker is down
-                    // waits and retries instead of stopping the whole runtime
-                    try {
-                        support.getCamelContext().addStartupListener(new StartupListener() {
-                            @Override
-                            public void onCamelContextStarted(CamelContext context, boolean alreadyStarted) {
-                            }
+                routes = new RouteFiles(context);
+                // added once Camel runs, one by one: a route that cannot start and a workflow
+                // whose broker is down are reported and wait, instead of stopping the whole runtime
+                try {
+                    context.addStartupListener(new StartupListener() {
+                        @Override
+                        public void onCamelContextStarted(CamelContext c, boolean alreadyStarted) {
+                        }
 
-                            @Override
-                            public void onCamelContextFullyStarted(CamelContext context, boolean alreadyStarted)
-                                    throws Exception {
+                        @Override
+                        public void onCamelContextFullyStarted(CamelContext c, boolean alreadyStarted) throws Exception {
+                            if (!strict) {
+                                routes.load(sources.routes());
+                                HealthCheckRegistry health = HealthCheckRegistry.get(c);
+                                if (health != null) {
+                                    HealthCheck check = routes.healthCheck();
+                                    if (check instanceof CamelContextAware aware) {
+                                        aware.setCamelContext(c);
+                                    }
+                                    health.register(check);
+                                }
+                            }
+                            if (!viaYaml) {
                                 deployer.deployAtStart();
                             }
-                        });
-                    } catch (Exception e) {
-                        throw new IllegalStateException(e);
-                    }
+                        }
+                    });
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
                 }
                 try {
-                    management.attach(support.getCamelContext(), deployer);
+                    management.attach(context, deployer,
+                            () -> routes.failures().stream().map(RouteFiles.Failure::describe).toList());
                 } catch (Exception e) {
                     throw new IllegalStateException("cannot set up JMX management: " + e.getMessage(), e);
                 }
                 if (Boolean.parseBoolean(properties.getProperty("caravan.watch", "false"))) {
                     // a StartupListener, not MainListener.afterStart: camel-main calls the latter
                     // only from the blocking run(), and tests start the runtime with start()
-                    addStartupListener(support.getCamelContext());
+                    addStartupListener(context);
                 }
             }
 
@@ -261,6 +303,8 @@ public final class CaravanRuntime implements AutoCloseable {
 
     private Properties loadProperties(RuntimeOptions options) {
         Properties p = new Properties();
+        // what the user set, in files or on the command line, apart from Caravan's defaults
+        Properties user = new Properties();
         try (InputStream in = CaravanRuntime.class.getResourceAsStream("/caravan-defaults.properties")) {
             if (in != null) {
                 p.load(in);
@@ -271,20 +315,30 @@ public final class CaravanRuntime implements AutoCloseable {
                 Path beside = dir.resolve("application.properties");
                 if (Files.isRegularFile(beside)) {
                     try (InputStream bin = Files.newInputStream(beside)) {
-                        p.load(bin);
+                        user.load(bin);
                     }
                 }
             }
             Path file = options.configFile();
             if (Files.exists(file)) {
                 try (InputStream fin = Files.newInputStream(file)) {
-                    p.load(fin);
+                    user.load(fin);
                 }
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + options.configFile(), e);
         }
-        p.putAll(options.properties());
+        user.putAll(options.properties());
+        p.putAll(user);
+        // Camel's names for the servers (camel.server.port in a Camel JBang example's
+        // application.properties) count when Caravan's own name is not set
+        for (String[] names : new String[][] {{"caravan.http.port", "camel.server.port"}, {"caravan.http.host", "camel.server.host"},
+                {"caravan.management.port", "camel.management.port"}, {"caravan.management.host", "camel.management.host"}}) {
+            if (!user.containsKey(names[0]) && user.containsKey(names[1])) {
+                p.setProperty(names[0], user.getProperty(names[1]));
+            }
+        }
+        settingsWarnings.addAll(CamelJBangSettings.apply(user, p));
         // Caravan's names for the settings users change most, mapped onto Camel's
         p.setProperty("camel.server.port", p.getProperty("caravan.http.port", "8080"));
         p.setProperty("camel.main.shutdownTimeout", String.valueOf(
@@ -305,6 +359,11 @@ public final class CaravanRuntime implements AutoCloseable {
         p.setProperty("camel.management.host", p.getProperty("caravan.management.host", "127.0.0.1"));
         List<String> kamelets = new ArrayList<>();
         sources.kameletDirs().forEach(d -> kamelets.add("file:" + d.toAbsolutePath()));
+        for (String dir : p.getProperty("caravan.kamelets.dirs", "").split(",")) {
+            if (!dir.isBlank()) {
+                kamelets.add("file:" + Path.of(dir.strip()).toAbsolutePath());
+            }
+        }
         kamelets.add("classpath:kamelets");
         p.setProperty("camel.component.kamelet.location", String.join(",", kamelets));
         Management.mapProperties(p);

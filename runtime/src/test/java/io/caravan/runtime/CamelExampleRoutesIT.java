@@ -11,7 +11,12 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.lang.management.ManagementFactory;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
 import org.apache.camel.api.management.ManagedCamelContext;
 import org.apache.camel.api.management.mbean.ManagedRouteMBean;
 import org.junit.jupiter.api.Test;
@@ -82,6 +87,127 @@ class CamelExampleRoutesIT {
     }
 
     @Test
+    void aRouteThatCannotStartIsReportedAndTheOtherRoutesAndWorkflowsRun() throws Exception {
+        copy("rest-api.camel.yaml", "routes/rest-api.camel.yaml");
+        copy("rest-api.application.properties", "routes/application.properties");
+        copy("/runtime/echo.json", "workflows/echo.json");
+        // one file, three routes: the first and the last are fine, the middle one names a
+        // component Caravan does not ship; a second file is not YAML at all
+        Files.writeString(home.resolve("routes/mixed.camel.yaml"), """
+                - route:
+                    id: fine-before
+                    from:
+                      uri: timer:before?repeatCount=1
+                      steps:
+                        - to: seda:before
+                - route:
+                    id: needs-slack
+                    from:
+                      uri: timer:slack?repeatCount=1
+                      steps:
+                        - to: slack:#general
+                - route:
+                    id: fine-after
+                    from:
+                      uri: seda:before
+                      steps:
+                        - log: after
+                """);
+        Files.writeString(home.resolve("routes/typo.camel.yaml"), """
+                - route:
+                    id: typo
+                    from:
+                      uri: timmer:tick
+                      steps:
+                        - log: never
+                """);
+        Files.writeString(home.resolve("routes/garbled.camel.yaml"), "- route: [unclosed\n");
+        try (CaravanRuntime runtime = start()) {
+            String base = "http://127.0.0.1:" + runtime.httpPort();
+            assertThat(get(base + "/api/hello").body()).isEqualTo("Hello from Camel REST API!");
+            // the workflow beside them runs too
+            HttpResponse<String> echo = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                            URI.create(base + "/webhooks/echo")).header("Content-Type", "application/json")
+                            .header("x-note", "n")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"text\": \"still here\"}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(echo.statusCode()).isEqualTo(200);
+            assertThat(runtime.context().getRouteController().getRouteStatus("fine-before").isStarted()).isTrue();
+            assertThat(runtime.context().getRouteController().getRouteStatus("fine-after").isStarted()).isTrue();
+            assertThat(runtime.context().getRoute("needs-slack")).isNull();
+
+            List<String> failed = runtime.failedRoutes().stream().map(RouteFiles.Failure::describe).toList();
+            assertThat(failed).hasSize(3);
+            assertThat(failed).anySatisfy(f -> assertThat(f).startsWith("route 'needs-slack' (")
+                    .contains("mixed.camel.yaml:10) did not start: the Camel component 'slack' is not in Caravan: add"
+                            + " org.apache.camel:camel-slack (caravan run --dep org.apache.camel:camel-slack"));
+            assertThat(failed).anySatisfy(f -> assertThat(f).startsWith("route 'typo' (")
+                    .contains("no Camel component has the scheme 'timmer'"));
+            assertThat(failed).anySatisfy(f -> assertThat(f).startsWith("route file (").contains("garbled.camel.yaml:2:1) did not"
+                    + " start: YAML: while parsing a flow sequence: expected ',' or ']', but got <stream end>"));
+
+            // /ready names them; JMX lists them
+            HttpResponse<String> ready = get("http://127.0.0.1:" + runtime.managementPort() + "/ready");
+            assertThat(ready.statusCode()).isEqualTo(503);
+            assertThat(ready.body()).contains("caravan-routes").contains("route 'needs-slack'").contains("route 'typo'");
+            MBeanServer jmx = ManagementFactory.getPlatformMBeanServer();
+            Set<ObjectName> names = jmx.queryNames(new ObjectName("io.caravan:type=RouteFiles,*"), null);
+            ObjectName mine = names.stream().filter(n -> {
+                try {
+                    return ((String[]) jmx.getAttribute(n, "FailedRoutes")).length == 3
+                            && String.join("\n", (String[]) jmx.getAttribute(n, "FailedRoutes")).contains(home.toString());
+                } catch (Exception e) {
+                    return false;
+                }
+            }).findFirst().orElseThrow(() -> new AssertionError("no RouteFiles MBean of this runtime among " + names));
+            assertThat(jmx.getAttribute(mine, "FailedRouteCount")).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void strictStopsTheStartWhenARouteCannotStart() throws Exception {
+        copy("rest-api.camel.yaml", "routes/rest-api.camel.yaml");
+        copy("rest-api.application.properties", "routes/application.properties");
+        Files.writeString(home.resolve("routes/typo.camel.yaml"), """
+                - route:
+                    id: typo
+                    from:
+                      uri: timmer:tick
+                      steps:
+                        - log: never
+                """);
+        Throwable refused = org.assertj.core.api.Assertions.catchThrowable(() -> CaravanRuntime.create(
+                RuntimeOptions.defaults(home).withProperties(Map.of("caravan.strict", "true",
+                        "caravan.http.port", String.valueOf(Ports.free()),
+                        "caravan.management.port", String.valueOf(Ports.free())))).start().close());
+        assertThat(refused).hasStackTraceContaining("timmer");
+    }
+
+    @Test
+    void theServerPortOfACamelJBangExampleIsUsedAndItsOtherSettingsAreNamed() throws Exception {
+        int port = Ports.free();
+        copy("rest-api.camel.yaml", "routes/rest-api.camel.yaml");
+        Files.writeString(home.resolve("routes/application.properties"), """
+                camel.server.port=%d
+                greeting.message=Hi
+                camel.jbang.camel-version=4.17.0
+                camel.jbang.health=true
+                camel.jbang.no-such-thing=1
+                """.formatted(port));
+        try (CaravanRuntime runtime = CaravanRuntime.create(RuntimeOptions.defaults(home).withProperties(Map.of(
+                "caravan.management.port", String.valueOf(Ports.free())))).start()) {
+            assertThat(runtime.httpPort()).isEqualTo(port);
+            assertThat(get("http://127.0.0.1:" + port + "/api/hello").body()).isEqualTo("Hi");
+            assertThat(runtime.settingsWarnings()).containsExactly(
+                    "camel.jbang.camel-version is a Camel JBang setting Caravan does not support (The version of Apache"
+                            + " Camel to use); ignored",
+                    "camel.jbang.health has no effect in Caravan: Caravan always serves /health and /ready on the"
+                            + " management port (caravan.management.port)",
+                    "camel.jbang.no-such-thing is not a Camel JBang setting (see `camel.jbang` in Camel's catalog); ignored");
+        }
+    }
+
+    @Test
     void theSedaExampleMovesMessagesFromTimersThroughSedaQueues() throws Exception {
         copy("orders.camel.yaml", "routes/orders.camel.yaml");
         try (CaravanRuntime runtime = start()) {
@@ -107,7 +233,8 @@ class CamelExampleRoutesIT {
     private void copy(String resource, String to) throws Exception {
         Path target = home.resolve(to);
         Files.createDirectories(target.getParent());
-        try (InputStream in = CamelExampleRoutesIT.class.getResourceAsStream("/camel-examples/" + resource)) {
+        try (InputStream in = CamelExampleRoutesIT.class.getResourceAsStream(
+                resource.startsWith("/") ? resource : "/camel-examples/" + resource)) {
             assertThat(in).as(resource).isNotNull();
             Files.copy(in, target);
         }

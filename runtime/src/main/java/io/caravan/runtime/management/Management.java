@@ -3,6 +3,8 @@ package io.caravan.runtime.management;
 import io.caravan.compile.RunEvents;
 import io.caravan.runtime.WorkflowDeployer;
 import java.util.Properties;
+import java.util.List;
+import java.util.function.Supplier;
 import org.apache.camel.CamelContext;
 import org.apache.camel.support.SimpleEventNotifierSupport;
 import org.apache.camel.spi.CamelEvent;
@@ -92,7 +94,7 @@ public final class Management {
      * started (the route MBeans exist then), following the deployer from there on; the remote
      * endpoint starts and stops with the context.
      */
-    public void attach(CamelContext context, WorkflowDeployer deployer) throws Exception {
+    public void attach(CamelContext context, WorkflowDeployer deployer, Supplier<List<String>> failedRoutes) throws Exception {
         WorkflowMBeans mbeans = new WorkflowMBeans(context, deployer, records);
         deployer.addListener(mbeans);
         context.getManagementStrategy().addEventNotifier(new SimpleEventNotifierSupport() {
@@ -100,6 +102,7 @@ public final class Management {
             public void notify(CamelEvent event) {
                 if (event.getType() == CamelEvent.Type.CamelContextStarted) {
                     mbeans.registerAll();
+                    mbeans.registerRouteFiles(failedRoutes);
                 }
             }
         });

@@ -2,6 +2,8 @@ package io.caravan.runtime.management;
 
 import io.caravan.compile.CompiledWorkflow;
 import io.caravan.runtime.WorkflowDeployer;
+import java.util.List;
+import java.util.function.Supplier;
 import javax.management.JMException;
 import javax.management.MalformedObjectNameException;
 import javax.management.ObjectName;
@@ -31,6 +33,33 @@ final class WorkflowMBeans implements WorkflowDeployer.Listener {
         this.context = context;
         this.deployer = deployer;
         this.records = records;
+    }
+
+    /** Registers the MBean that names the route files' routes that did not start. */
+    void registerRouteFiles(Supplier<List<String>> failed) {
+        ManagementAgent agent = agent();
+        if (agent == null) {
+            return;
+        }
+        RouteFilesMBean bean = new RouteFilesMBean() {
+            @Override
+            public String[] getFailedRoutes() {
+                return failed.get().toArray(String[]::new);
+            }
+
+            @Override
+            public int getFailedRouteCount() {
+                return failed.get().size();
+            }
+        };
+        try {
+            ObjectName name = new ObjectName(DOMAIN + ":context=" + contextKey() + ",type=RouteFiles");
+            if (!agent.isRegistered(name)) {
+                agent.register(new StandardMBean(bean, RouteFilesMBean.class), name);
+            }
+        } catch (JMException e) {
+            LOG.warn("cannot register the RouteFiles MBean: {}", e.getMessage());
+        }
     }
 
     /** Registers the workflows deployed at start-up; call once the routes exist. */

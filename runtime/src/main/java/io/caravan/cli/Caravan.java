@@ -7,12 +7,15 @@ import io.caravan.credential.CredentialStore;
 import io.caravan.reference.Reference;
 import io.caravan.runtime.CaravanRuntime;
 import io.caravan.runtime.Provisioning;
+import io.caravan.runtime.RouteFileCheck;
 import io.caravan.runtime.RuntimeOptions;
+import io.caravan.runtime.Sources;
 import io.caravan.runtime.WorkflowSet;
 import io.caravan.source.Diagnostic;
 import io.caravan.workflow.Workflow;
 import io.caravan.source.InvalidFileException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -35,7 +38,8 @@ public final class Caravan {
             commands:
               run       run workflows, routes and kamelets (default: workflows/ routes/ kamelets/)
               dev       like run, after starting in-process Kafka, SQS and (if none answers) AMQP brokers
-              validate  check workflow files and folders; every problem as FILE:LINE:COL: error: ...
+              validate  check workflow and route files and folders; every problem as
+                        FILE:LINE:COL: error: ...
               compile   print the Camel YAML routes a workflow file compiles to
               reference print the reference of every node type, broker, credential and setting
                         (Markdown, as docs/reference.md)
@@ -119,13 +123,29 @@ public final class Caravan {
         }
         RuntimeOptions options = options(args);
         CredentialStore credentials = WorkflowSet.loadCredentials(options);
-        List<Workflow> workflows = WorkflowSet.load(args.paths, credentials);
-        List<Diagnostic> refused = WorkflowSet.probe(workflows, credentials, PROBE_TIMEOUT);
-        if (!refused.isEmpty()) {
-            throw new InvalidFileException(refused);
+        // route files and kamelets by name go to the route check; folders give both kinds
+        Sources sources = Sources.of(args.paths, false);
+        List<Path> workflowPaths = args.paths.stream().filter(p -> Files.isDirectory(p)
+                || !(p.toString().endsWith(".camel.yaml") || p.toString().endsWith(".kamelet.yaml"))).toList();
+        List<Diagnostic> problems = new ArrayList<>();
+        List<Workflow> workflows = List.of();
+        try {
+            workflows = WorkflowSet.load(workflowPaths, credentials);
+            problems.addAll(WorkflowSet.probe(workflows, credentials, PROBE_TIMEOUT));
+        } catch (InvalidFileException e) {
+            problems.addAll(e.diagnostics());
+        }
+        RouteFileCheck routeCheck = RouteFileCheck.forRun(options, sources);
+        problems.addAll(routeCheck.check(sources.routes(), workflows));
+        if (!problems.isEmpty()) {
+            throw new InvalidFileException(problems);
         }
         out.println(workflows.size() + " workflow" + (workflows.size() == 1 ? "" : "s") + " valid: "
                 + String.join(", ", workflows.stream().map(Workflow::id).toList()));
+        if (!sources.routes().isEmpty()) {
+            out.println(sources.routes().size() + " route file" + (sources.routes().size() == 1 ? "" : "s") + " valid: "
+                    + String.join(", ", sources.routes().stream().map(Path::toString).toList()));
+        }
         return 0;
     }
 
@@ -149,6 +169,8 @@ public final class Caravan {
             // dev mode follows edits unless told otherwise, and listens on this machine only
             args.properties.putIfAbsent("caravan.watch", "true");
             args.properties.putIfAbsent("caravan.http.host", "127.0.0.1");
+            // a component a route names and Caravan lacks is fetched, as camel run does
+            args.properties.putIfAbsent("caravan.dependencies.auto", "true");
         }
         RuntimeOptions options = options(args);
         // validate and compile first: a broken workflow should not wait for brokers to start
@@ -205,6 +227,10 @@ public final class Caravan {
         runtime.describe().forEach(line -> out.println("    " + line));
         out.println("  routes:   " + runtime.sources().routes());
         runtime.failedRoutes().forEach(f -> out.println("    NOT STARTED: " + f.describe()));
+        if (!runtime.addedDependencies().isEmpty()) {
+            out.println("  added:    " + String.join(", ", runtime.addedDependencies()));
+        }
+        runtime.unresolvedDependencies().forEach(d -> out.println("  NOT RESOLVED: " + d));
         runtime.settingsWarnings().forEach(w -> out.println("  setting ignored: " + w));
         out.println("  kamelets: " + runtime.sources().kameletDirs());
         out.println("  JMX:      domain org.apache.camel (jconsole, or Jolokia when enabled)");

@@ -60,6 +60,7 @@ public final class CaravanRuntime implements AutoCloseable {
     private final Management management;
     private WorkflowDeployer deployer;
     private RouteFiles routes;
+    private Dependencies dependencies;
     private final List<String> settingsWarnings = new ArrayList<>();
     private WorkflowWatcher watcher;
 
@@ -136,6 +137,16 @@ public final class CaravanRuntime implements AutoCloseable {
         return List.copyOf(settingsWarnings);
     }
 
+    /** The jars and artifacts added at start (lib/, --dep, caravan.dependencies). */
+    public List<String> addedDependencies() {
+        return dependencies == null ? List.of() : dependencies.added();
+    }
+
+    /** The --dep and caravan.dependencies artifacts that could not be resolved. */
+    public List<String> unresolvedDependencies() {
+        return dependencies == null ? List.of() : dependencies.failed();
+    }
+
     /** {@code run --strict}: every route file must start, or the runtime does not. */
     public boolean strict() {
         return Boolean.parseBoolean(properties.getProperty("caravan.strict", "false"));
@@ -175,6 +186,9 @@ public final class CaravanRuntime implements AutoCloseable {
     public void close() throws Exception {
         stopWatching();
         main.stop();
+        if (dependencies != null) {
+            dependencies.close();
+        }
     }
 
     private Main createMain() {
@@ -203,6 +217,8 @@ public final class CaravanRuntime implements AutoCloseable {
             @Override
             public void beforeConfigure(BaseMainSupport support) {
                 CamelContext context = support.getCamelContext();
+                // first: components from lib/ and --dep must be there before any route names one
+                dependencies = Dependencies.install(context, properties, Dependencies.libDir(options, properties));
                 context.getRegistry().bind(FixedPortHttpEngine.NAME, new FixedPortHttpEngine(httpPort()));
                 Bindings.ALL.forEach(b -> b.register(context));
                 deployer = new WorkflowDeployer(context, compiler, credentials);
@@ -303,32 +319,15 @@ public final class CaravanRuntime implements AutoCloseable {
 
     private Properties loadProperties(RuntimeOptions options) {
         Properties p = new Properties();
-        // what the user set, in files or on the command line, apart from Caravan's defaults
-        Properties user = new Properties();
         try (InputStream in = CaravanRuntime.class.getResourceAsStream("/caravan-defaults.properties")) {
             if (in != null) {
                 p.load(in);
             }
-            // Camel JBang's convention: an application.properties beside the route files (what
-            // `camel run` reads); config/application.properties, read next, wins over it
-            for (Path dir : sources.routes().stream().map(r -> r.toAbsolutePath().getParent()).distinct().toList()) {
-                Path beside = dir.resolve("application.properties");
-                if (Files.isRegularFile(beside)) {
-                    try (InputStream bin = Files.newInputStream(beside)) {
-                        user.load(bin);
-                    }
-                }
-            }
-            Path file = options.configFile();
-            if (Files.exists(file)) {
-                try (InputStream fin = Files.newInputStream(file)) {
-                    user.load(fin);
-                }
-            }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + options.configFile(), e);
+            throw new UncheckedIOException("cannot read Caravan's defaults", e);
         }
-        user.putAll(options.properties());
+        // what the user set, in files or on the command line, apart from Caravan's defaults
+        Properties user = userProperties(options, sources);
         p.putAll(user);
         // Camel's names for the servers (camel.server.port in a Camel JBang example's
         // application.properties) count when Caravan's own name is not set
@@ -368,6 +367,30 @@ public final class CaravanRuntime implements AutoCloseable {
         p.setProperty("camel.component.kamelet.location", String.join(",", kamelets));
         Management.mapProperties(p);
         return p;
+    }
+
+    /**
+     * The settings the user gave, without Caravan's defaults: an {@code application.properties}
+     * beside the route files (Camel JBang's convention: what {@code camel run} reads), then
+     * {@code config/application.properties}, which wins over it, then the command line.
+     */
+    public static Properties userProperties(RuntimeOptions options, Sources sources) {
+        Properties user = new Properties();
+        List<Path> files = new ArrayList<>();
+        sources.routes().stream().map(r -> r.toAbsolutePath().getParent().resolve("application.properties")).distinct()
+                .forEach(files::add);
+        files.add(options.configFile());
+        for (Path file : files) {
+            if (Files.isRegularFile(file)) {
+                try (InputStream in = Files.newInputStream(file)) {
+                    user.load(in);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot read " + file, e);
+                }
+            }
+        }
+        user.putAll(options.properties());
+        return user;
     }
 
     private static long seconds(String value, String key) {

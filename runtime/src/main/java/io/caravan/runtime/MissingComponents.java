@@ -17,7 +17,9 @@ public final class MissingComponents {
     // Camel's words for a scheme no component answers: DefaultComponentResolver and
     // AbstractCamelContext.getEndpoint (4.17)
     private static final Pattern NO_COMPONENT = Pattern.compile(
-            "No component found with scheme: ([A-Za-z0-9+.-]+)|No endpoint could be found for: ([A-Za-z0-9+.-]+):");
+            "No component found with scheme: ([A-Za-z0-9+.-]+)|No endpoint could be found for: ([A-Za-z0-9+.-]+):"
+                    // and the downloader's, when it could not fetch one (caravan.dependencies.auto)
+                    + "|Cannot find component with name: ([A-Za-z0-9+-]+(?:\\.[A-Za-z0-9+-]+)*)");
 
     private static volatile CamelCatalog catalog;
 
@@ -30,7 +32,7 @@ public final class MissingComponents {
         if (!m.find()) {
             return Optional.empty();
         }
-        String scheme = m.group(1) != null ? m.group(1) : m.group(2);
+        String scheme = m.group(1) != null ? m.group(1) : m.group(2) != null ? m.group(2) : m.group(3);
         return Optional.of(advice(scheme));
     }
 

@@ -9,6 +9,7 @@ import io.caravan.source.SourceMap;
 import io.caravan.source.SourceNode;
 import io.caravan.source.SourceParser;
 import io.caravan.source.SourceScalar;
+import io.caravan.workflow.Workflow;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -27,9 +28,17 @@ final class RouteIds {
     }
 
     static void requireUnique(List<Path> routeFiles, List<CompiledWorkflow> workflows) {
+        List<Diagnostic> clashes = clashes(routeFiles, workflows.stream().map(CompiledWorkflow::workflow).toList());
+        if (!clashes.isEmpty()) {
+            throw new InvalidFileException(clashes);
+        }
+    }
+
+    /** Each route id of a route file that a workflow or an earlier route already has. */
+    static List<Diagnostic> clashes(List<Path> routeFiles, List<Workflow> workflows) {
         Map<String, String> taken = new HashMap<>();
-        workflows.forEach(w -> taken.put(w.workflow().id(), "workflow '" + w.workflow().id() + "'"
-                + (w.workflow().sourceFile() == null ? "" : " (" + w.workflow().sourceFile() + ")")));
+        workflows.forEach(w -> taken.put(w.id(), "workflow '" + w.id() + "'"
+                + (w.sourceFile() == null ? "" : " (" + w.sourceFile() + ")")));
         List<Diagnostic> clashes = new ArrayList<>();
         for (Path file : routeFiles) {
             String name = file.toString();
@@ -55,8 +64,6 @@ final class RouteIds {
                 }
             }
         }
-        if (!clashes.isEmpty()) {
-            throw new InvalidFileException(clashes);
-        }
+        return clashes;
     }
 }

@@ -55,6 +55,8 @@ public final class MissingComponents {
         if (c == null) {
             // reading the catalog's index is a few tens of ms; it caches what it reads
             c = new DefaultCamelCatalog(true);
+            // "did you mean" for an unknown option (camel-catalog-suggest, Levenshtein distance)
+            c.setSuggestionStrategy(new org.apache.camel.catalog.suggest.CatalogSuggestionStrategy());
             catalog = c;
         }
         return c;

@@ -59,6 +59,7 @@ public final class RouteFileCheck {
     private final Set<String> addedArtifacts;
     private final RouteSchema schema;
     private final boolean auto;
+    private Path homeKamelets;
     private final ClassLoader classes;
 
     /**
@@ -87,6 +88,11 @@ public final class RouteFileCheck {
         mapped.putAll(settings);
         CamelJBangSettings.apply(settings, mapped);
         List<Path> kamelets = new ArrayList<>(sources.kameletDirs());
+        // the home's kamelets/, which `caravan run` loads with routes/ (validate routes/ alone too)
+        Path homeKamelets = options.home().resolve("kamelets");
+        if (Files.isDirectory(homeKamelets) && kamelets.stream().noneMatch(k -> sameFile(k, homeKamelets))) {
+            kamelets.add(homeKamelets);
+        }
         for (String dir : mapped.getProperty("caravan.kamelets.dirs", "").split(",")) {
             if (!dir.isBlank()) {
                 kamelets.add(Path.of(dir.strip()));
@@ -99,7 +105,13 @@ public final class RouteFileCheck {
                 added.add(gav[0] + ":" + gav[1]);
             }
         }
-        return new RouteFileCheck(mapped, options.env(), kamelets, added, Dependencies.libDir(options, mapped));
+        RouteFileCheck check = new RouteFileCheck(mapped, options.env(), kamelets, added, Dependencies.libDir(options, mapped));
+        check.homeKamelets = homeKamelets;
+        return check;
+    }
+
+    private static boolean sameFile(Path a, Path b) {
+        return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
     }
 
     /** Every problem of these route files, with the route ids the workflows already take. */
@@ -109,6 +121,8 @@ public final class RouteFileCheck {
             problems.addAll(check(file));
         }
         problems.addAll(RouteIds.clashes(files, workflows));
+        problems.sort(java.util.Comparator.comparing(Diagnostic::file).thenComparingInt(Diagnostic::line)
+                .thenComparingInt(Diagnostic::column));
         return problems;
     }
 
@@ -180,13 +194,34 @@ public final class RouteFileCheck {
             problems.addAll(kamelet(file, where, uri.substring(colon + 1), parameters));
             return;
         }
+        if (uri.contains("?") && !parameters.isEmpty()) {
+            // Camel 4.17 refuses this at start: "Uri should not contains query parameters"
+            problems.add(Diagnostic.at(file, where, "endpoint '" + uri + "': give the options either in the uri (after ?)"
+                    + " or under parameters, not both"));
+            return;
+        }
         String full = uri;
         if (!parameters.isEmpty()) {
-            StringBuilder q = new StringBuilder(uri).append(uri.contains("?") ? '&' : '?');
-            parameters.forEach((k, v) -> q.append(k).append('=').append(v).append('&'));
-            full = q.substring(0, q.length() - 1);
+            Map<String, String> safe = new LinkedHashMap<>();
+            // values the catalog cannot take apart (RAW(...), & or ? inside) are checked as placeholders
+            parameters.forEach((k, v) -> safe.put(k, v.contains("RAW(") || v.contains("&") || v.contains("?") ? "{{v}}" : v));
+            try {
+                full = colon < 0 ? MissingComponents.catalog().asEndpointUri(scheme, safe, false) : null;
+            } catch (java.net.URISyntaxException | RuntimeException e) {
+                full = null;
+            }
+            if (full == null) {
+                StringBuilder q = new StringBuilder(uri).append('?');
+                safe.forEach((k, v) -> q.append(k).append('=').append(v).append('&'));
+                full = q.substring(0, q.length() - 1);
+            }
         }
-        EndpointValidationResult r = MissingComponents.catalog().validateEndpointProperties(full, false, false, false);
+        // {{env:TOPIC}} in the path would read as an empty (missing) path option
+        int query = full.indexOf('?');
+        String pathPart = query < 0 ? full : full.substring(0, query);
+        full = PLACEHOLDER.matcher(pathPart).replaceAll("placeholder") + (query < 0 ? "" : full.substring(query));
+        boolean consumer = entry.key().equals("from");
+        EndpointValidationResult r = MissingComponents.catalog().validateEndpointProperties(full, false, consumer, !consumer);
         if (r.getUnknownComponent() != null || !onClassPath(scheme)) {
             // present once a run has added it: --dep, caravan.dependencies, or fetched on demand
             boolean added = MissingComponents.artifact(scheme).map(a -> auto || addedArtifacts.contains(a)).orElse(false);
@@ -212,7 +247,16 @@ public final class RouteFileCheck {
         invalid(file, where, scheme, "an integer", r.getInvalidInteger(), r, problems);
         invalid(file, where, scheme, "a number", r.getInvalidNumber(), r, problems);
         invalid(file, where, scheme, "a duration", r.getInvalidDuration(), r, problems);
+        if (r.getInvalidReference() != null) {
+            r.getInvalidReference().entrySet().removeIf(e -> String.valueOf(e.getValue()).contains("{{"));
+        }
         invalid(file, where, scheme, "a bean reference (#name)", r.getInvalidReference(), r, problems);
+        for (Object o : r.getNotConsumerOnly() == null ? Set.of() : r.getNotConsumerOnly()) {
+            problems.add(Diagnostic.at(file, where, "endpoint '" + scheme + "': the option '" + o + "' is for sending (to), not for from"));
+        }
+        for (Object o : r.getNotProducerOnly() == null ? Set.of() : r.getNotProducerOnly()) {
+            problems.add(Diagnostic.at(file, where, "endpoint '" + scheme + "': the option '" + o + "' is for consuming (from), not for to"));
+        }
     }
 
     private static void invalid(String file, Location where, String scheme, String kind, Map<?, ?> values,
@@ -287,12 +331,15 @@ public final class RouteFileCheck {
         }
         SourceNode definition = kameletDefinition(name);
         if (definition == null) {
-            return List.of(Diagnostic.at(file, where, "kamelet '" + name + "' does not exist: no " + name
-                    + ".kamelet.yaml in " + kameletDirs + " nor in the Apache Camel kamelet catalog"));
+            return List.of(Diagnostic.at(file, where, "kamelet '" + name + "' does not exist: no " + name + ".kamelet.yaml in "
+                    + (kameletDirs.isEmpty() ? "" : String.join(", ", kameletDirs.stream().map(this::describeDir).toList()) + " nor in ")
+                    + "the Apache Camel kamelet catalog"));
         }
         List<String> missing = new ArrayList<>();
         for (String required : required(definition)) {
+            String envName = ("CAMEL_KAMELET_" + name + "_" + required).toUpperCase(java.util.Locale.ROOT).replaceAll("[.-]", "_");
             boolean set = params.containsKey(required) || properties.containsKey("camel.kamelet." + name + "." + required)
+                    || env.containsKey(envName)
                     || (routeId != null && properties.containsKey("camel.kamelet." + name + "." + routeId + "." + required));
             if (!set) {
                 missing.add(required);
@@ -304,6 +351,10 @@ public final class RouteFileCheck {
         return List.of(Diagnostic.at(file, where, "kamelet '" + name + "' needs " + String.join(", ", missing)
                 + " (required by its definition, without a default): give " + (missing.size() == 1 ? "it" : "them")
                 + " as parameters or as camel.kamelet." + name + "." + missing.get(0) + " in application.properties"));
+    }
+
+    private String describeDir(Path dir) {
+        return dir.equals(homeKamelets) ? dir + " (the home's)" : dir.toString();
     }
 
     private SourceNode kameletDefinition(String name) {

@@ -70,6 +70,95 @@ class CaravanCliTest {
     }
 
     @Test
+    void validateChecksRouteFilesLineByLine() throws Exception {
+        Path routes = Files.createDirectories(dir.resolve("routes"));
+        Files.writeString(routes.resolve("application.properties"), "present.setting=1\n");
+        Files.writeString(routes.resolve("broken.camel.yaml"), """
+                - route:
+                    id: broken
+                    from:
+                      uri: timer:tick
+                      parameters:
+                        perod: 1000
+                      steps:
+                        - lgo: hi
+                        - log:
+                            mesage: hi
+                        - to: "log:x?level=LOUD&showAll=yes"
+                        - to: "slack:#general"
+                        - to: "kamelet:no-such-kamelet"
+                        - to: "kamelet:kafka-sink?topic=t&user=u&password=p"
+                        - setBody:
+                            simple: "{{missing.setting}}"
+                        - setHeader:
+                            name: x
+                            simple: "{{present.setting}} {{defaulted:yes}} {{?optional}} {{env:NO_SUCH_VAR_HERE}}"
+                        - delay:
+                            constant: 1000
+                        - choice:
+                            when:
+                              - simple: "${body} == 1"
+                                steps:
+                                  - to: seda:a?size={{queue.size:10}}
+                            otherwis:
+                              steps:
+                                - log: x
+                - route:
+                    id: broken
+                    from:
+                      uri: "kafka:{{env:TOPIC:t}}"
+                      parameters:
+                        brokers: "{{kafka.brokers:localhost:9092}}"
+                      steps:
+                        - to:
+                            uri: kafka:out?brokers=x
+                            parameters:
+                              acks: all
+                """);
+        Files.writeString(routes.resolve("garbled.camel.yaml"), "- route: [unclosed\n");
+        Files.writeString(routes.resolve("fine.camel.yaml"), """
+                - route:
+                    from:
+                      uri: "timer:t?period={{tick:1000}}"
+                      steps:
+                        - to: log:fine
+                """);
+        assertThat(caravan("validate", routes.toString())).isEqualTo(1);
+        String f = routes.resolve("broken.camel.yaml").toString();
+        assertThat(err().split("\n")).containsExactly(
+                f + ":4:12: error: endpoint 'timer': unknown option 'perod' (did you mean period?) (at $[0].route.from.uri)",
+                f + ":8:11: error: 'lgo' is not a key of the Camel YAML DSL here (Camel YAML DSL schema) (at $[0].route.from.steps[0].lgo)",
+                f + ":10:13: error: 'mesage' is not a key of the Camel YAML DSL here (Camel YAML DSL schema) (at $[0].route.from.steps[1].log.mesage)",
+                f + ":11:15: error: endpoint 'log': option 'level' is 'LOUD', which is not one of [TRACE, DEBUG, INFO, WARN, ERROR, OFF] (at $[0].route.from.steps[2].to)",
+                f + ":11:15: error: endpoint 'log': option 'showAll' is 'yes', which is not a boolean (true or false) (at $[0].route.from.steps[2].to)",
+                f + ":12:15: error: the Camel component 'slack' is not in Caravan: add org.apache.camel:camel-slack (caravan run --dep"
+                        + " org.apache.camel:camel-slack, the caravan.dependencies setting, or its jars in lib/) (at $[0].route.from.steps[3].to)",
+                f + ":13:15: error: kamelet 'no-such-kamelet' does not exist: no no-such-kamelet.kamelet.yaml in ./kamelets (the home's)"
+                        + " nor in the Apache Camel kamelet catalog (at $[0].route.from.steps[4].to)",
+                f + ":14:15: error: kamelet 'kafka-sink' needs bootstrapServers (required by its definition, without a default): give it"
+                        + " as parameters or as camel.kamelet.kafka-sink.bootstrapServers in application.properties (at $[0].route.from.steps[5].to)",
+                f + ":16:21: error: placeholder {{missing.setting}} has no value: set missing.setting in the application.properties beside"
+                        + " the route or in config/application.properties, or give a default as {{missing.setting:value}}"
+                        + " (at $[0].route.from.steps[6].setBody.simple)",
+                f + ":19:21: error: placeholder {{env:NO_SUCH_VAR_HERE}}: the environment variable NO_SUCH_VAR_HERE is not set and there"
+                        + " is no default ({{env:NO_SUCH_VAR_HERE:value}}) (at $[0].route.from.steps[7].setHeader.simple)",
+                f + ":27:13: error: 'otherwis' is not a key of the Camel YAML DSL here (Camel YAML DSL schema) (at $[0].route.from.steps[9].choice.otherwis)",
+                f + ":31:9: error: route id 'broken' is already the id of the route at " + f + ":2; Camel would keep only one of them:"
+                        + " give this route another id (at $[1].route.id)",
+                f + ":38:18: error: endpoint 'kafka:out?brokers=x': give the options either in the uri (after ?) or under parameters,"
+                        + " not both (at $[1].route.from.steps[0].to.uri)",
+                routes.resolve("garbled.camel.yaml") + ":2:1: error: invalid YAML: expected ',' or ']', but got <stream end> (while"
+                        + " parsing a flow sequence at 1:10) (at $[0].route[0])",
+                "14 problems found");
+    }
+
+    @Test
+    void validateAcceptsTheExampleRoutesWithTheHomesKamelets() {
+        assertThat(caravan("validate", "routes")).as(err()).isEqualTo(0);
+        assertThat(out()).contains("2 route files valid: ").contains("signups-welcome.camel.yaml");
+    }
+
+    @Test
     void compilePrintsTheCamelYaml() {
         assertThat(caravan("compile", "workflows/orders-kafka-to-sqs.json")).isEqualTo(0);
         assertThat(out()).contains("- route:").contains("id: orders-kafka-to-sqs")

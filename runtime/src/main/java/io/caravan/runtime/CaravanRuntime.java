@@ -218,7 +218,8 @@ public final class CaravanRuntime implements AutoCloseable {
             public void beforeConfigure(BaseMainSupport support) {
                 CamelContext context = support.getCamelContext();
                 // first: components from lib/ and --dep must be there before any route names one
-                dependencies = Dependencies.install(context, properties, Dependencies.libDir(options, properties));
+                dependencies = Dependencies.install(context, properties, Dependencies.libDir(options, properties),
+                        sources.routes().stream().map(r -> r.toAbsolutePath().getParent()).distinct().toList());
                 context.getRegistry().bind(FixedPortHttpEngine.NAME, new FixedPortHttpEngine(httpPort()));
                 Bindings.ALL.forEach(b -> b.register(context));
                 deployer = new WorkflowDeployer(context, compiler, credentials);

@@ -18,12 +18,14 @@ import org.apache.camel.main.download.DependencyDownloaderClassLoader;
 import org.apache.camel.main.download.DependencyDownloaderComponentResolver;
 import org.apache.camel.main.download.DependencyDownloaderDataFormatResolver;
 import org.apache.camel.main.download.DependencyDownloaderLanguageResolver;
+import org.apache.camel.main.download.DependencyDownloaderUriFactoryResolver;
 import org.apache.camel.main.download.DownloadListener;
 import org.apache.camel.main.download.MavenDependencyDownloader;
 import org.apache.camel.main.download.TypeConverterLoaderDownloadListener;
 import org.apache.camel.spi.ComponentResolver;
 import org.apache.camel.spi.DataFormatResolver;
 import org.apache.camel.spi.LanguageResolver;
+import org.apache.camel.spi.UriFactoryResolver;
 import org.apache.camel.support.PluginHelper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,7 +45,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code caravan.dependencies.download=false}: the local repository only (production with no
  *       network);</li>
  *   <li>{@code lib/} in the Caravan home ({@code caravan.lib}): every jar in it is on the class
- *       path, without any resolution.</li>
+ *       path, without any resolution;</li>
+ *   <li>the folders of the route files are on the class path too, as {@code camel run} has them.</li>
  * </ul>
  *
  * A dependency that cannot be resolved is logged with its coordinates; the routes that need it
@@ -108,7 +111,7 @@ public final class Dependencies {
      * the resolvers that fetch what a route names. Call before routes are loaded: Camel
      * remembers a component it could not find.
      */
-    static Dependencies install(CamelContext context, Properties settings, Path lib) {
+    static Dependencies install(CamelContext context, Properties settings, Path lib, List<Path> routeDirs) {
         Dependencies result = new Dependencies();
         List<File> jars = jars(lib);
         List<String[]> wanted = new ArrayList<>();
@@ -131,7 +134,7 @@ public final class Dependencies {
             wanted.add(gav);
         }
         boolean auto = Boolean.parseBoolean(settings.getProperty("caravan.dependencies.auto", "false"));
-        if (jars.isEmpty() && wanted.isEmpty() && !auto) {
+        if (jars.isEmpty() && wanted.isEmpty() && !auto && routeDirs.isEmpty()) {
             return result;
         }
         // the downloader skips what java.class.path holds; under `java -jar` (and Maven's test
@@ -143,6 +146,11 @@ public final class Dependencies {
         PluginHelper.getPackageScanResourceResolver(context).addClassLoader(loader);
         TypeConverterLoaderDownloadListener converters = new TypeConverterLoaderDownloadListener();
         converters.setCamelContext(context);
+        // as camel run does: files beside the routes (an XSLT stylesheet, a template) are class path
+        // resources, so `resourceUri: stylesheet.xsl` finds routes/stylesheet.xsl
+        for (Path dir : routeDirs) {
+            loader.addFile(dir.toAbsolutePath().toFile());
+        }
         for (File jar : jars) {
             loader.addFile(jar);
             // what the downloader does for the jars it fetches: their @Converter classes
@@ -154,7 +162,9 @@ public final class Dependencies {
         result.threadLoaderBefore = Thread.currentThread().getContextClassLoader();
         Thread.currentThread().setContextClassLoader(loader);
         if (wanted.isEmpty() && !auto) {
-            LOG.info("class path: {}", result.added);
+            if (!jars.isEmpty()) {
+                LOG.info("added to the class path: {}", result.added);
+            }
             return result;
         }
         MavenDependencyDownloader downloader = new MavenDependencyDownloader();
@@ -209,6 +219,10 @@ public final class Dependencies {
             ecc.addContextPlugin(ComponentResolver.class, new DependencyDownloaderComponentResolver(context, null, true, false));
             ecc.addContextPlugin(DataFormatResolver.class, new DependencyDownloaderDataFormatResolver(context, null, true));
             ecc.addContextPlugin(LanguageResolver.class, new DependencyDownloaderLanguageResolver(context, null, true));
+            // `uri: xslt` with `parameters:` is turned into a URI by the component's own factory,
+            // when the route is read: before anything fetched the component without this one
+            // (seen with the Camel JBang xslt example: "include href is empty")
+            ecc.addContextPlugin(UriFactoryResolver.class, new DependencyDownloaderUriFactoryResolver(context));
         }
         return result;
     }

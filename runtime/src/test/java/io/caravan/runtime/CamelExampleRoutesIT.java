@@ -208,6 +208,38 @@ class CamelExampleRoutesIT {
     }
 
     @Test
+    void theXsltExampleRunsUnderBinCaravanWhichFetchesTheXsltComponent() throws Exception {
+        // as a newcomer does with the Camel JBang xslt example: its route and stylesheet into
+        // routes/, its input/ folder into the Caravan home, then `caravan dev`-style on-demand
+        // components (camel-xslt is not in Caravan; the build put it in the local Maven repository)
+        copy("xslt/consumer.camel.yaml", "routes/consumer.camel.yaml");
+        copy("xslt/stylesheet.xsl", "routes/stylesheet.xsl");
+        copy("xslt/account.xml", "input/account.xml");
+        Path log = home.resolve("caravan.log");
+        Process caravan = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dcaravan.home=" + home, "-jar", Path.of("runtime/target/caravan.jar").toAbsolutePath().toString(),
+                "run", "--port", String.valueOf(Ports.free()), "-D", "caravan.management.port=" + Ports.free(),
+                "-D", "caravan.dependencies.auto=true")
+                .directory(home.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            String out = "";
+            while (!out.contains("</bank>") && caravan.isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+                out = Files.readString(log);
+            }
+            assertThat(out).as(out).contains("added org.apache.camel:camel-xslt:4.17.0 to the class path")
+                    .doesNotContain("did not start");
+            // the stylesheet beside the route made <bank> of the <hash> in input/account.xml
+            assertThat(out.substring(out.indexOf("Transformed data:"))).containsPattern(
+                    "<bank>\\s*<name>\\s*ABN AMRO MEZZANINE \\(UK\\) LIMITED\\s*</name>\\s*<bic>\\s*AACCGB21\\s*</bic>\\s*</bank>");
+        } finally {
+            caravan.destroy();
+            caravan.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void theSedaExampleMovesMessagesFromTimersThroughSedaQueues() throws Exception {
         copy("orders.camel.yaml", "routes/orders.camel.yaml");
         try (CaravanRuntime runtime = start()) {

@@ -290,7 +290,16 @@ public final class CaravanRuntime implements AutoCloseable {
         try {
             context.addStartupListener((ctx, alreadyStarted) -> {
                 if (watcher == null) {
-                    watcher = WorkflowWatcher.start(deployer, watchedWorkflowPaths());
+                    List<Path> watched = new ArrayList<>(watchedWorkflowPaths());
+                    if (!strict()) {
+                        sources.routes().stream().map(r -> r.toAbsolutePath().getParent()).distinct().forEach(watched::add);
+                        // the home's routes/ even while it holds no route file yet
+                        Path homeRoutes = options.home().resolve("routes");
+                        if (options.paths().isEmpty() && Files.isDirectory(homeRoutes)) {
+                            watched.add(homeRoutes);
+                        }
+                    }
+                    watcher = WorkflowWatcher.start(deployer, strict() ? null : routes, watched);
                 }
             });
         } catch (Exception e) {
@@ -343,8 +352,9 @@ public final class CaravanRuntime implements AutoCloseable {
         p.setProperty("camel.server.port", p.getProperty("caravan.http.port", "8080"));
         p.setProperty("camel.main.shutdownTimeout", String.valueOf(
                 seconds(p.getProperty("caravan.shutdown.timeout", "15s"), "caravan.shutdown.timeout")));
-        if (Boolean.parseBoolean(p.getProperty("caravan.watch", "false"))) {
-            // hand-written routes: Camel's own watcher reloads a changed *.camel.yaml; it must
+        if (Boolean.parseBoolean(p.getProperty("caravan.watch", "false")) && Boolean.parseBoolean(p.getProperty("caravan.strict", "false"))) {
+            // --strict: camel-main loaded the route files, and Camel's own watcher reloads a
+            // changed *.camel.yaml (otherwise Caravan's watcher gives it to RouteFiles); it must
             // not remove all routes on reload, or every workflow would restart with it
             sources.routes().stream().map(r -> r.toAbsolutePath().getParent()).findFirst().ifPresent(dir -> {
                 p.setProperty("camel.main.routesReloadEnabled", "true");

@@ -1,5 +1,9 @@
 package io.caravan.runtime;
 
+import io.caravan.source.Diagnostic;
+import io.caravan.source.InvalidFileException;
+import io.caravan.source.SourceParser;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -60,12 +64,67 @@ public final class RouteFiles {
         }
     }
 
+    /**
+     * A route file changed, appeared or went away while Caravan runs ({@code --watch}, dev): its
+     * routes are taken out and the new version added as at start, a route that cannot start
+     * reported the same way. A file that is not YAML any more leaves the running version in place.
+     */
+    public synchronized void reload(Path file) {
+        failures.removeIf(f -> sameFile(f.file(), file));
+        if (Files.exists(file)) {
+            try {
+                SourceParser.parse(file, file.toString(), true);
+            } catch (InvalidFileException e) {
+                Diagnostic d = e.diagnostics().get(0);
+                fail(new Failure(file, null, d.line(), d.column(), "YAML: " + d.message() + "; the running version stays in place"));
+                return;
+            }
+        }
+        List<String> removed = remove(file);
+        if (!Files.exists(file)) {
+            LOG.info("{} deleted: stopped and removed route(s) {}", file, removed);
+            return;
+        }
+        load(file);
+        LOG.info("{} changed: route(s) {} replaced by {}", file, removed, routeIds(file));
+    }
+
+    /** Stops and removes the routes that came from the file; returns their ids. */
+    private List<String> remove(Path file) {
+        ModelCamelContext model = (ModelCamelContext) context;
+        List<String> ids = new ArrayList<>();
+        for (RouteDefinition d : ofFile(file)) {
+            ids.add(d.getRouteId());
+            remove(model, d);
+        }
+        return ids;
+    }
+
+    private List<String> routeIds(Path file) {
+        return ofFile(file).stream().map(RouteDefinition::getRouteId).toList();
+    }
+
+    private List<RouteDefinition> ofFile(Path file) {
+        String location = "file:" + file.toAbsolutePath();
+        List<RouteDefinition> found = new ArrayList<>();
+        for (RouteDefinition d : ((ModelCamelContext) context).getRouteDefinitions()) {
+            if (d.getResource() != null && location.equals(d.getResource().getLocation())) {
+                found.add(d);
+            }
+        }
+        return found;
+    }
+
+    private static boolean sameFile(Path a, Path b) {
+        return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
+    }
+
     /** The routes that could not start and are not running now (a reloaded file may have fixed one). */
     public List<Failure> failures() {
         return failures.stream().filter(f -> f.routeId() == null || !started(context, f.routeId())).toList();
     }
 
-    private void load(Path file) {
+    private synchronized void load(Path file) {
         Resource resource = PluginHelper.getResourceLoader(context).resolveResource("file:" + file.toAbsolutePath());
         try {
             PluginHelper.getRoutesLoader(context).loadRoutes(resource);
@@ -77,12 +136,7 @@ public final class RouteFiles {
     /** After a file failed: keeps its started routes, retries the others one by one. */
     private void isolate(Path file, Resource resource, Exception failure) {
         ModelCamelContext model = (ModelCamelContext) context;
-        List<RouteDefinition> ofFile = new ArrayList<>();
-        for (RouteDefinition d : model.getRouteDefinitions()) {
-            if (d.getResource() != null && Objects.equals(d.getResource().getLocation(), resource.getLocation())) {
-                ofFile.add(d);
-            }
-        }
+        List<RouteDefinition> ofFile = ofFile(file);
         if (ofFile.isEmpty()) {
             // nothing of the file reached Camel's model: it could not be read or parsed
             fail(unreadable(file, failure));

@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Watches the workflow folders and swaps changed workflows in while Caravan runs: a changed
  * file is validated and recompiled, and only a valid one replaces the running version; a
- * deleted file stops and removes its workflow. Hand-written routes are reloaded by Camel's own
- * route watcher (see CaravanRuntime).
+ * deleted file stops and removes its workflow. A changed route file ({@code *.camel.yaml}) goes
+ * to {@link RouteFiles#reload}, which reports a route that cannot start as at start-up (under
+ * {@code --strict}, Camel's own route watcher reloads them instead; see CaravanRuntime).
  */
 public final class WorkflowWatcher implements AutoCloseable {
 
@@ -33,11 +34,13 @@ public final class WorkflowWatcher implements AutoCloseable {
     private static final long SETTLE_MILLIS = 300;
 
     private final WorkflowDeployer deployer;
+    private final RouteFiles routes;
     private final WatchService watcher;
     private final Thread thread;
 
-    private WorkflowWatcher(WorkflowDeployer deployer, Set<Path> dirs) throws IOException {
+    private WorkflowWatcher(WorkflowDeployer deployer, RouteFiles routes, Set<Path> dirs) throws IOException {
         this.deployer = deployer;
+        this.routes = routes;
         this.watcher = FileSystems.getDefault().newWatchService();
         for (Path dir : dirs) {
             dir.register(watcher, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY,
@@ -47,16 +50,19 @@ public final class WorkflowWatcher implements AutoCloseable {
         this.thread.setDaemon(true);
     }
 
-    /** Starts watching the folders that hold {@code workflowFiles} and {@code workflowDirs}. */
-    public static WorkflowWatcher start(WorkflowDeployer deployer, List<Path> watched) throws IOException {
+    /**
+     * Starts watching the folders that hold {@code watched} (files or folders); route files in
+     * them go to {@code routes}, or are left to Camel when it is null.
+     */
+    public static WorkflowWatcher start(WorkflowDeployer deployer, RouteFiles routes, List<Path> watched) throws IOException {
         Set<Path> dirs = new LinkedHashSet<>();
         for (Path p : watched) {
             Path abs = p.toAbsolutePath().normalize();
             dirs.add(Files.isDirectory(abs) ? abs : abs.getParent());
         }
-        WorkflowWatcher w = new WorkflowWatcher(deployer, dirs);
+        WorkflowWatcher w = new WorkflowWatcher(deployer, routes, dirs);
         w.thread.start();
-        LOG.info("watching {} for workflow changes", dirs);
+        LOG.info("watching {} for workflow{} changes", dirs, routes == null ? "" : " and route");
         return w;
     }
 
@@ -90,6 +96,10 @@ public final class WorkflowWatcher implements AutoCloseable {
 
     private void apply(Path file) {
         String name = file.getFileName().toString();
+        if (name.endsWith(".camel.yaml") && routes != null) {
+            routes.reload(file);
+            return;
+        }
         if (SourceParser.Format.of(name).isEmpty() || name.matches(".*\\.(camel|kamelet)\\.ya?ml")) {
             return;
         }

@@ -165,6 +165,57 @@ class CamelExampleRoutesIT {
     }
 
     @Test
+    void aRouteFileThatBreaksWhileRunningIsReportedAndAFixBringsItBack() throws Exception {
+        copy("rest-api.camel.yaml", "routes/rest-api.camel.yaml");
+        copy("rest-api.application.properties", "routes/application.properties");
+        Path late = home.resolve("routes/late.camel.yaml");
+        try (CaravanRuntime runtime = CaravanRuntime.create(RuntimeOptions.defaults(home).withProperties(Map.of(
+                "caravan.watch", "true",
+                "caravan.http.port", String.valueOf(Ports.free()),
+                "caravan.management.port", String.valueOf(Ports.free())))).start()) {
+            String ready = "http://127.0.0.1:" + runtime.managementPort() + "/ready";
+            Files.writeString(late, route("late", "timmer:tick"));
+            await(() -> !runtime.failedRoutes().isEmpty());
+            assertThat(runtime.failedRoutes()).singleElement().satisfies(f -> assertThat(f.describe())
+                    .startsWith("route 'late' (").contains("no Camel component has the scheme 'timmer'"));
+            assertThat(get(ready).body()).contains("route 'late'");
+            assertThat(get("http://127.0.0.1:" + runtime.httpPort() + "/api/hello").statusCode()).isEqualTo(200);
+
+            // not YAML any more: reported, and nothing else changes
+            Files.writeString(late, "- route: [unclosed\n");
+            await(() -> runtime.failedRoutes().stream().anyMatch(f -> f.describe().contains("YAML")));
+
+            Files.writeString(late, route("late", "timer:tick?period=50"));
+            await(() -> runtime.failedRoutes().isEmpty() && runtime.context().getRoute("late") != null);
+            assertThat(runtime.context().getRouteController().getRouteStatus("late").isStarted()).isTrue();
+            await(() -> get(ready).statusCode() == 200);
+
+            Files.delete(late);
+            await(() -> runtime.context().getRoute("late") == null);
+            assertThat(runtime.context().getRoute("hello")).isNotNull();
+        }
+    }
+
+    private static String route(String id, String from) {
+        return """
+                - route:
+                    id: %s
+                    from:
+                      uri: "%s"
+                      steps:
+                        - log: tick
+                """.formatted(id, from);
+    }
+
+    private static void await(java.util.concurrent.Callable<Boolean> condition) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!condition.call()) {
+            assertThat(System.nanoTime()).as("waited 20 s").isLessThan(deadline);
+            Thread.sleep(100);
+        }
+    }
+
+    @Test
     void strictStopsTheStartWhenARouteCannotStart() throws Exception {
         copy("rest-api.camel.yaml", "routes/rest-api.camel.yaml");
         copy("rest-api.application.properties", "routes/application.properties");

@@ -53,6 +53,22 @@ public final class RouteFileCheck {
             "hashicorp", "ibm", "cyberark", "spring-config");
     private static final Pattern DURATION = Pattern.compile("\\d+(ms|s|m|h|d)(\\d+(ms|s|m))*");
 
+    private static final String SHAPE = "a Camel YAML route file is a list (- route: ..., - from: ..., - rest: ...), got ";
+
+    /** Why a file cannot be a route file Camel reads (a map with no kind), or empty; syntax errors are Camel's to report. */
+    static java.util.Optional<String> wrongShape(Path file) {
+        try {
+            SourceNode root = SourceParser.parse(file, file.toString(), true).root();
+            if (root instanceof SourceList || root == null || (root instanceof SourceScalar s && s.value() == null)
+                    || (root instanceof SourceMap map && map.get("kind").isPresent())) {
+                return java.util.Optional.empty();
+            }
+            return java.util.Optional.of(SHAPE + root.kindName());
+        } catch (InvalidFileException | UncheckedIOException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
     private final Properties properties;
     private final Map<String, String> env;
     private final List<Path> kameletDirs;
@@ -138,9 +154,11 @@ public final class RouteFileCheck {
         if (parsed.root() == null || parsed.root() instanceof SourceScalar s && s.value() == null) {
             return problems;
         }
+        if (parsed.root() instanceof SourceMap map && map.get("kind").isPresent()) {
+            return problems; // a Camel K Integration, Pipe or KameletBinding: Camel reads it, the schema is for lists
+        }
         if (!(parsed.root() instanceof SourceList)) {
-            problems.add(Diagnostic.at(name, parsed.root().location(), "a Camel YAML route file is a list (- route: ...,"
-                    + " - from: ..., - rest: ...), got " + parsed.root().kindName()));
+            problems.add(Diagnostic.at(name, parsed.root().location(), SHAPE + parsed.root().kindName()));
             return problems;
         }
         problems.addAll(schema.check(name, parsed.root()));

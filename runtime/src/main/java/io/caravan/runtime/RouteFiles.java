@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ServiceStatus;
@@ -125,6 +126,12 @@ public final class RouteFiles {
     }
 
     private synchronized void load(Path file) {
+        Optional<String> shape = RouteFileCheck.wrongShape(file);
+        if (shape.isPresent()) {
+            // Camel's loader reads such a file as nothing at all, without a word
+            fail(new Failure(file, null, 1, 1, shape.get()));
+            return;
+        }
         Resource resource = PluginHelper.getResourceLoader(context).resolveResource("file:" + file.toAbsolutePath());
         try {
             PluginHelper.getRoutesLoader(context).loadRoutes(resource);

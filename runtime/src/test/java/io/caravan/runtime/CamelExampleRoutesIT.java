@@ -122,6 +122,8 @@ class CamelExampleRoutesIT {
                         - log: never
                 """);
         Files.writeString(home.resolve("routes/garbled.camel.yaml"), "- route: [unclosed\n");
+        // YAML, but not a list: Camel's loader reads it as nothing, without a word
+        Files.writeString(home.resolve("routes/map.camel.yaml"), "route:\n  from: {uri: timer:x, steps: []}\n");
         try (CaravanRuntime runtime = start()) {
             String base = "http://127.0.0.1:" + runtime.httpPort();
             assertThat(get(base + "/api/hello").body()).isEqualTo("Hello from Camel REST API!");
@@ -137,7 +139,9 @@ class CamelExampleRoutesIT {
             assertThat(runtime.context().getRoute("needs-slack")).isNull();
 
             List<String> failed = runtime.failedRoutes().stream().map(RouteFiles.Failure::describe).toList();
-            assertThat(failed).hasSize(3);
+            assertThat(failed).hasSize(4);
+            assertThat(failed).anySatisfy(f -> assertThat(f).startsWith("route file (").contains("map.camel.yaml:1:1) did not start:"
+                    + " a Camel YAML route file is a list (- route: ..., - from: ..., - rest: ...), got an object"));
             assertThat(failed).anySatisfy(f -> assertThat(f).startsWith("route 'needs-slack' (")
                     .contains("mixed.camel.yaml:10) did not start: the Camel component 'slack' is not in Caravan: add"
                             + " org.apache.camel:camel-slack (caravan run --dep org.apache.camel:camel-slack"));
@@ -154,13 +158,13 @@ class CamelExampleRoutesIT {
             Set<ObjectName> names = jmx.queryNames(new ObjectName("io.caravan:type=RouteFiles,*"), null);
             ObjectName mine = names.stream().filter(n -> {
                 try {
-                    return ((String[]) jmx.getAttribute(n, "FailedRoutes")).length == 3
+                    return ((String[]) jmx.getAttribute(n, "FailedRoutes")).length == 4
                             && String.join("\n", (String[]) jmx.getAttribute(n, "FailedRoutes")).contains(home.toString());
                 } catch (Exception e) {
                     return false;
                 }
             }).findFirst().orElseThrow(() -> new AssertionError("no RouteFiles MBean of this runtime among " + names));
-            assertThat(jmx.getAttribute(mine, "FailedRouteCount")).isEqualTo(3);
+            assertThat(jmx.getAttribute(mine, "FailedRouteCount")).isEqualTo(4);
         }
     }
 

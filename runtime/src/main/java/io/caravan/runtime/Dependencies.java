@@ -121,12 +121,12 @@ public final class Dependencies {
             }
             String[] gav = coordinates(dep);
             if (gav == null) {
-                throw new IllegalArgumentException("caravan.dependencies: '" + dep.strip() + "' is not GROUP:ARTIFACT[:VERSION]"
+                throw new IllegalArgumentException("--dep or caravan.dependencies: '" + dep.strip() + "' is not GROUP:ARTIFACT[:VERSION]"
                         + " (or camel-NAME for a Camel component)");
             }
             if (gav[2] == null) {
                 if (!gav[0].equals(CAMEL_GROUP)) {
-                    throw new IllegalArgumentException("caravan.dependencies: '" + dep.strip() + "' needs a version"
+                    throw new IllegalArgumentException("--dep or caravan.dependencies: '" + dep.strip() + "' needs a version"
                             + " (GROUP:ARTIFACT:VERSION): only Camel's own artifacts take Caravan's Camel version");
                 }
                 gav[2] = context.getVersion();

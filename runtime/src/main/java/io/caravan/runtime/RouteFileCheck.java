@@ -372,7 +372,9 @@ public final class RouteFileCheck {
     }
 
     private String describeDir(Path dir) {
-        return dir.equals(homeKamelets) ? dir + " (the home's)" : dir.toString();
+        Path cwd = Path.of("").toAbsolutePath();
+        Path shown = dir.isAbsolute() && dir.startsWith(cwd) ? cwd.relativize(dir) : dir;
+        return dir.equals(homeKamelets) ? shown + " (the home's)" : shown.toString();
     }
 
     private SourceNode kameletDefinition(String name) {

@@ -113,14 +113,7 @@ class CamelExampleRoutesIT {
                       steps:
                         - log: after
                 """);
-        Files.writeString(home.resolve("routes/typo.camel.yaml"), """
-                - route:
-                    id: typo
-                    from:
-                      uri: timmer:tick
-                      steps:
-                        - log: never
-                """);
+        Files.writeString(home.resolve("routes/typo.camel.yaml"), route("typo", "timmer:tick"));
         Files.writeString(home.resolve("routes/garbled.camel.yaml"), "- route: [unclosed\n");
         // YAML, but not a list: Camel's loader reads it as nothing, without a word
         Files.writeString(home.resolve("routes/map.camel.yaml"), "route:\n  from: {uri: timer:x, steps: []}\n");
@@ -223,14 +216,7 @@ class CamelExampleRoutesIT {
     void strictStopsTheStartWhenARouteCannotStart() throws Exception {
         copy("rest-api.camel.yaml", "routes/rest-api.camel.yaml");
         copy("rest-api.application.properties", "routes/application.properties");
-        Files.writeString(home.resolve("routes/typo.camel.yaml"), """
-                - route:
-                    id: typo
-                    from:
-                      uri: timmer:tick
-                      steps:
-                        - log: never
-                """);
+        Files.writeString(home.resolve("routes/typo.camel.yaml"), route("typo", "timmer:tick"));
         Throwable refused = org.assertj.core.api.Assertions.catchThrowable(() -> CaravanRuntime.create(
                 RuntimeOptions.defaults(home).withProperties(Map.of("caravan.strict", "true",
                         "caravan.http.port", String.valueOf(Ports.free()),

@@ -23,6 +23,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,7 +56,7 @@ final class KafkaPollLoop implements Runnable {
     private final CountDownLatch closed = new CountDownLatch(1);
     private volatile boolean running = true;
     private volatile boolean failure;
-    private volatile KafkaConsumer<String, String> consumer;
+    private volatile KafkaConsumer<String, byte[]> consumer;
     private boolean pausedForFlow;
 
     KafkaPollLoop(KafkaSource source, KafkaEndpoint endpoint, int index) {
@@ -66,7 +67,7 @@ final class KafkaPollLoop implements Runnable {
 
     @Override
     public void run() {
-        try (KafkaConsumer<String, String> kafka = new KafkaConsumer<>(properties())) {
+        try (KafkaConsumer<String, byte[]> kafka = new KafkaConsumer<>(properties())) {
             consumer = kafka;
             kafka.subscribe(List.of(endpoint.topic()), new Rebalance());
             while (running) {
@@ -85,7 +86,9 @@ final class KafkaPollLoop implements Runnable {
     private Properties properties() {
         Properties props = new Properties();
         props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        // the value as the broker has it: the run reads it as UTF-8 text, and a dead letter carries
+        // these bytes unchanged even when they are not UTF-8 (Runs.Original)
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         // offsets move only with finished runs (commitAsync below), never on a timer
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         // a new group starts at the beginning: nothing sent before the first start is skipped
@@ -95,9 +98,9 @@ final class KafkaPollLoop implements Runnable {
         return endpoint.clientFactory().apply(props, true);
     }
 
-    private void pollOnce(KafkaConsumer<String, String> kafka) {
+    private void pollOnce(KafkaConsumer<String, byte[]> kafka) {
         flowControl(kafka);
-        ConsumerRecords<String, String> records;
+        ConsumerRecords<String, byte[]> records;
         try {
             // while paused for flow, poll briefly so the loop notices runs finishing
             records = kafka.poll(Duration.ofMillis(pausedForFlow ? 5 : endpoint.pollTimeoutMs()));
@@ -105,7 +108,7 @@ final class KafkaPollLoop implements Runnable {
             return; // stop() wants the loop to look at `running`
         }
         Map<TopicPartition, Long> rewound = new HashMap<>();
-        for (ConsumerRecord<String, String> record : records) {
+        for (ConsumerRecord<String, byte[]> record : records) {
             if (failure) {
                 rewound.putAll(rewindFailed(kafka));
             }
@@ -124,7 +127,7 @@ final class KafkaPollLoop implements Runnable {
     }
 
     /** Starts the record's run; its completion marks the run and frees its in-flight slot. */
-    private void dispatch(ConsumerRecord<String, String> record, PartitionProgress.Run run) {
+    private void dispatch(ConsumerRecord<String, byte[]> record, PartitionProgress.Run run) {
         Exchange exchange = source.createExchange(false);
         exchange.getMessage().setBody(record.value());
         exchange.setProperty(Messages.RECEIVED, KafkaProvisioner.toReceived(record.topic(), record.partition(),
@@ -147,7 +150,7 @@ final class KafkaPollLoop implements Runnable {
     }
 
     /** Seeks each partition with a failed run back to it and pauses it for a moment. */
-    private Map<TopicPartition, Long> rewindFailed(KafkaConsumer<String, String> kafka) {
+    private Map<TopicPartition, Long> rewindFailed(KafkaConsumer<String, byte[]> kafka) {
         failure = false;
         Map<TopicPartition, Long> rewound = new HashMap<>();
         progress.forEach((tp, partition) -> {
@@ -167,7 +170,7 @@ final class KafkaPollLoop implements Runnable {
      * half of it; resumes partitions whose retry pause is over. Paused, the consumer still polls,
      * so it keeps its place in the group however long the runs take.
      */
-    private void flowControl(KafkaConsumer<String, String> kafka) {
+    private void flowControl(KafkaConsumer<String, byte[]> kafka) {
         long now = System.currentTimeMillis();
         Set<TopicPartition> retrying = new HashSet<>();
         for (var it = retryAt.entrySet().iterator(); it.hasNext(); ) {
@@ -193,7 +196,7 @@ final class KafkaPollLoop implements Runnable {
         }
     }
 
-    private void commit(KafkaConsumer<String, String> kafka) {
+    private void commit(KafkaConsumer<String, byte[]> kafka) {
         Map<TopicPartition, OffsetAndMetadata> offsets = committable(progress.keySet());
         if (!offsets.isEmpty()) {
             kafka.commitAsync(offsets, (done, error) -> {
@@ -219,7 +222,7 @@ final class KafkaPollLoop implements Runnable {
     }
 
     /** Waits (bounded) for the runs of {@code partitions} to finish, then commits them synchronously. */
-    private void drain(KafkaConsumer<String, String> kafka, Collection<TopicPartition> partitions) {
+    private void drain(KafkaConsumer<String, byte[]> kafka, Collection<TopicPartition> partitions) {
         long deadline = System.currentTimeMillis() + DRAIN_MS;
         while (System.currentTimeMillis() < deadline
                 && !partitions.stream().map(progress::get).allMatch(p -> p == null || p.allFinished())) {
@@ -247,7 +250,7 @@ final class KafkaPollLoop implements Runnable {
 
     void stop() {
         running = false;
-        KafkaConsumer<String, String> kafka = consumer;
+        KafkaConsumer<String, byte[]> kafka = consumer;
         if (kafka != null) {
             kafka.wakeup();
         }

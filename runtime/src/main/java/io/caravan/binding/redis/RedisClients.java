@@ -3,6 +3,9 @@ package io.caravan.binding.redis;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisBusyException;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.XGroupCreateArgs;
 import io.lettuce.core.XReadArgs;
@@ -30,7 +33,15 @@ public final class RedisClients implements AutoCloseable {
     private final String consumerGroup;
     private final String name;
     private StatefulRedisConnection<String, String> shared;
+    private StatefulRedisConnection<String, byte[]> sharedBytes;
     private boolean closed;
+
+    /**
+     * Stream field names as text, values as the bytes Redis holds: an entry's body reaches a run
+     * as UTF-8 text and a dead letter unchanged, even when it is not UTF-8 (Lettuce's String codec
+     * replaced such bytes with U+FFFD).
+     */
+    static final RedisCodec<String, byte[]> BYTES = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
 
     /**
      * @param uri           the server, user and password (from the credential's url and fields)
@@ -86,9 +97,20 @@ public final class RedisClients implements AutoCloseable {
         return shared.async();
     }
 
-    /** A connection of its own for blocking reads; its timeout covers the longest block. */
-    StatefulRedisConnection<String, String> connectBlocking(Duration longestBlock) {
-        StatefulRedisConnection<String, String> connection = client.connect();
+    /** A second shared connection whose values are bytes ({@link #BYTES}): entries are written with it. */
+    public synchronized RedisAsyncCommands<String, byte[]> asyncBytes() {
+        if (closed) {
+            throw new IllegalStateException("the Redis client of " + name + " is closed (credential rebound)");
+        }
+        if (sharedBytes == null) {
+            sharedBytes = client.connect(BYTES);
+        }
+        return sharedBytes.async();
+    }
+
+    /** A connection of its own for blocking reads, values as bytes; its timeout covers the longest block. */
+    StatefulRedisConnection<String, byte[]> connectBlocking(Duration longestBlock) {
+        StatefulRedisConnection<String, byte[]> connection = client.connect(BYTES);
         connection.setTimeout(longestBlock.plus(DEFAULT_TIMEOUT));
         return connection;
     }
@@ -116,6 +138,10 @@ public final class RedisClients implements AutoCloseable {
         if (shared != null) {
             shared.close();
             shared = null;
+        }
+        if (sharedBytes != null) {
+            sharedBytes.close();
+            sharedBytes = null;
         }
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
     }

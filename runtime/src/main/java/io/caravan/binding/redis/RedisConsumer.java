@@ -130,7 +130,7 @@ final class RedisConsumer extends DefaultConsumer implements Suspendable {
 
         @Override
         public void run() {
-            StatefulRedisConnection<String, String> blocking = null;
+            StatefulRedisConnection<String, byte[]> blocking = null;
             long claimEvery = Math.max(200, Math.min(5000, endpoint.reclaimAfterMillis / 2));
             while (running) {
                 try {
@@ -143,17 +143,17 @@ final class RedisConsumer extends DefaultConsumer implements Suspendable {
                     }
                     int free = Math.min(slots.availablePermits(), endpoint.readCount);
                     if (System.currentTimeMillis() >= nextClaim) {
-                        claim(free);
+                        claim(blocking, free);
                         nextClaim = System.currentTimeMillis() + claimEvery;
                         free = Math.min(slots.availablePermits(), endpoint.readCount);
                         if (free == 0) {
                             continue;
                         }
                     }
-                    List<StreamMessage<String, String>> read = blocking.sync().xreadgroup(Consumer.from(group, name),
+                    List<StreamMessage<String, byte[]>> read = blocking.sync().xreadgroup(Consumer.from(group, name),
                             XReadArgs.Builder.count(free).block(endpoint.blockMillis),
                             XReadArgs.StreamOffset.lastConsumed(endpoint.stream()));
-                    for (StreamMessage<String, String> entry : read) {
+                    for (StreamMessage<String, byte[]> entry : read) {
                         dispatch(entry, 1);
                     }
                     recovered();
@@ -175,14 +175,15 @@ final class RedisConsumer extends DefaultConsumer implements Suspendable {
          * Claims entries of the group idle for reclaimAfterMillis (their consumer died, or their
          * run failed) and runs them; Redis counted this delivery, and XPENDING says how many there were.
          */
-        private void claim(int count) throws Exception {
+        private void claim(StatefulRedisConnection<String, byte[]> connection, int count) throws Exception {
             if (count <= 0) {
                 return;
             }
-            ClaimedMessages<String, String> claimed = endpoint.clients().async().xautoclaim(endpoint.stream(),
+            // on the consumer's own connection (idle between reads), with the values as bytes
+            ClaimedMessages<String, byte[]> claimed = connection.sync().xautoclaim(endpoint.stream(),
                     XAutoClaimArgs.Builder.xautoclaim(Consumer.from(group, name), Duration.ofMillis(endpoint.reclaimAfterMillis),
-                            "0-0").count(count)).get(RedisClients.DEFAULT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            List<StreamMessage<String, String>> entries = claimed.getMessages().stream()
+                            "0-0").count(count));
+            List<StreamMessage<String, byte[]>> entries = claimed.getMessages().stream()
                     .filter(m -> !runningIds.contains(m.getId())).toList();
             if (entries.isEmpty()) {
                 return;
@@ -194,7 +195,7 @@ final class RedisConsumer extends DefaultConsumer implements Suspendable {
             pending.forEach(p -> deliveries.put(p.getId(), p.getRedeliveryCount()));
             LOG.info("claimed {} entr{} of stream {} idle for {} ms or more (a consumer died or a run failed)",
                     entries.size(), entries.size() == 1 ? "y" : "ies", endpoint.stream(), endpoint.reclaimAfterMillis);
-            for (StreamMessage<String, String> entry : entries) {
+            for (StreamMessage<String, byte[]> entry : entries) {
                 dispatch(entry, deliveries.getOrDefault(entry.getId(), 2L));
             }
         }
@@ -240,15 +241,17 @@ final class RedisConsumer extends DefaultConsumer implements Suspendable {
     }
 
     /** Starts the entry's run; its completion acknowledges it (or leaves it pending) and frees its slot. */
-    private void dispatch(StreamMessage<String, String> entry, long deliveryCount) {
+    private void dispatch(StreamMessage<String, byte[]> entry, long deliveryCount) {
         slots.acquireUninterruptibly();
         String id = entry.getId();
         runningIds.add(id);
         Exchange exchange = null;
         try {
             exchange = createExchange(false);
-            var message = RedisEntries.toReceived(endpoint.stream(), entry, deliveryCount);
-            exchange.getMessage().setBody(message.body());
+            var message = RedisEntries.toReceived(endpoint.stream(), RedisEntries.decoded(entry), deliveryCount);
+            // the body field's bytes as Redis holds them: a dead letter carries them unchanged
+            byte[] raw = entry.getBody() == null ? null : entry.getBody().get(RedisEntries.BODY);
+            exchange.getMessage().setBody(raw != null ? raw : message.body());
             exchange.setProperty(Messages.RECEIVED, message);
             if (endpoint.attributesAsHeaders) {
                 message.attributes().forEach(exchange.getMessage()::setHeader);

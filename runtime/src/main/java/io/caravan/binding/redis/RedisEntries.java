@@ -44,6 +44,15 @@ final class RedisEntries {
         return new ReceivedMessage(entry.getId(), body, attributes, entry.getId(), timestamp(entry.getId()), metadata);
     }
 
+    /** The entry with its values read as UTF-8 text. */
+    static StreamMessage<String, String> decoded(StreamMessage<String, byte[]> entry) {
+        Map<String, String> fields = new LinkedHashMap<>();
+        if (entry.getBody() != null) {
+            entry.getBody().forEach((k, v) -> fields.put(k, v == null ? null : new String(v, java.nio.charset.StandardCharsets.UTF_8)));
+        }
+        return new StreamMessage<>(entry.getStream(), entry.getId(), fields);
+    }
+
     /** The milliseconds part of an entry id ({@code <ms>-<seq>}) as ISO-8601, or null for another form. */
     static String timestamp(String id) {
         int dash = id.indexOf('-');

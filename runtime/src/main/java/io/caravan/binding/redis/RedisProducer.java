@@ -2,6 +2,7 @@ package io.caravan.binding.redis;
 
 import io.caravan.binding.Messages;
 import io.lettuce.core.XAddArgs;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ForkJoinPool;
@@ -32,14 +33,17 @@ final class RedisProducer extends DefaultAsyncProducer {
     @Override
     public boolean process(Exchange exchange, AsyncCallback callback) {
         try {
-            Map<String, String> fields = new LinkedHashMap<>();
-            fields.put(RedisEntries.BODY, exchange.getMessage().getMandatoryBody(String.class));
+            Map<String, byte[]> fields = new LinkedHashMap<>();
+            // bytes as they are (a dead letter of a non-UTF-8 entry), text as UTF-8
+            Object body = exchange.getMessage().getBody();
+            fields.put(RedisEntries.BODY, body instanceof byte[] bytes ? bytes
+                    : exchange.getMessage().getMandatoryBody(String.class).getBytes(StandardCharsets.UTF_8));
             Messages.attributes(exchange.getMessage()).forEach((name, value) -> {
                 if (!name.equals(RedisEntries.BODY)) {
-                    fields.put(name, value);
+                    fields.put(name, value.getBytes(StandardCharsets.UTF_8));
                 }
             });
-            endpoint.clients().async().xadd(endpoint.stream(), args, fields).whenComplete((id, failure) -> complete(() -> {
+            endpoint.clients().asyncBytes().xadd(endpoint.stream(), args, fields).whenComplete((id, failure) -> complete(() -> {
                 if (failure != null) {
                     exchange.setException(failure);
                 } else {

@@ -136,9 +136,9 @@ final class RedisProvisioner implements Provisioner {
                 args.block(wait); // BLOCK 0 would wait for ever
             }
             // a blocking read holds its connection: not the shared one the sends use
-            try (StatefulRedisConnection<String, String> blocking = clients.connectBlocking(wait)) {
+            try (StatefulRedisConnection<String, byte[]> blocking = clients.connectBlocking(wait)) {
                 blocking.sync().xreadgroup(me, args, XReadArgs.StreamOffset.lastConsumed(stream))
-                        .forEach(m -> taken.putIfAbsent(m.getId(), m));
+                        .forEach(m -> taken.putIfAbsent(m.getId(), RedisEntries.decoded(m)));
             }
         }
         if (!gone.isEmpty()) {

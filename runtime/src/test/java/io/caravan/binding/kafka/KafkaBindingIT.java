@@ -23,6 +23,8 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
@@ -95,6 +97,42 @@ class KafkaBindingIT extends BrokerConformance {
             }
         }
         return out;
+    }
+
+    @Test
+    void aDeadLetterCarriesTheRecordsBytesUnchanged() throws Exception {
+        // seen before: the consumer decoded values as UTF-8, so 0xff 0xfe reached the .dlq topic
+        // as replacement characters; the record's bytes are kept for the dead letter now
+        String source = newAddress();
+        String dlq = newAddress();
+        byte[] odd = {(byte) 0xff, (byte) 0xfe, ' ', 'n', 'o', 't', ' ', 'j', 's', 'o', 'n', ' ', 0, (byte) 0xc3};
+        try (var runtime = runtime("""
+                id: bytes
+                error_handling:
+                  dead_letter: {queue_type: kafka, destination: %s, credential_id: %s}
+                nodes:
+                  - {id: in, type: receive_message, config: {queue_type: kafka, source: %s, credential_id: %2$s}}
+                  - {id: out, type: send_message, config: {queue_type: kafka, destination: %1$s, message: "{{input.missing}}", credential_id: %2$s}}
+                edges: [{from: in, to: out}]
+                """.formatted(dlq, credential().id(), source));
+             KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props(), new StringSerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(source, "k-1", odd)).get();
+            Properties p = props();
+            p.put("group.id", TestBrokers.unique("reader"));
+            p.put("auto.offset.reset", "earliest");
+            try (KafkaConsumer<String, byte[]> reader = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
+                reader.subscribe(List.of(dlq));
+                List<ConsumerRecord<String, byte[]>> letters = new ArrayList<>();
+                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                while (letters.isEmpty() && System.nanoTime() < deadline) {
+                    reader.poll(Duration.ofMillis(200)).forEach(letters::add);
+                }
+                assertThat(letters).as("the dead letter in " + dlq).hasSize(1);
+                assertThat(letters.get(0).value()).isEqualTo(odd);
+                assertThat(letters.get(0).key()).isEqualTo("k-1");
+                assertThat(letters.get(0).headers().lastHeader("caravan-error-code")).isNotNull();
+            }
+        }
     }
 
     private static Properties props() {

@@ -100,9 +100,10 @@ final class GraphChecker {
             }
             NodeDraft from = nodes.get(e.from());
             if (from.is(NodeType.CONDITION) && e.when() == null) {
-                problems.add(e.location(), "edge from condition '" + e.from() + "' needs 'when: true' or 'when: false'");
+                problems.add(e.location(), "edge from condition '" + e.from() + "' needs 'when: true' or 'when: false'"
+                        + " (or label: \"true\" / \"false\")");
             } else if (!from.is(NodeType.CONDITION) && e.when() != null && from.type() != null) {
-                problems.add(d.whenAt(), "'when' is only allowed on edges leaving a condition node; '" + e.from()
+                problems.add(d.whenAt(), "'when' (or label) is only allowed on edges leaving a condition node; '" + e.from()
                         + "' is " + from.type().wireName());
             }
             if (edges.stream().anyMatch(x -> sameEdge(x, e))) {

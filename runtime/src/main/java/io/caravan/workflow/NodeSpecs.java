@@ -28,7 +28,15 @@ public final class NodeSpecs {
 
     public static final List<String> WORKFLOW_KEYS = List.of("id", "name", "description", "error_handling", "nodes", "edges");
     public static final List<String> NODE_KEYS = List.of("id", "type", "name", "config", "error_handling");
-    public static final List<String> EDGE_KEYS = List.of("from", "to", "when");
+    /**
+     * Other names a config key is written under: Gorax writes a condition's expression as
+     * {@code config.condition} (its ConditionalActionConfig).
+     */
+    public static final Map<NodeType, Map<String, String>> CONFIG_ALIASES = Map.of(
+            NodeType.CONDITION, Map.of("condition", "expression"));
+
+    /** {@code label: "true" | "false"} is Gorax's way of writing {@code when} (its Edge.Label). */
+    public static final List<String> EDGE_KEYS = List.of("from", "to", "when", "label");
 
     // fields that send_message and receive_message share
     public static final Field QUEUE_TYPE_FIELD = Field.of("queue_type", QUEUE_TYPE,

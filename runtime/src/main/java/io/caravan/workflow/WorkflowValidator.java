@@ -332,9 +332,18 @@ public final class WorkflowValidator {
         /** Config fields as written, with the seed's node-level condition keys folded in. */
         private Map<String, SourceNode> written(SourceMap node, SourceMap config, NodeSpecs.NodeSpec spec) {
             Map<String, SourceNode> out = new LinkedHashMap<>();
+            Map<String, String> aliases = NodeSpecs.CONFIG_ALIASES.getOrDefault(spec.type(), Map.of());
             if (config != null) {
-                config.entries().stream().filter(e -> config.get(e.key()).isPresent())
+                config.entries().stream().filter(e -> config.get(e.key()).isPresent() && !aliases.containsKey(e.key()))
                         .forEach(e -> out.put(e.key(), e.value()));
+                aliases.forEach((alias, field) -> config.entry(alias).ifPresent(e -> {
+                    if (out.containsKey(field)) {
+                        problems.add(e.keyLocation(), "config '" + alias + "' and config '" + field
+                                + "' say the same thing; write only one");
+                    } else {
+                        out.put(field, e.value());
+                    }
+                }));
             }
             spec.nodeLevel().forEach((key, field) -> node.get(key).ifPresent(v -> {
                 if (out.containsKey(field)) {
@@ -355,6 +364,7 @@ public final class WorkflowValidator {
         /** With the binding unknown, any binding's field is accepted so a bad queue_type is reported once. */
         private List<String> configKeys(NodeSpecs.NodeSpec spec, BrokerSpec binding) {
             Set<String> keys = new LinkedHashSet<>(spec.fieldNames());
+            keys.addAll(NodeSpecs.CONFIG_ALIASES.getOrDefault(spec.type(), Map.of()).keySet());
             if (binding == null && (spec.type() == NodeType.SEND_MESSAGE || spec.type() == NodeType.RECEIVE_MESSAGE)) {
                 for (BrokerSpec b : bindings) {
                     List<Field> extra = spec.type() == NodeType.SEND_MESSAGE ? b.sendFields() : b.receiveFields();
@@ -471,9 +481,26 @@ public final class WorkflowValidator {
                         problems.add(whenNode.get().location(), "when must be true or false, got " + describe(whenNode.get()));
                     }
                 }
+                Optional<SourceNode> labelNode = edge.get("label");
+                if (labelNode.isPresent()) {
+                    Boolean labelled = null;
+                    if (labelNode.get() instanceof SourceScalar s && s.value() != null
+                            && (s.value().toString().equals("true") || s.value().toString().equals("false"))) {
+                        labelled = Boolean.valueOf(s.value().toString());
+                    } else {
+                        problems.add(labelNode.get().location(), "label must be \"true\" or \"false\" (an edge leaving a"
+                                + " condition, as when: true or when: false), got " + describe(labelNode.get()));
+                    }
+                    if (labelled != null && when != null && !labelled.equals(when)) {
+                        problems.add(labelNode.get().location(), "label \"" + labelled + "\" and when: " + when
+                                + " disagree; keep one of them");
+                    } else if (labelled != null) {
+                        when = labelled;
+                    }
+                }
                 if (from != null && to != null) {
                     out.add(new EdgeDraft(new Edge(from, to, when, edge.location()), at(edge, "from"), at(edge, "to"),
-                            whenNode.map(SourceNode::location).orElse(edge.location())));
+                            whenNode.or(() -> labelNode).map(SourceNode::location).orElse(edge.location())));
                 }
             }
             return out;

@@ -80,7 +80,7 @@ class WorkflowValidatorTest {
                       message: hi
                       credential_id: sqs-cred
                 edges:
-                  - {from: hook, to: out, label: x}
+                  - {from: hook, to: out, lable: x}
                 """)).containsExactly(
                 "wf.yaml:2:1: error: unknown key 'nodse' in workflow; valid keys: id, name, description,"
                         + " error_handling, nodes, edges (at $.nodse)",
@@ -88,7 +88,7 @@ class WorkflowValidatorTest {
                         + " error_handling (at $.nodes[0].confg)",
                 "wf.yaml:11:7: error: unknown key 'destinaton' in send_message config; valid keys: queue_type,"
                         + " destination, message, attributes, credential_id (at $.nodes[1].config.destinaton)",
-                "wf.yaml:16:27: error: unknown key 'label' in edge; valid keys: from, to, when (at $.edges[0].label)");
+                "wf.yaml:16:27: error: unknown key 'lable' in edge; valid keys: from, to, when, label (at $.edges[0].lable)");
     }
 
     @Test
@@ -411,9 +411,10 @@ class WorkflowValidatorTest {
                   - {from: check, to: ok-branch}
                   - {from: check, to: nowhere, when: false}
                 """)).containsExactly(
-                "wf.yaml:12:35: error: 'when' is only allowed on edges leaving a condition node; 'hook' is webhook"
+                "wf.yaml:12:35: error: 'when' (or label) is only allowed on edges leaving a condition node; 'hook' is webhook"
                         + " (at $.edges[0].when)",
-                "wf.yaml:13:5: error: edge from condition 'check' needs 'when: true' or 'when: false' (at $.edges[1])",
+                "wf.yaml:13:5: error: edge from condition 'check' needs 'when: true' or 'when: false'"
+                        + " (or label: \"true\" / \"false\") (at $.edges[1])",
                 "wf.yaml:14:23: error: edge 'to' names no node 'nowhere'; known nodes: hook, check, ok-branch"
                         + " (at $.edges[2].to)");
     }
@@ -444,6 +445,48 @@ class WorkflowValidatorTest {
         assertThat(wf.edges()).extracting(e -> e.from() + "->" + e.to() + ":" + e.when())
                 .containsExactly("hook->check:null", "check->good:true", "check->bad:false");
         assertThat(wf.edges().get(2).location()).isEqualTo(new Location(9, 14, "$.nodes[1].onFalse"));
+    }
+
+    @Test
+    void goraxWritesTheExpressionAsConfigConditionAndWhenAsALabel() {
+        Workflow wf = Check.yaml("""
+                id: wf
+                nodes:
+                  - {id: hook, type: webhook}
+                  - {id: check, type: condition, config: {condition: "{{hook.body.ok}} == true"}}
+                  - {id: good, type: log, config: {message: ok}}
+                  - {id: bad, type: log, config: {message: nope}}
+                edges:
+                  - {from: hook, to: check}
+                  - {from: check, to: good, label: "true"}
+                  - {from: check, to: bad, label: "false"}
+                """);
+        assertThat(wf.node("check").orElseThrow().config().string("expression")).isEqualTo("{{hook.body.ok}} == true");
+        assertThat(wf.edges()).extracting(e -> e.from() + "->" + e.to() + ":" + e.when())
+                .containsExactly("hook->check:null", "check->good:true", "check->bad:false");
+    }
+
+    @Test
+    void aLabelThatIsNotTrueOrFalseOrThatContradictsWhenIsAnError() {
+        assertThat(problems("""
+                id: wf
+                nodes:
+                  - {id: hook, type: webhook}
+                  - {id: check, type: condition, config: {condition: "{{input.a}}", expression: "{{input.b}}"}}
+                  - {id: good, type: log, config: {message: ok}}
+                  - {id: bad, type: log, config: {message: nope}}
+                edges:
+                  - {from: hook, to: check}
+                  - {from: check, to: good, label: "yes"}
+                  - {from: check, to: bad, label: "false", when: true}
+                """)).containsExactly(
+                "wf.yaml:4:43: error: config 'condition' and config 'expression' say the same thing; write only one"
+                        + " (at $.nodes[1].config.condition)",
+                "wf.yaml:9:5: error: edge from condition 'check' needs 'when: true' or 'when: false' (or label: \"true\""
+                        + " / \"false\") (at $.edges[1])",
+                "wf.yaml:9:36: error: label must be \"true\" or \"false\" (an edge leaving a condition, as when: true"
+                        + " or when: false), got \"yes\" (at $.edges[1].label)",
+                "wf.yaml:10:35: error: label \"false\" and when: true disagree; keep one of them (at $.edges[2].label)");
     }
 
     @Test

@@ -51,6 +51,8 @@ public record Field(String name, Kind kind, boolean required, Object defaultValu
         NODE_ID("node id"),
         /** A Quartz cron expression. */
         CRON("cron expression"),
+        /** An IANA time zone name, e.g. {@code Europe/Berlin} or {@code UTC}. */
+        TIME_ZONE("IANA time zone"),
         /** One of the brokers' queue types. */
         QUEUE_TYPE("queue type"),
         /** The id of a credential whose type the node's broker takes. */

@@ -86,6 +86,8 @@ final class FieldReader {
                 return oneOf(spec, text, queueTypes, node);
             case CRON:
                 return cron(text, node);
+            case TIME_ZONE:
+                return timeZone(text, node);
             default:
                 return Optional.of(text);
         }
@@ -269,6 +271,19 @@ final class FieldReader {
                     + " day-of-month month day-of-week [year], e.g. \"0 0/5 * * * ?\"): " + e.getMessage());
             return Optional.empty();
         }
+    }
+
+    /** A region of the IANA time zone database as the JVM has it (not an offset like +01:00). */
+    private Optional<Object> timeZone(String text, SourceNode node) {
+        if (java.time.ZoneId.getAvailableZoneIds().contains(text)) {
+            return Optional.of(text);
+        }
+        String near = java.time.ZoneId.getAvailableZoneIds().stream()
+                .filter(z -> z.equalsIgnoreCase(text) || z.toLowerCase(java.util.Locale.ROOT).endsWith("/" + text.toLowerCase(java.util.Locale.ROOT)))
+                .sorted().findFirst().map(z -> "; did you mean " + z + "?").orElse("");
+        problems.add(node.location(), "timezone \"" + text + "\" is not an IANA time zone (e.g. Europe/Berlin,"
+                + " America/New_York, UTC)" + near);
+        return Optional.empty();
     }
 
     private Optional<Object> wrong(Field spec, SourceNode node, String expectation) {

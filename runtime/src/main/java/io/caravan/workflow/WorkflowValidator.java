@@ -319,6 +319,11 @@ public final class WorkflowValidator {
             if (type == NodeType.WEBHOOK) {
                 checkWebhook(values, written);
             }
+            if (type == NodeType.SCHEDULE && written.containsKey(NodeSpecs.Schedule.TIMEZONE.name())
+                    && !written.containsKey(NodeSpecs.Schedule.CRON_FIELD.name())) {
+                problems.add(locations.get(NodeSpecs.Schedule.TIMEZONE.name()), "timezone applies to cron;"
+                        + " an interval runs at the same pace in every time zone");
+            }
             if (binding != null && values.get(NodeSpecs.CREDENTIAL.name()) instanceof String credentialId) {
                 checkCredential(credentialId, binding, locations.get(NodeSpecs.CREDENTIAL.name()));
             }

@@ -313,6 +313,18 @@ class WorkflowValidatorTest {
         assertThat(problems(template.formatted("{interval: 0s}"))).containsExactly(
                 "wf.yaml:5:24: error: interval must be more than 0, got \"0s\" (at $.nodes[0].config.interval)");
 
+        assertThat(problems(template.formatted("{cron: '0 0 9 * * ?', timezone: Europe/Berln}"))).containsExactly(
+                "wf.yaml:5:45: error: timezone \"Europe/Berln\" is not an IANA time zone (e.g. Europe/Berlin,"
+                        + " America/New_York, UTC) (at $.nodes[0].config.timezone)");
+        assertThat(problems(template.formatted("{cron: '0 0 9 * * ?', timezone: berlin}"))).containsExactly(
+                "wf.yaml:5:45: error: timezone \"berlin\" is not an IANA time zone (e.g. Europe/Berlin,"
+                        + " America/New_York, UTC); did you mean Europe/Berlin? (at $.nodes[0].config.timezone)");
+        assertThat(problems(template.formatted("{interval: 5s, timezone: UTC}"))).containsExactly(
+                "wf.yaml:5:38: error: timezone applies to cron; an interval runs at the same pace in every time zone"
+                        + " (at $.nodes[0].config.timezone)");
+        assertThat(Check.yaml(template.formatted("{cron: '0 0 9 * * ?', timezone: Asia/Tokyo}")).trigger().config()
+                .string("timezone")).isEqualTo("Asia/Tokyo");
+
         Workflow wf = Check.yaml(template.formatted("{cron: '0 0/5 * * * ?', payload: {batch: [1, 2], on: true}}"));
         NodeConfig config = wf.trigger().config();
         assertThat(config.string("cron")).isEqualTo("0 0/5 * * * ?");

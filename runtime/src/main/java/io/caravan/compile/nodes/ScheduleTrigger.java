@@ -1,5 +1,7 @@
 package io.caravan.compile.nodes;
 
+import io.caravan.workflow.NodeSpecs;
+
 import io.caravan.compile.CompileContext;
 import io.caravan.compile.NodeProcessor;
 import io.caravan.compile.RunEvents;
@@ -33,7 +35,10 @@ public final class ScheduleTrigger implements TriggerCompiler {
         String name = context.workflow().id();
         if (node.config().has("cron")) {
             String cron = URLEncoder.encode(node.config().string("cron"), StandardCharsets.UTF_8);
-            return "quartz:caravan/" + name + "?cron=" + cron;
+            // camel-quartz reads a cron trigger's zone from trigger.timeZone (the JVM's when absent)
+            String zone = node.config().has(NodeSpecs.Schedule.TIMEZONE.name())
+                    ? "&trigger.timeZone=" + node.config().string(NodeSpecs.Schedule.TIMEZONE.name()) : "";
+            return "quartz:caravan/" + name + "?cron=" + cron + zone;
         }
         return "timer:" + name + "?period=" + node.config().duration("interval").toMillis();
     }

@@ -36,6 +36,10 @@ public interface RunEvents {
     default void duplicate(String workflowId, String nodeId) {
     }
 
+    /** A schedule ticked while its previous run was still going, and {@code overlap: skip} skipped the tick. */
+    default void scheduleSkipped(String workflowId, String nodeId) {
+    }
+
     /**
      * Several listeners as one. The list is read at every event, not copied, so listeners added
      * after compiling (metrics, before the runtime starts) are called too: pass a thread-safe
@@ -71,6 +75,11 @@ public interface RunEvents {
             @Override
             public void duplicate(String workflowId, String nodeId) {
                 listeners.forEach(l -> l.duplicate(workflowId, nodeId));
+            }
+
+            @Override
+            public void scheduleSkipped(String workflowId, String nodeId) {
+                listeners.forEach(l -> l.scheduleSkipped(workflowId, nodeId));
             }
         };
     }

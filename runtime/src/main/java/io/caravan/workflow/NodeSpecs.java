@@ -91,6 +91,9 @@ public final class NodeSpecs {
         public static final Field INTERVAL = Field.duration("interval", "time between runs").mustBePositive()
                 .withExample("30s");
         public static final Field PAYLOAD = Field.of("payload", ANY, "the run's input").withExample("{report: daily}");
+        public static final Field OVERLAP = Field.choice("overlap", List.of("skip", "allow"), "a tick that comes while"
+                + " the previous run is still going: skip it (counted in caravan_schedule_skipped_total) or start"
+                + " another run beside it").withDefault("skip");
         public static final Field TIMEZONE = Field.of("timezone", Field.Kind.TIME_ZONE, "the IANA time zone the cron"
                 + " expression is read in (cron only; default: the machine's)").withExample("Europe/Berlin");
 
@@ -135,7 +138,7 @@ public final class NodeSpecs {
                 + " and answers with its result; malformed JSON gets 400 with the parser's line and column",
                 List.of(WebhookAuth.AUTH, WebhookAuth.ALLOWED_IPS, WebhookAuth.MAX_BODY));
         spec(NodeType.SCHEDULE, "a trigger: starts a run on a cron schedule or at a fixed interval",
-                List.of(Schedule.CRON_FIELD, Schedule.TIMEZONE, Schedule.INTERVAL, Schedule.PAYLOAD),
+                List.of(Schedule.CRON_FIELD, Schedule.TIMEZONE, Schedule.INTERVAL, Schedule.PAYLOAD, Schedule.OVERLAP),
                 List.of(new Group(List.of("cron", "interval"), true)));
         spec(NodeType.RECEIVE_MESSAGE, "as the first node, a trigger that runs once per message; later, a pull"
                 + " that takes up to max_messages within wait_time", List.of(QUEUE_TYPE_FIELD, Receive.SOURCE,

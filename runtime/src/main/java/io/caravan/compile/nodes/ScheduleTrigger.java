@@ -16,7 +16,9 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.camel.Exchange;
+import org.apache.camel.support.SynchronizationAdapter;
 import org.apache.camel.Processor;
 
 /**
@@ -46,22 +48,41 @@ public final class ScheduleTrigger implements TriggerCompiler {
     @Override
     public Processor start(WorkflowNode node, CompileContext context) {
         Object payload = node.config().has("payload") ? node.config().get("payload") : Map.of();
-        return new Start(context.workflow().id(), node.id(), payload, context.events());
+        boolean skip = !"allow".equals(node.config().string(NodeSpecs.Schedule.OVERLAP.name()));
+        return new Start(context.workflow().id(), node.id(), payload, context.events(), skip);
     }
 
     static final class Start extends NodeProcessor {
 
         private final Object payload;
         private final RunEvents events;
+        private final boolean skip;
+        /** overlap: skip: whether a run of this schedule is going now. */
+        private final AtomicBoolean running = new AtomicBoolean();
 
-        Start(String workflowId, String nodeId, Object payload, RunEvents events) {
+        Start(String workflowId, String nodeId, Object payload, RunEvents events, boolean skip) {
             super(workflowId, nodeId);
             this.payload = payload;
             this.events = events;
+            this.skip = skip;
         }
 
         @Override
         public void run(Exchange exchange, RunContext ignored) {
+            if (skip) {
+                if (!running.compareAndSet(false, true)) {
+                    // the previous run is still going (a slow step, an asynchronous delay): this tick is skipped
+                    events.scheduleSkipped(workflowId, nodeId);
+                    exchange.setRouteStop(true);
+                    return;
+                }
+                exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
+                    @Override
+                    public void onDone(Exchange done) {
+                        running.set(false);
+                    }
+                });
+            }
             RunContext run = new RunContext();
             Map<String, Object> output = new LinkedHashMap<>();
             output.put("id", run.executionId());

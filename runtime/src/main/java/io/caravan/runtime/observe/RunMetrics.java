@@ -23,6 +23,7 @@ public final class RunMetrics implements RunEvents {
     public static final String FAILED = "caravan.messages.failed";
     public static final String RETRIED = "caravan.messages.retried";
     public static final String DEAD_LETTERED = "caravan.messages.dead.lettered";
+    public static final String SCHEDULE_SKIPPED = "caravan.schedule.skipped";
 
     private final MeterRegistry registry;
     /** The per-message counters by their labels: a registry lookup builds and sorts tags each time. */
@@ -61,6 +62,11 @@ public final class RunMetrics implements RunEvents {
         deadLetteredCounter(workflowId, nodeId).increment();
     }
 
+    @Override
+    public void scheduleSkipped(String workflowId, String nodeId) {
+        skippedCounter(workflowId, nodeId).increment();
+    }
+
     /**
      * Makes every counter of a workflow visible at 0 before anything happened, so that dashboards
      * and rate() see the series from the start. Registering again is harmless.
@@ -70,7 +76,10 @@ public final class RunMetrics implements RunEvents {
             if (node.trigger()) {
                 switch (node.type()) {
                     case WEBHOOK -> received(workflow.id(), node.id(), "webhook", "/webhooks/" + workflow.id(), 0);
-                    case SCHEDULE -> received(workflow.id(), node.id(), "schedule", workflow.id(), 0);
+                    case SCHEDULE -> {
+                        received(workflow.id(), node.id(), "schedule", workflow.id(), 0);
+                        skippedCounter(workflow.id(), node.id());
+                    }
                     default -> received(workflow.id(), node.id(), node.queueType(), node.address(), 0);
                 }
             } else if (node.type() == NodeType.SEND_MESSAGE && node.address() != null) {
@@ -93,6 +102,11 @@ public final class RunMetrics implements RunEvents {
                 k -> Counter.builder(SENT).description("messages a send_message node handed to its broker")
                 .tag("workflow", workflowId).tag("node", nodeId).tag("queue_type", nullToEmpty(queueType))
                 .tag("destination", nullToEmpty(destination)).register(registry)).increment(amount);
+    }
+
+    private Counter skippedCounter(String workflowId, String nodeId) {
+        return Counter.builder(SCHEDULE_SKIPPED).description("schedule ticks skipped because the previous run was still going")
+                .tag("workflow", workflowId).tag("node", nodeId).register(registry);
     }
 
     private Counter retriedCounter(String workflowId, String nodeId) {

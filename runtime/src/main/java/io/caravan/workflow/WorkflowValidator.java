@@ -52,6 +52,10 @@ public final class WorkflowValidator {
 
     /** The workflow in {@code file}; throws InvalidFileException listing every problem. */
     public Workflow validate(ParsedFile file) {
+        if (GoraxFormat.isGorax(file.root())) {
+            // a Gorax export: read in Caravan's form, every place still the Gorax file's
+            file = GoraxFormat.toCaravan(file, java.nio.file.Path.of(file.displayName()).getFileName().toString());
+        }
         return new Run(file).validate();
     }
 

@@ -63,6 +63,9 @@ public final class Workflows {
         for (Path file : expand(paths, diagnostics)) {
             try {
                 ParsedFile parsed = SourceParser.parse(file, file.toString());
+                if (GoraxFormat.isGorax(parsed.root())) {
+                    parsed = GoraxFormat.toCaravan(parsed, file.getFileName().toString());
+                }
                 Workflow wf = validator.validate(parsed);
                 // a valid workflow's root is an object with an id
                 Location idAt = ((SourceMap) parsed.root()).get("id").orElseThrow().location();

@@ -1,0 +1,407 @@
+package io.caravan.workflow;
+
+import io.caravan.Json;
+import io.caravan.source.Diagnostic;
+import io.caravan.source.InvalidFileException;
+import io.caravan.source.Location;
+import io.caravan.source.ParsedFile;
+import io.caravan.source.SourceList;
+import io.caravan.source.SourceMap;
+import io.caravan.source.SourceNode;
+import io.caravan.source.SourceScalar;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads a workflow as Gorax stores it (stherrien/gorax, internal/workflow/model.go):
+ * {@code {"nodes": [{"id", "type": "trigger:webhook" | "action:http" | "control:if" | ...,
+ * "position", "data": {"name", "config"}}], "edges": [{"id", "source", "target", "label"}]}},
+ * possibly inside {@code {"name", "description", "definition": {...}}}, and turns it into
+ * Caravan's form, keeping every value's place in the file so that the validator's reports point
+ * into the Gorax document. Positions are dropped; node types Caravan does not run are errors that
+ * name them.
+ *
+ * <p>Gorax's expressions and templates read {@code steps.<node>.<field>}, {@code trigger.<field>}
+ * and {@code env.<field>}; they become Caravan references ({@code {{<node>.<field>}}},
+ * {@code {{trigger.<field>}}}), with an http node's {@code body} and {@code status_code} read as
+ * Caravan's {@code response} and {@code status}. {@code env.*} has no Caravan counterpart.
+ */
+public final class GoraxFormat {
+
+    /** Gorax node types Caravan runs, and what they become. */
+    private static final Map<String, NodeType> MAPPED = Map.of(
+            "trigger:webhook", NodeType.WEBHOOK,
+            "trigger:schedule", NodeType.SCHEDULE,
+            "action:http", NodeType.HTTP,
+            "control:if", NodeType.CONDITION,
+            "control:delay", NodeType.DELAY);
+
+    /** Gorax node types that issue 10's node types will run; until then they are refused by name. */
+    private static final List<String> COMING = List.of("control:loop", "control:parallel", "control:fork", "control:join",
+            "action:subworkflow", "control:sub_workflow", "control:try", "control:catch", "control:finally",
+            "control:retry", "control:circuit_breaker");
+
+    private static final Pattern TEMPLATE = Pattern.compile("\\{\\{\\s*([^{}]+?)\\s*}}|\\$\\{\\s*([^{}]+?)\\s*}");
+    private static final Pattern PATH = Pattern.compile("(steps|trigger|env)((?:\\.[A-Za-z0-9_\\-]+|\\[\\d+])+)");
+
+    private final ParsedFile file;
+    private final String fileName;
+    private final List<Diagnostic> problems = new ArrayList<>();
+    private final Map<String, String> typesById = new HashMap<>();
+
+    private GoraxFormat(ParsedFile file, String fileName) {
+        this.file = file;
+        this.fileName = fileName;
+    }
+
+    /** Whether the document is in Gorax's form: a definition, or nodes with data or prefixed types. */
+    public static boolean isGorax(SourceNode root) {
+        if (!(root instanceof SourceMap map)) {
+            return false;
+        }
+        if (map.get("definition").orElse(null) instanceof SourceMap d && d.get("nodes").isPresent()) {
+            return true;
+        }
+        if (map.get("nodes").orElse(null) instanceof SourceList nodes) {
+            for (SourceNode n : nodes.items()) {
+                if (n instanceof SourceMap node && (node.get("data").isPresent()
+                        || node.get("type").orElse(null) instanceof SourceScalar t && String.valueOf(t.value()).contains(":"))) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The document in Caravan's form; throws InvalidFileException with every node type and
+     * reference it cannot carry over. {@code fileName} gives the workflow id when it has none.
+     */
+    public static ParsedFile toCaravan(ParsedFile file, String fileName) {
+        GoraxFormat g = new GoraxFormat(file, fileName);
+        SourceMap converted = g.workflow((SourceMap) file.root());
+        if (!g.problems.isEmpty()) {
+            throw new InvalidFileException(g.problems);
+        }
+        return new ParsedFile(file.displayName(), file.version(), converted);
+    }
+
+    private SourceMap workflow(SourceMap root) {
+        SourceMap definition = root.get("definition").orElse(null) instanceof SourceMap d ? d : root;
+        List<SourceMap.Entry> out = new ArrayList<>();
+        Optional<SourceMap.Entry> id = root.entry("id");
+        if (id.isPresent()) {
+            out.add(id.get());
+        } else {
+            String stem = fileName.replaceAll("\\.(json|ya?ml)$", "");
+            out.add(new SourceMap.Entry("id", root.location(), new SourceScalar(root.location(), stem)));
+        }
+        root.entry("name").ifPresent(out::add);
+        root.entry("description").ifPresent(out::add);
+        if (definition.get("nodes").orElse(null) instanceof SourceList nodes) {
+            for (SourceNode n : nodes.items()) {
+                if (n instanceof SourceMap node && node.get("id").orElse(null) instanceof SourceScalar nid
+                        && node.get("type").orElse(null) instanceof SourceScalar type) {
+                    typesById.put(String.valueOf(nid.value()), String.valueOf(type.value()));
+                }
+            }
+            List<SourceNode> converted = new ArrayList<>();
+            for (SourceNode n : nodes.items()) {
+                converted.add(n instanceof SourceMap node ? node(node) : n);
+            }
+            out.add(new SourceMap.Entry("nodes", definition.entry("nodes").orElseThrow().keyLocation(),
+                    new SourceList(nodes.location(), converted)));
+        } else {
+            definition.entry("nodes").ifPresent(out::add);
+        }
+        if (definition.get("edges").orElse(null) instanceof SourceList edges) {
+            List<SourceNode> converted = new ArrayList<>();
+            for (SourceNode e : edges.items()) {
+                converted.add(e instanceof SourceMap edge ? edge(edge) : e);
+            }
+            out.add(new SourceMap.Entry("edges", definition.entry("edges").orElseThrow().keyLocation(),
+                    new SourceList(edges.location(), converted)));
+        } else {
+            definition.entry("edges").ifPresent(out::add);
+        }
+        return new SourceMap(root.location(), out);
+    }
+
+    private SourceNode node(SourceMap node) {
+        Optional<SourceMap.Entry> typeEntry = node.entry("type");
+        if (typeEntry.isEmpty() || !(typeEntry.get().value() instanceof SourceScalar typeValue) || typeValue.value() == null) {
+            return node; // the validator says what is missing
+        }
+        String goraxType = typeValue.value().toString();
+        NodeType type = MAPPED.get(goraxType);
+        if (type == null) {
+            if (NodeType.fromWireName(goraxType).isPresent()) {
+                return node; // already Caravan's
+            }
+            problems.add(Diagnostic.at(file.displayName(), typeValue.location(), "Gorax node type '" + goraxType + "' is not"
+                    + (COMING.contains(goraxType) ? " supported yet (loops, parallel branches, sub-workflows and error"
+                    + " branches are still to come)" : " supported by Caravan") + "; types Caravan runs: "
+                    + String.join(", ", MAPPED.keySet().stream().sorted().toList())));
+            return node;
+        }
+        List<SourceMap.Entry> out = new ArrayList<>();
+        node.entry("id").ifPresent(out::add);
+        out.add(new SourceMap.Entry("type", typeEntry.get().keyLocation(), new SourceScalar(typeValue.location(), type.wireName())));
+        SourceMap data = node.get("data").orElse(null) instanceof SourceMap d ? d : null;
+        if (data != null) {
+            data.entry("name").ifPresent(out::add);
+        }
+        SourceMap config = data != null && data.get("config").orElse(null) instanceof SourceMap c ? c
+                : node.get("config").orElse(null) instanceof SourceMap c2 ? c2 : null;
+        if (config != null) {
+            SourceMap.Entry where = data != null ? data.entry("config").orElse(null) : node.entry("config").orElse(null);
+            out.add(new SourceMap.Entry("config", where == null ? config.location() : where.keyLocation(), config(type, config)));
+        }
+        node.entry("error_handling").ifPresent(out::add);
+        return new SourceMap(node.location(), out);
+    }
+
+    private SourceMap config(NodeType type, SourceMap config) {
+        List<SourceMap.Entry> out = new ArrayList<>();
+        for (SourceMap.Entry e : config.entries()) {
+            String key = e.key();
+            SourceNode value = e.value();
+            switch (type) {
+                case WEBHOOK -> {
+                    if (key.equals("path") || key.equals("response_url")) {
+                        continue; // Caravan serves a workflow at /webhooks/<id> and answers the call itself
+                    }
+                    if (key.equals("auth_type")) {
+                        String auth = value instanceof SourceScalar s ? String.valueOf(s.value()) : "";
+                        if (!auth.isEmpty() && !auth.equals("none")) {
+                            problems.add(Diagnostic.at(file.displayName(), value.location(), "Gorax auth_type '" + auth
+                                    + "' keeps its secret in the workflow; in Caravan set auth (hmac, api_key or basic)"
+                                    + " with credential_id naming a webhook_secret credential"));
+                        }
+                        continue;
+                    }
+                    out.add(e);
+                }
+                case SCHEDULE -> {
+                    if (key.equals("cron") || key.equals("cron_expression")) {
+                        out.add(new SourceMap.Entry("cron", e.keyLocation(), value instanceof SourceScalar s && s.value() != null
+                                ? new SourceScalar(s.location(), quartzCron(s.value().toString(), s.location())) : value));
+                    } else {
+                        out.add(e);
+                    }
+                }
+                case HTTP -> {
+                    if (key.equals("timeout") && value instanceof SourceScalar s && s.value() instanceof Long seconds) {
+                        out.add(new SourceMap.Entry(key, e.keyLocation(), new SourceScalar(s.location(), seconds + "s")));
+                    } else if (key.equals("body") && (value instanceof SourceMap || value instanceof SourceList)) {
+                        // Gorax sends a JSON body: Caravan's body is a template of text
+                        out.add(new SourceMap.Entry(key, e.keyLocation(), new SourceScalar(value.location(),
+                                template(Json.write(value.toPlain()), value.location()))));
+                    } else {
+                        out.add(new SourceMap.Entry(key, e.keyLocation(), templates(value)));
+                    }
+                }
+                case CONDITION -> {
+                    if (key.equals("description")) {
+                        continue; // a note for people
+                    }
+                    if (key.equals("condition") && value instanceof SourceScalar s && s.value() instanceof String text) {
+                        out.add(new SourceMap.Entry(key, e.keyLocation(), new SourceScalar(s.location(), expression(text, s.location()))));
+                    } else {
+                        out.add(e);
+                    }
+                }
+                default -> out.add(new SourceMap.Entry(key, e.keyLocation(), templates(value)));
+            }
+        }
+        return new SourceMap(config.location(), out);
+    }
+
+    private SourceNode templates(SourceNode value) {
+        if (value instanceof SourceScalar s && s.value() instanceof String text) {
+            return new SourceScalar(s.location(), template(text, s.location()));
+        }
+        if (value instanceof SourceMap m) {
+            List<SourceMap.Entry> out = new ArrayList<>();
+            m.entries().forEach(e -> out.add(new SourceMap.Entry(e.key(), e.keyLocation(), templates(e.value()))));
+            return new SourceMap(m.location(), out);
+        }
+        return value;
+    }
+
+    /** {{steps.x.body.id}} and ${trigger.body.id} in text become Caravan references. */
+    String template(String text, Location at) {
+        Matcher m = TEMPLATE.matcher(text);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            String inner = m.group(1) != null ? m.group(1) : m.group(2);
+            Matcher path = PATH.matcher(inner);
+            String replacement = path.matches() ? "{{" + reference(path.group(1), path.group(2), at) + "}}" : m.group();
+            m.appendReplacement(out, Matcher.quoteReplacement(replacement));
+        }
+        m.appendTail(out);
+        return out.toString();
+    }
+
+    /**
+     * A Gorax condition as Caravan's: bare paths and {{...}}/${...} become references, === and
+     * !== become == and !=; string literals are left as they are.
+     */
+    String expression(String text, Location at) {
+        StringBuilder out = new StringBuilder();
+        int i = 0;
+        while (i < text.length()) {
+            char c = text.charAt(i);
+            if (c == '"' || c == '\'') {
+                int end = i + 1;
+                while (end < text.length() && text.charAt(end) != c) {
+                    end += text.charAt(end) == '\\' ? 2 : 1;
+                }
+                end = Math.min(end + 1, text.length());
+                out.append(text, i, end);
+                i = end;
+            } else if (text.startsWith("===", i) || text.startsWith("!==", i)) {
+                out.append(c).append('=');
+                i += 3;
+            } else if (text.startsWith("{{", i) || text.startsWith("${", i)) {
+                int close = text.indexOf('}', i + 2);
+                int end = close < 0 ? text.length() : (text.startsWith("{{", i) ? close + 2 : close + 1);
+                String inner = text.substring(i + 2, close < 0 ? text.length() : close).strip();
+                Matcher path = PATH.matcher(inner);
+                out.append(path.matches() ? "{{" + reference(path.group(1), path.group(2), at) + "}}" : text.substring(i, end));
+                i = end;
+            } else if (Character.isLetter(c) && (i == 0 || !Character.isLetterOrDigit(text.charAt(i - 1)))) {
+                Matcher path = PATH.matcher(text);
+                path.region(i, text.length());
+                if (path.lookingAt()) {
+                    out.append("{{").append(reference(path.group(1), path.group(2), at)).append("}}");
+                    i = path.end();
+                } else {
+                    int end = i;
+                    while (end < text.length() && (Character.isLetterOrDigit(text.charAt(end)) || text.charAt(end) == '_')) {
+                        end++;
+                    }
+                    String word = text.substring(i, end);
+                    out.append(switch (word) {
+                        case "and" -> "&&";
+                        case "or" -> "||";
+                        case "not" -> "!";
+                        default -> word;
+                    });
+                    i = end;
+                }
+            } else {
+                out.append(c);
+                i++;
+            }
+        }
+        return out.toString();
+    }
+
+    /** steps.<id>.<rest> → <id>.<rest> (an http node's body is its response), trigger.<rest> as it is. */
+    private String reference(String root, String rest, Location at) {
+        if (root.equals("env")) {
+            problems.add(Diagnostic.at(file.displayName(), at, "Gorax's env" + rest + " has no Caravan counterpart: put the"
+                    + " value in the workflow or in the message"));
+            return "env" + rest;
+        }
+        if (root.equals("trigger")) {
+            return "trigger" + rest;
+        }
+        // steps.<id>[.output].<field>...
+        Matcher m = Pattern.compile("\\.([A-Za-z0-9_\\-]+)(.*)").matcher(rest);
+        if (!m.matches()) {
+            return "steps" + rest;
+        }
+        String id = m.group(1);
+        String tail = m.group(2);
+        if (tail.startsWith(".output")) {
+            tail = tail.substring(".output".length());
+        }
+        if ("action:http".equals(typesById.get(id))) {
+            if (tail.startsWith(".body")) {
+                tail = ".response" + tail.substring(".body".length());
+            } else if (tail.startsWith(".status_code")) {
+                tail = ".status" + tail.substring(".status_code".length());
+            }
+        }
+        return id + tail;
+    }
+
+    /** robfig/cron (5 or 6 fields, descriptors, Sunday 0) as Quartz (6 fields, ? in day-of-month or -week, Sunday 1). */
+    private String quartzCron(String cron, Location at) {
+        String text = cron.strip();
+        switch (text.toLowerCase(Locale.ROOT)) {
+            case "@yearly", "@annually" -> {
+                return "0 0 0 1 1 ?";
+            }
+            case "@monthly" -> {
+                return "0 0 0 1 * ?";
+            }
+            case "@weekly" -> {
+                return "0 0 0 ? * SUN";
+            }
+            case "@daily", "@midnight" -> {
+                return "0 0 0 * * ?";
+            }
+            case "@hourly" -> {
+                return "0 0 * * * ?";
+            }
+            default -> {
+            }
+        }
+        if (text.startsWith("@")) {
+            problems.add(Diagnostic.at(file.displayName(), at, "cron \"" + cron + "\": Caravan takes @yearly, @monthly,"
+                    + " @weekly, @daily, @hourly or fields, not this descriptor (for a fixed pace use interval)"));
+            return text;
+        }
+        String[] f = text.split("\\s+");
+        if (f.length == 5) {
+            f = new String[] {"0", f[0], f[1], f[2], f[3], f[4]};
+        }
+        if (f.length != 6) {
+            return text; // the validator explains Quartz's form
+        }
+        String dom = f[3];
+        String dow = f[5];
+        if (dow.equals("*") || dow.equals("?")) {
+            f[5] = "?";
+        } else if (dom.equals("*") || dom.equals("?")) {
+            f[3] = "?";
+        } else {
+            problems.add(Diagnostic.at(file.displayName(), at, "cron \"" + cron + "\" sets both day of month and day of"
+                    + " week; Quartz takes only one of them"));
+        }
+        if (!f[5].equals("?")) {
+            // Sunday is 0 (or 7) in Gorax's cron, 1 in Quartz's
+            Matcher n = Pattern.compile("\\d+").matcher(f[5]);
+            StringBuilder dowOut = new StringBuilder();
+            while (n.find()) {
+                n.appendReplacement(dowOut, String.valueOf(Integer.parseInt(n.group()) % 7 + 1));
+            }
+            n.appendTail(dowOut);
+            f[5] = dowOut.toString();
+        }
+        return String.join(" ", f);
+    }
+
+    private SourceMap edge(SourceMap edge) {
+        if (edge.get("source").isEmpty() && edge.get("target").isEmpty()) {
+            return edge; // Caravan's from/to
+        }
+        List<SourceMap.Entry> out = new ArrayList<>();
+        edge.entry("source").ifPresent(e -> out.add(new SourceMap.Entry("from", e.keyLocation(), e.value())));
+        edge.entry("target").ifPresent(e -> out.add(new SourceMap.Entry("to", e.keyLocation(), e.value())));
+        // Gorax labels only a condition's branches; an empty label is no label
+        edge.entry("label").filter(e -> !(e.value() instanceof SourceScalar s && (s.value() == null
+                || s.value().toString().isBlank()))).ifPresent(out::add);
+        // id, sourceHandle and targetHandle are the editor's
+        return new SourceMap(edge.location(), out);
+    }
+}

@@ -131,6 +131,7 @@ public final class Caravan {
         List<Workflow> workflows = List.of();
         try {
             workflows = WorkflowSet.load(workflowPaths, credentials);
+            problems.addAll(CaravanRuntime.sharedSources(workflows));
             problems.addAll(WorkflowSet.probe(workflows, credentials, PROBE_TIMEOUT));
         } catch (InvalidFileException e) {
             problems.addAll(e.diagnostics());

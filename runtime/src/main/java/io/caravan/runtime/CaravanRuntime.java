@@ -76,6 +76,10 @@ public final class CaravanRuntime implements AutoCloseable {
         this.compiler = WorkflowCompiler.standard(RunEvents.all(listeners));
         this.workflows = WorkflowSet.load(sources.workflows(), credentials).stream().map(compiler::compile).toList();
         RouteIds.requireUnique(sources.routes(), workflows);
+        List<io.caravan.source.Diagnostic> sameSource = TriggerSources.clashes(workflows);
+        if (!sameSource.isEmpty()) {
+            throw new InvalidFileException(sameSource);
+        }
         this.main = createMain();
         // waiting workflows too: their unreachable broker is what /ready must report
         this.observability = new Observability(() -> deployer == null ? workflows : deployer.runningAndWaiting(),
@@ -427,6 +431,12 @@ public final class CaravanRuntime implements AutoCloseable {
             }
         }
         return Optional.empty();
+    }
+
+    /** Triggers of different workflows that would be one consumer (see TriggerSources), for validate. */
+    public static List<io.caravan.source.Diagnostic> sharedSources(List<Workflow> workflows) {
+        WorkflowCompiler compiler = WorkflowCompiler.standard();
+        return TriggerSources.clashes(workflows.stream().map(compiler::compile).toList());
     }
 
     /** A one-line description of where each workflow listens, for the start-up banner. */

@@ -1,0 +1,48 @@
+package io.caravan.runtime;
+
+import io.caravan.compile.CompiledWorkflow;
+import io.caravan.source.Diagnostic;
+import io.caravan.source.Location;
+import io.caravan.workflow.NodeSpecs;
+import io.caravan.workflow.NodeType;
+import io.caravan.workflow.WorkflowNode;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Two workflows whose triggers compile to the same consumer endpoint (the same source, credential
+ * and consumer group) cannot both start: Camel runs one consumer per endpoint ("Multiple consumers
+ * for the same endpoint is not allowed"), and the second workflow used to stop the start-up with
+ * an INTERNAL error in node 'null'. Found before start instead, at the second trigger's source.
+ */
+final class TriggerSources {
+
+    private TriggerSources() {
+    }
+
+    static List<Diagnostic> clashes(List<CompiledWorkflow> workflows) {
+        Map<String, CompiledWorkflow> byUri = new HashMap<>();
+        List<Diagnostic> problems = new ArrayList<>();
+        for (CompiledWorkflow cw : workflows) {
+            WorkflowNode trigger = cw.workflow().trigger();
+            if (trigger == null || trigger.type() != NodeType.RECEIVE_MESSAGE || cw.route().getInput() == null) {
+                continue;
+            }
+            String uri = cw.route().getInput().getEndpointUri();
+            CompiledWorkflow first = byUri.putIfAbsent(uri, cw);
+            if (first != null) {
+                Location firstAt = first.workflow().trigger().config().location(NodeSpecs.Receive.SOURCE);
+                problems.add(Diagnostic.at(cw.workflow().sourceFile(), trigger.config().location(NodeSpecs.Receive.SOURCE),
+                        "workflow '" + cw.workflow().id() + "' reads " + trigger.queueType() + " source '" + trigger.address()
+                                + "' with credential '" + trigger.credentialId() + "' as workflow '" + first.workflow().id()
+                                + "' does (" + first.workflow().sourceFile() + ":" + firstAt.line() + ":" + firstAt.column()
+                                + "); Camel runs one consumer per source and consumer group, so one of them could not start:"
+                                + " read the source in one workflow, or give this trigger a credential with another"
+                                + " consumer_group (Kafka, Redis: each group gets every message)"));
+            }
+        }
+        return problems;
+    }
+}

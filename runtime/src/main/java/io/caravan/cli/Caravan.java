@@ -125,8 +125,7 @@ public final class Caravan {
         CredentialStore credentials = WorkflowSet.loadCredentials(options);
         // route files and kamelets by name go to the route check; folders give both kinds
         Sources sources = Sources.of(args.paths, false);
-        List<Path> workflowPaths = args.paths.stream().filter(p -> Files.isDirectory(p)
-                || !(p.toString().endsWith(".camel.yaml") || p.toString().endsWith(".kamelet.yaml"))).toList();
+        List<Path> workflowPaths = args.paths.stream().filter(p -> Files.isDirectory(p) || !Sources.isCamelFile(p)).toList();
         List<Diagnostic> problems = new ArrayList<>();
         List<Workflow> workflows = List.of();
         try {

@@ -31,9 +31,7 @@ import java.util.stream.Collectors;
 import org.apache.camel.CamelContext;
 import org.apache.camel.FailedToCreateRouteException;
 import org.apache.camel.FailedToStartRouteException;
-import org.apache.camel.CamelContextAware;
 import org.apache.camel.StartupListener;
-import org.apache.camel.health.HealthCheck;
 import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
@@ -243,10 +241,8 @@ public final class CaravanRuntime implements AutoCloseable {
                                 routes.load(sources.routes());
                                 HealthCheckRegistry health = HealthCheckRegistry.get(c);
                                 if (health != null) {
-                                    HealthCheck check = routes.healthCheck();
-                                    if (check instanceof CamelContextAware aware) {
-                                        aware.setCamelContext(c);
-                                    }
+                                    var check = routes.healthCheck();
+                                    check.setCamelContext(c);
                                     health.register(check);
                                 }
                             }
@@ -373,15 +369,17 @@ public final class CaravanRuntime implements AutoCloseable {
         p.setProperty("camel.management.host", p.getProperty("caravan.management.host", "127.0.0.1"));
         List<String> kamelets = new ArrayList<>();
         sources.kameletDirs().forEach(d -> kamelets.add("file:" + d.toAbsolutePath()));
-        for (String dir : p.getProperty("caravan.kamelets.dirs", "").split(",")) {
-            if (!dir.isBlank()) {
-                kamelets.add("file:" + Path.of(dir.strip()).toAbsolutePath());
-            }
-        }
+        settingKameletDirs(p).forEach(d -> kamelets.add("file:" + d.toAbsolutePath()));
         kamelets.add("classpath:kamelets");
         p.setProperty("camel.component.kamelet.location", String.join(",", kamelets));
         Management.mapProperties(p);
         return p;
+    }
+
+    /** The kamelet folders of {@code caravan.kamelets.dirs} (Camel JBang's localKameletDir maps onto it). */
+    static List<Path> settingKameletDirs(Properties settings) {
+        return java.util.Arrays.stream(settings.getProperty("caravan.kamelets.dirs", "").split(","))
+                .filter(d -> !d.isBlank()).map(d -> Path.of(d.strip())).toList();
     }
 
     /**

@@ -137,9 +137,6 @@ public final class Dependencies {
         if (jars.isEmpty() && wanted.isEmpty() && !auto && routeDirs.isEmpty()) {
             return result;
         }
-        // the downloader skips what java.class.path holds; under `java -jar` (and Maven's test
-        // runners) that is one jar whose manifest lists the rest, which it would fetch again
-        expandClassPath();
         DependencyDownloaderClassLoader loader = new DependencyDownloaderClassLoader(CaravanRuntime.class.getClassLoader());
         context.setApplicationContextClassLoader(loader);
         PluginHelper.getPackageScanClassResolver(context).addClassLoader(loader);
@@ -167,6 +164,9 @@ public final class Dependencies {
             }
             return result;
         }
+        // the downloader skips what java.class.path holds; under `java -jar` (and Maven's test
+        // runners) that is one jar whose manifest lists the rest, which it would fetch again
+        expandClassPath();
         MavenDependencyDownloader downloader = new MavenDependencyDownloader();
         downloader.setCamelContext(context);
         downloader.setClassLoader(loader);

@@ -55,18 +55,16 @@ public final class RouteFileCheck {
 
     private static final String SHAPE = "a Camel YAML route file is a list (- route: ..., - from: ..., - rest: ...), got ";
 
-    /** Why a file cannot be a route file Camel reads (a map with no kind), or empty; syntax errors are Camel's to report. */
-    static java.util.Optional<String> wrongShape(Path file) {
-        try {
-            SourceNode root = SourceParser.parse(file, file.toString(), true).root();
-            if (root instanceof SourceList || root == null || (root instanceof SourceScalar s && s.value() == null)
-                    || (root instanceof SourceMap map && map.get("kind").isPresent())) {
-                return java.util.Optional.empty();
-            }
-            return java.util.Optional.of(SHAPE + root.kindName());
-        } catch (InvalidFileException | UncheckedIOException e) {
+    /**
+     * Why a parsed file cannot be a route file Camel reads: YAML that is not a list, unless it is a
+     * Camel K resource (a map with {@code kind}); empty when it can (an empty file included).
+     */
+    static java.util.Optional<String> wrongShape(SourceNode root) {
+        if (root == null || root instanceof SourceList || (root instanceof SourceScalar s && s.value() == null)
+                || (root instanceof SourceMap map && map.get("kind").isPresent())) {
             return java.util.Optional.empty();
         }
+        return java.util.Optional.of(SHAPE + root.kindName());
     }
 
     private final Properties properties;
@@ -74,6 +72,8 @@ public final class RouteFileCheck {
     private final List<Path> kameletDirs;
     private final Set<String> addedArtifacts;
     private final RouteSchema schema;
+    /** Kamelet definitions by name, as read (a null value: there is none). */
+    private final Map<String, SourceNode> kamelets = new java.util.HashMap<>();
     private final boolean auto;
     private Path homeKamelets;
     private final ClassLoader classes;
@@ -109,11 +109,7 @@ public final class RouteFileCheck {
         if (Files.isDirectory(homeKamelets) && kamelets.stream().noneMatch(k -> sameFile(k, homeKamelets))) {
             kamelets.add(homeKamelets);
         }
-        for (String dir : mapped.getProperty("caravan.kamelets.dirs", "").split(",")) {
-            if (!dir.isBlank()) {
-                kamelets.add(Path.of(dir.strip()));
-            }
-        }
+        kamelets.addAll(CaravanRuntime.settingKameletDirs(mapped));
         Set<String> added = new LinkedHashSet<>();
         for (String dep : mapped.getProperty("caravan.dependencies", "").split(",")) {
             String[] gav = Dependencies.coordinates(dep.strip());
@@ -151,15 +147,13 @@ public final class RouteFileCheck {
             return e.diagnostics();
         }
         List<Diagnostic> problems = new ArrayList<>();
-        if (parsed.root() == null || parsed.root() instanceof SourceScalar s && s.value() == null) {
+        java.util.Optional<String> shape = wrongShape(parsed.root());
+        if (shape.isPresent()) {
+            problems.add(Diagnostic.at(name, parsed.root().location(), shape.get()));
             return problems;
-        }
-        if (parsed.root() instanceof SourceMap map && map.get("kind").isPresent()) {
-            return problems; // a Camel K Integration, Pipe or KameletBinding: Camel reads it, the schema is for lists
         }
         if (!(parsed.root() instanceof SourceList)) {
-            problems.add(Diagnostic.at(name, parsed.root().location(), SHAPE + parsed.root().kindName()));
-            return problems;
+            return problems; // empty, or a Camel K Integration, Pipe or KameletBinding: the schema is for lists
         }
         problems.addAll(schema.check(name, parsed.root()));
         walk(name, parsed.root(), false, problems);
@@ -377,25 +371,22 @@ public final class RouteFileCheck {
         return dir.equals(homeKamelets) ? shown + " (the home's)" : shown.toString();
     }
 
+    /** The kamelet's definition, read once per check; null when there is none. */
     private SourceNode kameletDefinition(String name) {
+        return kamelets.computeIfAbsent(name, n -> readKamelet(n).orElse(null));
+    }
+
+    private java.util.Optional<SourceNode> readKamelet(String name) {
         String fileName = name + ".kamelet.yaml";
         for (Path dir : kameletDirs) {
             Path f = dir.resolve(fileName);
             if (Files.isRegularFile(f)) {
-                return SourceParser.parse(f, f.toString(), true).root();
+                return java.util.Optional.ofNullable(SourceParser.parse(f, f.toString(), true).root());
             }
         }
         try (InputStream in = RouteFileCheck.class.getClassLoader().getResourceAsStream("kamelets/" + fileName)) {
-            if (in == null) {
-                return null;
-            }
-            Path tmp = Files.createTempFile("kamelet-", ".yaml");
-            try {
-                Files.write(tmp, in.readAllBytes());
-                return SourceParser.parse(tmp, fileName, true).root();
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
+            return in == null ? java.util.Optional.empty() : java.util.Optional.ofNullable(
+                    SourceParser.parse(in.readAllBytes(), SourceParser.Format.YAML, fileName, true).root());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

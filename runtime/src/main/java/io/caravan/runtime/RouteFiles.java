@@ -2,6 +2,7 @@ package io.caravan.runtime;
 
 import io.caravan.source.Diagnostic;
 import io.caravan.source.InvalidFileException;
+import io.caravan.source.SourceNode;
 import io.caravan.source.SourceParser;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,9 +73,10 @@ public final class RouteFiles {
      */
     public synchronized void reload(Path file) {
         failures.removeIf(f -> sameFile(f.file(), file));
+        SourceNode root = null;
         if (Files.exists(file)) {
             try {
-                SourceParser.parse(file, file.toString(), true);
+                root = SourceParser.parse(file, file.toString(), true).root();
             } catch (InvalidFileException e) {
                 Diagnostic d = e.diagnostics().get(0);
                 fail(new Failure(file, null, d.line(), d.column(), "YAML: " + d.message() + "; the running version stays in place"));
@@ -86,7 +88,7 @@ public final class RouteFiles {
             LOG.info("{} deleted: stopped and removed route(s) {}", file, removed);
             return;
         }
-        load(file);
+        load(file, root);
         LOG.info("{} changed: route(s) {} replaced by {}", file, removed, routeIds(file));
     }
 
@@ -125,8 +127,18 @@ public final class RouteFiles {
         return failures.stream().filter(f -> f.routeId() == null || !started(context, f.routeId())).toList();
     }
 
-    private synchronized void load(Path file) {
-        Optional<String> shape = RouteFileCheck.wrongShape(file);
+    private void load(Path file) {
+        SourceNode root;
+        try {
+            root = SourceParser.parse(file, file.toString(), true).root();
+        } catch (InvalidFileException | java.io.UncheckedIOException e) {
+            root = null; // not YAML: Camel's loader says where, in its words (unreadable below)
+        }
+        load(file, root);
+    }
+
+    private synchronized void load(Path file, SourceNode root) {
+        Optional<String> shape = RouteFileCheck.wrongShape(root);
         if (shape.isPresent()) {
             // Camel's loader reads such a file as nothing at all, without a word
             fail(new Failure(file, null, 1, 1, shape.get()));
@@ -136,12 +148,12 @@ public final class RouteFiles {
         try {
             PluginHelper.getRoutesLoader(context).loadRoutes(resource);
         } catch (Exception e) {
-            isolate(file, resource, e);
+            isolate(file, e);
         }
     }
 
     /** After a file failed: keeps its started routes, retries the others one by one. */
-    private void isolate(Path file, Resource resource, Exception failure) {
+    private void isolate(Path file, Exception failure) {
         ModelCamelContext model = (ModelCamelContext) context;
         List<RouteDefinition> ofFile = ofFile(file);
         if (ofFile.isEmpty()) {

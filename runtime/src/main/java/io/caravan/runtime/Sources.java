@@ -52,6 +52,12 @@ public record Sources(List<Path> workflows, List<Path> routes, List<Path> kamele
         return new Sources(List.copyOf(workflows), List.copyOf(routes), List.copyOf(kamelets));
     }
 
+    /** A Camel route or kamelet file by its name ({@code *.camel.yaml}, {@code *.kamelet.yaml}), not a workflow. */
+    public static boolean isCamelFile(Path file) {
+        String name = file.getFileName().toString();
+        return name.endsWith(".camel.yaml") || name.endsWith(".kamelet.yaml");
+    }
+
     /** Returns true when the file is a kamelet (kamelets are found by directory). */
     private static boolean sort(Path file, List<Path> workflows, List<Path> routes) {
         String name = file.getFileName().toString();

@@ -48,6 +48,7 @@ public final class GoraxFormat {
             "control:retry", "control:circuit_breaker");
 
     private static final Pattern TEMPLATE = Pattern.compile("\\{\\{\\s*([^{}]+?)\\s*}}|\\$\\{\\s*([^{}]+?)\\s*}");
+    private static final Pattern STEP = Pattern.compile("\\.([A-Za-z0-9_\\-]+)(.*)");
     private static final Pattern PATH = Pattern.compile("(steps|trigger|env)((?:\\.[A-Za-z0-9_\\-]+|\\[\\d+])+)");
 
     private final ParsedFile file;
@@ -105,32 +106,29 @@ public final class GoraxFormat {
         root.entry("name").ifPresent(out::add);
         root.entry("description").ifPresent(out::add);
         if (definition.get("nodes").orElse(null) instanceof SourceList nodes) {
+            // a reference is read by its node's Gorax type (an http node's body is its response)
             for (SourceNode n : nodes.items()) {
                 if (n instanceof SourceMap node && node.get("id").orElse(null) instanceof SourceScalar nid
                         && node.get("type").orElse(null) instanceof SourceScalar type) {
                     typesById.put(String.valueOf(nid.value()), String.valueOf(type.value()));
                 }
             }
-            List<SourceNode> converted = new ArrayList<>();
-            for (SourceNode n : nodes.items()) {
-                converted.add(n instanceof SourceMap node ? node(node) : n);
-            }
-            out.add(new SourceMap.Entry("nodes", definition.entry("nodes").orElseThrow().keyLocation(),
-                    new SourceList(nodes.location(), converted)));
-        } else {
-            definition.entry("nodes").ifPresent(out::add);
         }
-        if (definition.get("edges").orElse(null) instanceof SourceList edges) {
-            List<SourceNode> converted = new ArrayList<>();
-            for (SourceNode e : edges.items()) {
-                converted.add(e instanceof SourceMap edge ? edge(edge) : e);
-            }
-            out.add(new SourceMap.Entry("edges", definition.entry("edges").orElseThrow().keyLocation(),
-                    new SourceList(edges.location(), converted)));
-        } else {
-            definition.entry("edges").ifPresent(out::add);
-        }
+        definition.entry("nodes").ifPresent(e -> out.add(eachMap(e, this::node)));
+        definition.entry("edges").ifPresent(e -> out.add(eachMap(e, this::edge)));
         return new SourceMap(root.location(), out);
+    }
+
+    /** The entry with each map of its list converted; anything else is left for the validator to report. */
+    private static SourceMap.Entry eachMap(SourceMap.Entry entry, java.util.function.Function<SourceMap, SourceNode> convert) {
+        if (!(entry.value() instanceof SourceList list)) {
+            return entry;
+        }
+        List<SourceNode> converted = new ArrayList<>();
+        for (SourceNode item : list.items()) {
+            converted.add(item instanceof SourceMap map ? convert.apply(map) : item);
+        }
+        return new SourceMap.Entry(entry.key(), entry.keyLocation(), new SourceList(list.location(), converted));
     }
 
     private SourceNode node(SourceMap node) {
@@ -315,7 +313,7 @@ public final class GoraxFormat {
             return "trigger" + rest;
         }
         // steps.<id>[.output].<field>...
-        Matcher m = Pattern.compile("\\.([A-Za-z0-9_\\-]+)(.*)").matcher(rest);
+        Matcher m = STEP.matcher(rest);
         if (!m.matches()) {
             return "steps" + rest;
         }

@@ -217,16 +217,7 @@ public abstract class BrokerConformance {
     void aDeadLetterIsTheOriginalWithEveryCaravanAttribute() throws Exception {
         String source = address();
         String dlq = address();
-        CaravanRuntime runtime = runtime("""
-                id: poisoned
-                error_handling:
-                  dead_letter: {queue_type: %s, destination: %s, credential_id: %s}
-                nodes:
-                  - {id: in, type: receive_message, config: %s}
-                  - {id: out, type: send_message, config: {queue_type: %1$s, destination: %2$s, message: "{{input.missing}}", credential_id: %3$s}}
-                edges: [{from: in, to: out}]
-                """.formatted(binding().queueType(), dlq, credential().id(), receiveConfig(source)));
-        try (runtime) {
+        try (CaravanRuntime runtime = poisoned(source, dlq)) {
             publish(source, "not what out expects", Map.of("tenant", "t-9"));
             List<RawMessage> letters = take(dlq, 1, Duration.ofSeconds(30));
             assertThat(letters).hasSize(1);
@@ -434,6 +425,22 @@ public abstract class BrokerConformance {
     }
 
     /** The receive config of a trigger on {@code source}: queue_type, source, credential and {@link #nodeConfig}. */
+    /** Bytes that are not UTF-8, with a NUL: what a dead letter must carry unchanged. */
+    protected static final byte[] NOT_UTF8 = {(byte) 0xff, (byte) 0xfe, ' ', 'n', 'o', 't', ' ', 'j', 's', 'o', 'n', ' ', 0, (byte) 0xc3};
+
+    /** A workflow reading {@code source} whose every run fails in its send, dead-lettering to {@code dlq}. */
+    protected CaravanRuntime poisoned(String source, String dlq) throws Exception {
+        return runtime("""
+                id: poisoned
+                error_handling:
+                  dead_letter: {queue_type: %s, destination: %s, credential_id: %s}
+                nodes:
+                  - {id: in, type: receive_message, config: %s}
+                  - {id: out, type: send_message, config: {queue_type: %1$s, destination: %2$s, message: "{{input.missing}}", credential_id: %3$s}}
+                edges: [{from: in, to: out}]
+                """.formatted(binding().queueType(), dlq, credential().id(), receiveConfig(source)));
+    }
+
     private String receiveConfig(String source) {
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("queue_type", binding().queueType());

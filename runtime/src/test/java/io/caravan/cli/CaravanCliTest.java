@@ -73,15 +73,7 @@ class CaravanCliTest {
     void twoWorkflowsOnOneSourceAndCredentialAreFoundBeforeStart() throws Exception {
         // seen in issue 11: dev stopped with "INTERNAL in node 'null': ... Multiple consumers for the
         // same endpoint is not allowed" while validate called both workflows valid
-        for (String id : new String[] {"audit", "billing"}) {
-            Files.writeString(dir.resolve(id + ".yaml"), """
-                    id: %s
-                    nodes:
-                      - {id: in, type: receive_message, config: {queue_type: kafka, source: orders, credential_id: kafka-local}}
-                      - {id: note, type: log, config: {message: "{{input}}"}}
-                    edges: [{from: in, to: note}]
-                    """.formatted(id));
-        }
+        readersOfOrders(dir, "kafka", "kafka-local");
         assertThat(caravan("validate", dir.toString())).isEqualTo(1);
         assertThat(err()).contains(dir.resolve("billing.yaml") + ":3:73: error: workflow 'billing' reads kafka source"
                 + " 'orders' with credential 'kafka-local' as workflow 'audit' does (" + dir.resolve("audit.yaml") + ":3:73);"
@@ -89,18 +81,23 @@ class CaravanCliTest {
 
         // on Redis each workflow is its own consumer group unless the credential names one: both read
         Path redis = Files.createDirectories(dir.resolve("redis"));
-        for (String id : new String[] {"audit", "billing"}) {
-            Files.writeString(redis.resolve(id + ".yaml"), """
-                    id: %s
-                    nodes:
-                      - {id: in, type: receive_message, config: {queue_type: redis, source: orders, credential_id: redis-local}}
-                      - {id: note, type: log, config: {message: "{{input}}"}}
-                    edges: [{from: in, to: note}]
-                    """.formatted(id));
-        }
+        readersOfOrders(redis, "redis", "redis-local");
         out.reset();
         assertThat(caravan("validate", redis.toString())).as(err()).isEqualTo(0);
         assertThat(out()).startsWith("2 workflows valid: audit, billing");
+    }
+
+    /** Workflows audit and billing, both reading the source orders with the same credential. */
+    private static void readersOfOrders(Path folder, String queueType, String credential) throws Exception {
+        for (String id : new String[] {"audit", "billing"}) {
+            Files.writeString(folder.resolve(id + ".yaml"), """
+                    id: %s
+                    nodes:
+                      - {id: in, type: receive_message, config: {queue_type: %s, source: orders, credential_id: %s}}
+                      - {id: note, type: log, config: {message: "{{input}}"}}
+                    edges: [{from: in, to: note}]
+                    """.formatted(id, queueType, credential));
+        }
     }
 
     @Test

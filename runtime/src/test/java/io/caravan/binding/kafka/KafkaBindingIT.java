@@ -105,18 +105,9 @@ class KafkaBindingIT extends BrokerConformance {
         // as replacement characters; the record's bytes are kept for the dead letter now
         String source = newAddress();
         String dlq = newAddress();
-        byte[] odd = {(byte) 0xff, (byte) 0xfe, ' ', 'n', 'o', 't', ' ', 'j', 's', 'o', 'n', ' ', 0, (byte) 0xc3};
-        try (var runtime = runtime("""
-                id: bytes
-                error_handling:
-                  dead_letter: {queue_type: kafka, destination: %s, credential_id: %s}
-                nodes:
-                  - {id: in, type: receive_message, config: {queue_type: kafka, source: %s, credential_id: %2$s}}
-                  - {id: out, type: send_message, config: {queue_type: kafka, destination: %1$s, message: "{{input.missing}}", credential_id: %2$s}}
-                edges: [{from: in, to: out}]
-                """.formatted(dlq, credential().id(), source));
+        try (var runtime = poisoned(source, dlq);
              KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props(), new StringSerializer(), new ByteArraySerializer())) {
-            producer.send(new ProducerRecord<>(source, "k-1", odd)).get();
+            producer.send(new ProducerRecord<>(source, "k-1", NOT_UTF8)).get();
             Properties p = props();
             p.put("group.id", TestBrokers.unique("reader"));
             p.put("auto.offset.reset", "earliest");
@@ -128,7 +119,7 @@ class KafkaBindingIT extends BrokerConformance {
                     reader.poll(Duration.ofMillis(200)).forEach(letters::add);
                 }
                 assertThat(letters).as("the dead letter in " + dlq).hasSize(1);
-                assertThat(letters.get(0).value()).isEqualTo(odd);
+                assertThat(letters.get(0).value()).isEqualTo(NOT_UTF8);
                 assertThat(letters.get(0).key()).isEqualTo("k-1");
                 assertThat(letters.get(0).headers().lastHeader("caravan-error-code")).isNotNull();
             }

@@ -130,18 +130,9 @@ class RabbitMqBindingIT extends BrokerConformance {
     void aDeadLetterCarriesTheBrokersBytesUnchanged() throws Exception {
         String source = address();
         String dlq = address();
-        byte[] odd = {(byte) 0xff, (byte) 0xfe, ' ', 'n', 'o', 't', ' ', 'j', 's', 'o', 'n', ' ', 0, (byte) 0xc3};
-        try (var runtime = runtime("""
-                id: bytes
-                error_handling:
-                  dead_letter: {queue_type: rabbitmq, destination: %s, credential_id: %s}
-                nodes:
-                  - {id: in, type: receive_message, config: {queue_type: rabbitmq, source: %s, credential_id: %2$s}}
-                  - {id: out, type: send_message, config: {queue_type: rabbitmq, destination: %1$s, message: "{{input.missing}}", credential_id: %2$s}}
-                edges: [{from: in, to: out}]
-                """.formatted(dlq, credential().id(), source))) {
+        try (var runtime = poisoned(source, dlq)) {
             try (var c = BrokerClients.rabbit(); var ch = c.createChannel()) {
-                ch.basicPublish("", source, null, odd);
+                ch.basicPublish("", source, null, NOT_UTF8);
                 long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
                 GetResponse letter = null;
                 while (letter == null && System.nanoTime() < deadline) {
@@ -149,7 +140,7 @@ class RabbitMqBindingIT extends BrokerConformance {
                     Thread.sleep(letter == null ? 50 : 0);
                 }
                 assertThat(letter).as("the dead letter in " + dlq).isNotNull();
-                assertThat(letter.getBody()).isEqualTo(odd);
+                assertThat(letter.getBody()).isEqualTo(NOT_UTF8);
                 assertThat(letter.getProps().getHeaders()).containsKey("caravan-error-code");
             }
         }

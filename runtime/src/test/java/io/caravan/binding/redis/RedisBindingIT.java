@@ -131,19 +131,10 @@ class RedisBindingIT extends BrokerConformance {
         // seen before: Lettuce's String codec read 0xff 0xfe as U+FFFD, and that reached <stream>.dlq
         String source = newAddress();
         String dlq = newAddress();
-        byte[] odd = {(byte) 0xff, (byte) 0xfe, ' ', 'n', 'o', 't', ' ', 'j', 's', 'o', 'n', ' ', 0, (byte) 0xc3};
-        try (var runtime = runtime("""
-                id: bytes
-                error_handling:
-                  dead_letter: {queue_type: redis, destination: %s, credential_id: %s}
-                nodes:
-                  - {id: in, type: receive_message, config: {queue_type: redis, source: %s, credential_id: %2$s}}
-                  - {id: out, type: send_message, config: {queue_type: redis, destination: %1$s, message: "{{input.missing}}", credential_id: %2$s}}
-                edges: [{from: in, to: out}]
-                """.formatted(dlq, credential().id(), source));
+        try (var runtime = poisoned(source, dlq);
              var bytes = raw.connect(io.lettuce.core.codec.RedisCodec.of(io.lettuce.core.codec.StringCodec.UTF8,
                      io.lettuce.core.codec.ByteArrayCodec.INSTANCE))) {
-            bytes.sync().xadd(source, Map.of("body", odd, "note", "n".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            bytes.sync().xadd(source, Map.of("body", NOT_UTF8, "note", "n".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             List<StreamMessage<String, byte[]>> letters = List.of();
             while (letters.isEmpty() && System.nanoTime() < deadline) {
@@ -151,7 +142,7 @@ class RedisBindingIT extends BrokerConformance {
                 Thread.sleep(letters.isEmpty() ? 100 : 0);
             }
             assertThat(letters).as("the dead letter in " + dlq).hasSize(1);
-            assertThat(letters.get(0).getBody().get("body")).isEqualTo(odd);
+            assertThat(letters.get(0).getBody().get("body")).isEqualTo(NOT_UTF8);
             assertThat(new String(letters.get(0).getBody().get("note"), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("n");
             assertThat(letters.get(0).getBody()).containsKey("caravan-error-code");
         }

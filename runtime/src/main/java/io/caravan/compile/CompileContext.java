@@ -23,6 +23,7 @@ public final class CompileContext {
     private final Map<String, Function<Throwable, CaravanException>> classifiers = new LinkedHashMap<>();
 
     private final RunEvents events;
+    private final java.util.List<org.apache.camel.model.RouteDefinition> nodeRoutes = new java.util.ArrayList<>();
 
     CompileContext(Workflow workflow, Function<String, Binding> bindings, RunEvents events) {
         this.workflow = workflow;
@@ -50,14 +51,19 @@ public final class CompileContext {
 
     /**
      * Registers {@code bean} for the route to refer to, named after the workflow, the node and
-     * its role, and returns that name.
+     * its role ({@code caravan.<workflow>/<node>[:<role>]}), and returns that name. Neither ids
+     * hold '/' or ':', so no two workflows' or nodes' names meet.
      */
     public String bean(WorkflowNode node, String role, Object bean) {
-        return bean(node.id() + (role.isEmpty() ? "" : "." + role), bean);
+        return register("caravan." + workflow.id() + "/" + node.id() + (role.isEmpty() ? "" : ":" + role), bean);
     }
 
+    /** Registers a bean of the whole workflow: {@code caravan.<workflow>:<name>}. */
     public String bean(String localName, Object bean) {
-        String name = "caravan." + workflow.id() + "." + localName;
+        return register("caravan." + workflow.id() + ":" + localName, bean);
+    }
+
+    private String register(String name, Object bean) {
         if (beans.putIfAbsent(name, bean) != null) {
             throw new IllegalStateException("bean " + name + " registered twice");
         }
@@ -105,6 +111,15 @@ public final class CompileContext {
         }
         String message = failure.getMessage() == null ? failure.getClass().getSimpleName() : failure.getMessage();
         return new CaravanException(ErrorCode.INTERNAL, message, nodeId, failure);
+    }
+
+    /** Adds a route the workflow's route calls (see {@link CompiledWorkflow#nodeRoutes}). */
+    public void addNodeRoute(org.apache.camel.model.RouteDefinition route) {
+        nodeRoutes.add(route);
+    }
+
+    java.util.List<org.apache.camel.model.RouteDefinition> nodeRoutes() {
+        return java.util.List.copyOf(nodeRoutes);
     }
 
     Map<String, Object> beans() {

@@ -36,9 +36,12 @@ public final class FailureProcessor implements Processor {
 
     @Override
     public void process(Exchange exchange) {
-        Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        String nodeId = exchange.getProperty(Runs.NODE, String.class);
-        CaravanException error = classify.apply(cause, nodeId);
+        Runs.Failure failure = Runs.failure(exchange);
+        CaravanException error = classify.apply(failure.cause(), failure.node());
+        if (Runs.inItem(exchange)) {
+            Runs.failItem(exchange, error); // the run fails with it once the loop is over, and is handled once there
+            return;
+        }
         RunContext run = exchange.getProperty(Runs.RUN, RunContext.class);
         String executionId = run == null ? exchange.getExchangeId() : run.executionId();
         LOG.warn("workflow '{}' execution {} failed in node '{}': {}: {}", workflow.id(), executionId,

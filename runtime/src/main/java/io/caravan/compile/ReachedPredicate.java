@@ -9,7 +9,8 @@ import org.apache.camel.Predicate;
 
 /**
  * Whether a node runs in this execution: one of its incoming edges comes from a node that ran,
- * and, when that node is a condition, the edge's {@code when} matches its result.
+ * and, when that node is a condition, the edge's {@code when} matches its result; or the edge is
+ * an error edge ({@code label: error}) and its node failed.
  */
 public final class ReachedPredicate implements Predicate {
 
@@ -23,6 +24,12 @@ public final class ReachedPredicate implements Predicate {
     public boolean matches(Exchange exchange) {
         RunContext run = Runs.of(exchange);
         for (Edge edge : incoming) {
+            if (edge.error()) {
+                if (run.hasFailed(edge.from())) {
+                    return true;
+                }
+                continue;
+            }
             if (!run.hasRun(edge.from())) {
                 continue;
             }

@@ -49,6 +49,62 @@ public final class Runs {
     private Runs() {
     }
 
+    /** Exchange property on a for_each item's exchange: the id of that for_each. */
+    public static final String LOOP = "CaravanLoop";
+    private static final String ITEM_FAILURE = "CaravanItemFailure.";
+
+    /**
+     * Whether the exchange is one item of a for_each: a split's copy of the run's exchange. Its
+     * failure is handled there, but only recorded (see {@link #failItem}); the run's exchange
+     * fails with it once the loop is over, so that the run is dead-lettered and answered once.
+     */
+    public static boolean inItem(Exchange exchange) {
+        return exchange.getProperty(LOOP) != null;
+    }
+
+    /** Opens the failure slot of a loop's items on the run's exchange. */
+    public static java.util.concurrent.atomic.AtomicReference<io.caravan.CaravanException> openItemFailures(
+            Exchange exchange, String loopId) {
+        java.util.concurrent.atomic.AtomicReference<io.caravan.CaravanException> slot =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        exchange.setProperty(ITEM_FAILURE + loopId, slot);
+        return slot;
+    }
+
+    /** Records an item's failure for its loop (the first one wins); the loop stops taking items. */
+    @SuppressWarnings("unchecked")
+    public static void failItem(Exchange exchange, io.caravan.CaravanException error) {
+        String loop = exchange.getProperty(LOOP, String.class);
+        var slot = (java.util.concurrent.atomic.AtomicReference<io.caravan.CaravanException>)
+                exchange.getProperty(ITEM_FAILURE + loop);
+        slot.compareAndSet(null, error);
+    }
+
+    /** The failure of a loop's items, or null; clears the slot. */
+    @SuppressWarnings("unchecked")
+    public static io.caravan.CaravanException closeItemFailures(Exchange exchange, String loopId) {
+        var slot = (java.util.concurrent.atomic.AtomicReference<io.caravan.CaravanException>)
+                exchange.removeProperty(ITEM_FAILURE + loopId);
+        return slot == null ? null : slot.get();
+    }
+
+    /** Where and why a run failed: the node and the failure. */
+    public record Failure(String node, Throwable cause) {
+    }
+
+    /**
+     * The failure being handled on {@code exchange} and the node it happened in: the node a
+     * CaravanException names (a loop's failure names the body node its item failed in), else the
+     * node that was running.
+     */
+    public static Failure failure(Exchange exchange) {
+        Throwable cause = exchange.getException() != null ? exchange.getException()
+                : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        String node = cause instanceof io.caravan.CaravanException ce && ce.node() != null ? ce.node()
+                : exchange.getProperty(NODE, String.class);
+        return new Failure(node, cause);
+    }
+
     public static RunContext of(Exchange exchange) {
         RunContext run = exchange.getProperty(RUN, RunContext.class);
         if (run == null) {

@@ -7,6 +7,7 @@ import io.caravan.compile.errors.ErrorHandlerCompiler;
 import io.caravan.compile.idempotency.IdempotencyCompiler;
 import io.caravan.compile.nodes.ConditionNode;
 import io.caravan.compile.nodes.DelayNode;
+import io.caravan.compile.nodes.ForEachNode;
 import io.caravan.compile.nodes.HttpNode;
 import io.caravan.compile.nodes.LogNode;
 import io.caravan.compile.nodes.ReceiveMessageNode;
@@ -28,6 +29,7 @@ import org.apache.camel.model.FilterDefinition;
 import org.apache.camel.model.ProcessorDefinition;
 import org.apache.camel.model.RouteDefinition;
 import org.apache.camel.model.StepDefinition;
+import org.apache.camel.model.TryDefinition;
 import org.apache.camel.model.language.RefExpression;
 
 /**
@@ -86,36 +88,88 @@ public final class WorkflowCompiler {
 
         // with idempotency, every node runs inside Camel's idempotentConsumer block
         ProcessorDefinition<?> nodes = IdempotencyCompiler.open(route, trigger, context);
-        Set<String> alwaysReached = new HashSet<>();
-        alwaysReached.add(trigger.id());
-        Set<String> fallbackNodes = CircuitBreakers.fallbackNodes(workflow);
-        for (WorkflowNode node : workflow.executionOrder()) {
-            if (node.trigger() || fallbackNodes.contains(node.id())) {
-                continue; // a fallback node is compiled inside the breaker it stands in for
+        Set<String> inLoops = new HashSet<>();
+        for (WorkflowNode node : workflow.nodes()) {
+            if (node.type() == NodeType.FOR_EACH) {
+                inLoops.addAll(workflow.loopBody(node.id()));
             }
+        }
+        Set<String> fallbackNodes = CircuitBreakers.fallbackNodes(workflow);
+        List<WorkflowNode> top = workflow.executionOrder().stream()
+                .filter(n -> !n.trigger() && !inLoops.contains(n.id()) && !fallbackNodes.contains(n.id())).toList();
+        compileNodes(top, nodes, Set.of(trigger.id()), context);
+        nodes.process(context.bean("finish", new FinishProcessor(triggerCompiler.replies()))).id(context.camelId("finish"));
+        IdempotencyCompiler.close(route, nodes, trigger, context);
+        return new CompiledWorkflow(workflow, route, context.nodeRoutes(), Map.copyOf(context.beans()));
+    }
+
+    /**
+     * Compiles {@code order} (nodes in execution order) into {@code into}: each in its own
+     * {@code step}, behind a {@code filter} unless it runs whenever the nodes before it did.
+     * {@code succeeded} holds the nodes known to have run without failing when these start.
+     */
+    private void compileNodes(List<WorkflowNode> order, ProcessorDefinition<?> into, Set<String> succeeded,
+                              CompileContext context) {
+        Workflow workflow = context.workflow();
+        Set<String> always = new HashSet<>(succeeded);
+        Set<String> fallbackNodes = CircuitBreakers.fallbackNodes(workflow);
+        for (WorkflowNode node : order) {
             List<Edge> incoming = workflow.incoming(node.id());
-            boolean always = incoming.stream().anyMatch(e -> e.when() == null && alwaysReached.contains(e.from()));
-            ProcessorDefinition<?> parent = nodes;
+            boolean reached = incoming.stream().anyMatch(e -> (e.plain() || e.each()) && always.contains(e.from()));
+            boolean errorBranch = workflow.outgoing(node.id()).stream().anyMatch(Edge::error);
+            ProcessorDefinition<?> parent = into;
             FilterDefinition gate = null;
-            if (always) {
-                alwaysReached.add(node.id());
-            } else {
+            if (reached && !errorBranch) {
+                always.add(node.id());
+            } else if (!reached) {
                 String predicate = context.bean(node, "reached", new ReachedPredicate(incoming));
-                gate = nodes.filter(new RefExpression(predicate));
+                gate = into.filter(new RefExpression(predicate));
                 gate.id(context.camelId(node, "reached"));
                 parent = gate;
             }
             StepDefinition step = parent.step(context.camelId(node, ""));
-            ProcessorDefinition<?> body = CircuitBreakers.wrap(node, context, step);
-            actions.get(node.type()).compile(node, context, body);
-            CircuitBreakers.finish(node, context, body, (n, into) -> actions.get(n.type()).compile(n, context, into));
+            ProcessorDefinition<?> inStep = step;
+            TryDefinition attempt = null;
+            if (errorBranch) {
+                // Camel's error handler does not act inside doTry: the node's failures go to doCatch
+                attempt = step.doTry();
+                attempt.id(context.camelId(node, "try"));
+                inStep = attempt;
+            }
+            if (node.type() == NodeType.FOR_EACH) {
+                List<WorkflowNode> body = workflow.executionOrder().stream()
+                        .filter(n -> workflow.loopBody(node.id()).contains(n.id()) && !fallbackNodes.contains(n.id())
+                                && !nestedBody(workflow, node.id(), n.id()))
+                        .toList();
+                ForEachNode.compile(node, context, inStep, split -> compileNodes(body, split, Set.of(node.id()), context));
+            } else {
+                if (attempt != null && ErrorHandlerCompiler.retries(workflow, node)) {
+                    RouteDefinition retries = ErrorHandlerCompiler.nodeRoute(node, context);
+                    inStep.to(retries.getInput().getEndpointUri()).id(context.camelId(node, "attempts"));
+                    context.addNodeRoute(retries);
+                    inStep = retries;
+                }
+                ProcessorDefinition<?> body = CircuitBreakers.wrap(node, context, inStep);
+                actions.get(node.type()).compile(node, context, body);
+                CircuitBreakers.finish(node, context, body, (n, in) -> actions.get(n.type()).compile(n, context, in));
+            }
+            if (attempt != null) {
+                attempt.doCatch(Throwable.class).id(context.camelId(node, "error"))
+                        .process(context.bean(node, "error", new ErrorBranch(workflow.id(), node.id(), context::classify)))
+                        .id(context.camelId(node, "caught"));
+                attempt.end();
+            }
             step.end();
             if (gate != null) {
                 gate.end();
             }
         }
-        nodes.process(context.bean("finish", new FinishProcessor(triggerCompiler.replies()))).id(context.camelId("finish"));
-        IdempotencyCompiler.close(route, nodes, trigger, context);
-        return new CompiledWorkflow(workflow, route, Map.copyOf(context.beans()));
+    }
+
+    /** Whether {@code nodeId} is in the body of a for_each that is itself in {@code loopId}'s body. */
+    private static boolean nestedBody(Workflow workflow, String loopId, String nodeId) {
+        Set<String> body = workflow.loopBody(loopId);
+        return workflow.nodes().stream().anyMatch(n -> n.type() == NodeType.FOR_EACH && !n.id().equals(loopId)
+                && body.contains(n.id()) && workflow.loopBody(n.id()).contains(nodeId));
     }
 }

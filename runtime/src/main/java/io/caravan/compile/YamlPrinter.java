@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.model.RouteDefinition;
 import org.apache.camel.model.RoutesDefinition;
 import org.apache.camel.support.PluginHelper;
 
@@ -30,14 +31,16 @@ public final class YamlPrinter {
             RoutesDefinition routes = new RoutesDefinition();
             routes.setCamelContext(context);
             StringBuilder header = new StringBuilder();
+            List<RouteDefinition> all = new ArrayList<>();
             for (CompiledWorkflow cw : workflows) {
-                routes.getRoutes().add(cw.route());
+                all.addAll(cw.routes());
+                routes.getRoutes().addAll(cw.routes());
                 header.append("# workflow ").append(cw.workflow().id()).append(" from ")
                         .append(cw.workflow().sourceFile()).append(" (version ")
                         .append(cw.workflow().version()).append(")\n");
             }
             String yaml = PluginHelper.getModelToYAMLDumper(context).dumpModelAsYaml(context, routes);
-            return header + liftMisplacedOptions(withDescriptions(yaml, workflows));
+            return header + liftMisplacedOptions(withDescriptions(yaml, all));
         }
     }
 
@@ -62,6 +65,7 @@ public final class YamlPrinter {
 
     private static void lift(JsonNode node) {
         if (node instanceof ObjectNode object) {
+
             MISPLACED.forEach((eip, keys) -> {
                 if (object.get(eip) instanceof ObjectNode definition && definition.get("steps") instanceof ArrayNode steps) {
                     for (int i = steps.size() - 1; i >= 0; i--) {
@@ -93,7 +97,7 @@ public final class YamlPrinter {
      * routes run from it. The YAML DSL reads {@code description} on a route, so it is put back
      * after each route's {@code group}, as a JSON string (valid YAML whatever the name holds).
      */
-    static String withDescriptions(String yaml, List<CompiledWorkflow> workflows) throws JsonProcessingException {
+    static String withDescriptions(String yaml, List<RouteDefinition> routeList) throws JsonProcessingException {
         List<String> out = new ArrayList<>();
         int route = -1;
         boolean pending = false;
@@ -105,15 +109,15 @@ public final class YamlPrinter {
             } else if (pending && line.startsWith("    description:")) {
                 pending = false; // a dumper that keeps descriptions: nothing to add
             } else if (pending && line.startsWith("    group: ")) {
-                String name = workflows.get(route).route().getDescription();
+                String name = routeList.get(route).getDescription();
                 if (name != null) {
                     out.add("    description: " + Json.write(name));
                 }
                 pending = false;
             }
         }
-        if (route != workflows.size() - 1) {
-            throw new IllegalStateException("expected " + workflows.size() + " routes in the dumped YAML, found " + (route + 1));
+        if (route != routeList.size() - 1) {
+            throw new IllegalStateException("expected " + routeList.size() + " routes in the dumped YAML, found " + (route + 1));
         }
         return String.join("\n", out);
     }

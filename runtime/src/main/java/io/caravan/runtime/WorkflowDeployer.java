@@ -166,13 +166,10 @@ public final class WorkflowDeployer {
         ModelCamelContext model = (ModelCamelContext) context;
         String id = cw.workflow().id();
         try {
-            model.addRouteDefinition(cw.route());
+            model.addRouteDefinitions(cw.routes());
         } catch (Exception e) {
             try {
-                if (model.getRouteDefinition(id) != null) {
-                    model.removeRouteDefinition(model.getRouteDefinition(id));
-                }
-                context.removeRoute(id);
+                removeRoutes(cw);
             } catch (Exception cleanup) {
                 e.addSuppressed(cleanup);
             }
@@ -255,7 +252,7 @@ public final class WorkflowDeployer {
         }
         bindCredentials(cw.workflow());
         cw.bindBeans(context);
-        ((ModelCamelContext) context).addRouteDefinition(cw.route());
+        ((ModelCamelContext) context).addRouteDefinitions(cw.routes());
         running.put(id, cw);
         LOG.info("workflow '{}' deployed from {} (version {})", id, cw.workflow().sourceFile(), cw.workflow().version());
     }
@@ -267,14 +264,27 @@ public final class WorkflowDeployer {
         }
         // stopRoute waits for in-flight exchanges (bounded by the shutdown strategy's timeout)
         context.getRouteController().stopRoute(id);
-        ModelCamelContext model = (ModelCamelContext) context;
-        if (model.getRouteDefinition(id) != null) {
-            model.removeRouteDefinition(model.getRouteDefinition(id));
-        } else {
-            context.removeRoute(id);
-        }
+        removeRoutes(cw);
         cw.unbindBeans(context);
         LOG.info("workflow '{}' undeployed", id);
+    }
+
+    /** Stops and removes the workflow's routes, the main route first, whatever state they are in. */
+    private void removeRoutes(CompiledWorkflow cw) throws Exception {
+        ModelCamelContext model = (ModelCamelContext) context;
+        List<org.apache.camel.model.RouteDefinition> routes = new ArrayList<>(cw.routes());
+        java.util.Collections.reverse(routes);
+        for (org.apache.camel.model.RouteDefinition route : routes) {
+            String routeId = route.getRouteId();
+            if (context.getRoute(routeId) != null) {
+                context.getRouteController().stopRoute(routeId);
+            }
+            if (model.getRouteDefinition(routeId) != null) {
+                model.removeRouteDefinition(model.getRouteDefinition(routeId));
+            } else {
+                context.removeRoute(routeId);
+            }
+        }
     }
 
     private List<String> idsFrom(Path file) {

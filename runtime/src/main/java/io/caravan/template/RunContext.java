@@ -17,11 +17,14 @@ public final class RunContext {
     public static final String INPUT = "input";
     public static final String TRIGGER = "trigger";
     public static final String NOW = "now";
+    /** On an error branch: {@code {"code", "message", "node"}} of the failure that took it. */
+    public static final String ERROR = "error";
 
     /** Made when first asked for: most queue-triggered runs never are, and a random UUID costs a SecureRandom read. */
     private String executionId;
     private final Map<String, Object> roots = new LinkedHashMap<>();
     private final Map<String, Boolean> ran = new LinkedHashMap<>();
+    private final java.util.Set<String> failed = new java.util.LinkedHashSet<>();
 
     public RunContext() {
         this(null);
@@ -48,6 +51,31 @@ public final class RunContext {
     public void putOutput(String nodeId, Object output) {
         roots.put(nodeId, output);
         ran.put(nodeId, Boolean.TRUE);
+    }
+
+    /**
+     * Records that {@code nodeId} failed and its error branch runs: {@code error} holds the
+     * failure; the node has no output, so its other edges are not taken.
+     */
+    public void fail(String nodeId, Map<String, Object> error) {
+        roots.put(ERROR, error);
+        failed.add(nodeId);
+    }
+
+    public boolean hasFailed(String nodeId) {
+        return failed.contains(nodeId);
+    }
+
+    /**
+     * A run of a loop body for one item: it sees everything this run saw, and what it records
+     * stays its own (items may run at the same time, each on its own copy).
+     */
+    public RunContext child() {
+        RunContext child = new RunContext(executionId());
+        child.roots.putAll(roots);
+        child.ran.putAll(ran);
+        child.failed.addAll(failed);
+        return child;
     }
 
     public boolean hasRun(String nodeId) {

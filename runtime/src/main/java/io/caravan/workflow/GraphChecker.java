@@ -20,8 +20,12 @@ import java.util.Set;
  */
 final class GraphChecker {
 
-    /** The edges to keep (condition shorthands added), the trigger's id or null, and each node's earlier nodes. */
-    record Result(List<Edge> edges, String trigger, Map<String, List<String>> earlier) {
+    /**
+     * The edges to keep (condition shorthands added), the trigger's id or null, each node's earlier
+     * nodes (those whose output it may name), and the nodes that run on an error branch (which may
+     * name {@code {{error.*}}}).
+     */
+    record Result(List<Edge> edges, String trigger, Map<String, List<String>> earlier, Set<String> onErrorBranch) {
     }
 
     private final Problems problems;
@@ -62,6 +66,12 @@ final class GraphChecker {
             trigger = triggers.get(0);
         }
         for (Edge e : edges) {
+            if (e.error() && e.from().equals(trigger)) {
+                problems.add(e.location(), "a trigger has no error branch: '" + e.from() + "' starts the run, and"
+                        + " its failures are the run's (see error_handling)");
+            }
+        }
+        for (Edge e : edges) {
             NodeDraft to = nodes.get(e.to());
             if (to.type() != null && to.type().role() == NodeType.Role.TRIGGER) {
                 problems.add(e.location(), "edge into trigger '" + e.to() + "' (" + to.type().wireName()
@@ -77,6 +87,7 @@ final class GraphChecker {
             }
         }
         boolean cyclic = reportCycles(edges);
+        Map<String, Set<String>> bodies = cyclic ? Map.of() : loopBodies(edges);
         if (trigger != null && !cyclic) {
             Set<String> reached = reachable(trigger, edges);
             for (NodeDraft n : nodes.values()) {
@@ -86,7 +97,45 @@ final class GraphChecker {
                 }
             }
         }
-        return new Result(List.copyOf(edges), trigger, earlier(edges));
+        Map<String, List<String>> earlier = earlier(edges);
+        // a node after a loop sees the loop's output, not what its body did for one item
+        bodies.forEach((loop, body) -> earlier.replaceAll((id, before) -> body.contains(id) ? before
+                : before.stream().filter(n -> !body.contains(n)).toList()));
+        Set<String> onErrorBranch = new HashSet<>();
+        if (!cyclic) {
+            edges.stream().filter(Edge::error).forEach(e -> onErrorBranch.addAll(reachable(e.to(), edges)));
+        }
+        return new Result(List.copyOf(edges), trigger, earlier, onErrorBranch);
+    }
+
+    /**
+     * Each for_each's loop body: the nodes its {@code each} edges lead to. A body is entered only
+     * through those edges, so every edge into a body node comes from the body or is one of them.
+     */
+    private Map<String, Set<String>> loopBodies(List<Edge> edges) {
+        Map<String, Set<String>> bodies = new LinkedHashMap<>();
+        for (NodeDraft n : nodes.values()) {
+            if (!n.is(NodeType.FOR_EACH)) {
+                continue;
+            }
+            List<Edge> each = edges.stream().filter(e -> e.from().equals(n.id()) && e.each()).toList();
+            if (each.isEmpty()) {
+                problems.add(n.location(), "for_each '" + n.id() + "' has no loop body; add an edge from it with"
+                        + " label: each to the first node to run per item");
+                continue;
+            }
+            Set<String> body = new HashSet<>();
+            each.forEach(e -> body.addAll(reachable(e.to(), edges)));
+            for (Edge e : edges) {
+                if (body.contains(e.to()) && !body.contains(e.from()) && !(e.from().equals(n.id()) && e.each())) {
+                    problems.add(e.location(), "edge " + e.from() + " -> " + e.to() + " enters the loop body of"
+                            + " for_each '" + n.id() + "' from outside; a body node runs once per item and is"
+                            + " reached only through the for_each's each edges");
+                }
+            }
+            bodies.put(n.id(), body);
+        }
+        return bodies;
     }
 
     /** Edges whose ends exist and whose {@code when} fits; the others are reported and dropped. */
@@ -99,7 +148,15 @@ final class GraphChecker {
                 continue;
             }
             NodeDraft from = nodes.get(e.from());
-            if (from.is(NodeType.CONDITION) && e.when() == null) {
+            if (e.label() != null && e.when() != null) {
+                problems.add(d.labelAt(), "label \"" + e.label() + "\" and when: " + e.when() + " cannot go together");
+                continue;
+            }
+            if ((e.each() || Edge.DONE.equals(e.label())) && from.type() != null && !from.is(NodeType.FOR_EACH)) {
+                problems.add(d.labelAt(), "label \"" + e.label() + "\" is only allowed on edges leaving a for_each"
+                        + " node; '" + e.from() + "' is " + from.type().wireName());
+            }
+            if (from.is(NodeType.CONDITION) && e.when() == null && !e.error()) {
                 problems.add(e.location(), "edge from condition '" + e.from() + "' needs 'when: true' or 'when: false'"
                         + " (or label: \"true\" / \"false\")");
             } else if (!from.is(NodeType.CONDITION) && e.when() != null && from.type() != null) {
@@ -150,7 +207,8 @@ final class GraphChecker {
     }
 
     private static boolean sameEdge(Edge a, Edge b) {
-        return a.from().equals(b.from()) && a.to().equals(b.to()) && Objects.equals(a.when(), b.when());
+        return a.from().equals(b.from()) && a.to().equals(b.to()) && Objects.equals(a.when(), b.when())
+                && Objects.equals(a.label(), b.label());
     }
 
     private List<String> triggers(List<Edge> edges) {
@@ -234,7 +292,7 @@ final class GraphChecker {
 
     /** For each node, the nodes with a path to it, in file order. */
     private Map<String, List<String>> earlier(List<Edge> edges) {
-        List<Edge> reversed = edges.stream().map(e -> new Edge(e.to(), e.from(), e.when(), e.location())).toList();
+        List<Edge> reversed = edges.stream().map(e -> new Edge(e.to(), e.from(), e.when(), e.label(), e.location())).toList();
         Map<String, List<String>> out = new LinkedHashMap<>();
         for (String id : nodes.keySet()) {
             Set<String> before = reachable(id, reversed);

@@ -43,6 +43,20 @@ final class Graphs {
         return order;
     }
 
+    /** The nodes with a path from any of {@code starts}, the starts included. */
+    static java.util.Set<String> reachable(Workflow wf, List<String> starts) {
+        java.util.Set<String> seen = new java.util.LinkedHashSet<>(starts);
+        java.util.Deque<String> queue = new java.util.ArrayDeque<>(starts);
+        while (!queue.isEmpty()) {
+            for (Edge e : wf.outgoing(queue.removeFirst())) {
+                if (seen.add(e.to())) {
+                    queue.addLast(e.to());
+                }
+            }
+        }
+        return seen;
+    }
+
     private static void insertInFileOrder(List<String> ready, String id, Map<String, Integer> fileOrder) {
         List<String> keys = new ArrayList<>(fileOrder.keySet());
         int pos = keys.indexOf(id);

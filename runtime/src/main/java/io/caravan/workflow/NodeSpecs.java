@@ -101,6 +101,21 @@ public final class NodeSpecs {
         }
     }
 
+    /** for_each's fields. */
+    public static final class ForEach {
+        public static final Field ITEMS = Field.template("items", "the array to loop over: a template that names"
+                + " one, e.g. {{pull.messages}} or {{input.lines}} (a JSON array string is read as one)").asRequired()
+                .withExample("\"{{pull.messages}}\"");
+        public static final Field CONCURRENCY = Field.wholeNumber("concurrency", "items run at the same time"
+                + " (1: one after another, in order); results keep the items' order either way").between(1, 64)
+                .withDefault(1L);
+        public static final Field MAX_ITEMS = Field.wholeNumber("max_items", "more items than this fail the run"
+                + " (BAD_PAYLOAD, naming the node) before any item runs").between(1, 100_000).withDefault(1000L);
+
+        private ForEach() {
+        }
+    }
+
     /**
      * A group of fields of which one (or exactly one) must be given, e.g. a schedule's
      * {@code cron} or {@code interval}.
@@ -172,6 +187,10 @@ public final class NodeSpecs {
         spec(NodeType.DELAY, "waits before the next node", List.of(
                 Field.duration("duration", "how long to wait").asRequired().mustBePositive()
                         .atMost(Duration.ofHours(1)).withExample("2s")));
+        spec(NodeType.FOR_EACH, "runs the nodes its edges labelled each lead to once per item, with"
+                + " {{<id>.item}} and {{<id>.index}}; edges without a label (or labelled done) run after the loop."
+                + " Output: {\"count\", \"results\"}, results holding the last body node's output per item",
+                List.of(ForEach.ITEMS, ForEach.CONCURRENCY, ForEach.MAX_ITEMS));
     }
 
     private NodeSpecs() {

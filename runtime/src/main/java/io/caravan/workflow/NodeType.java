@@ -15,7 +15,8 @@ public enum NodeType {
     CONDITION("condition", Role.ACTION),
     TRANSFORM("transform", Role.ACTION),
     LOG("log", Role.ACTION),
-    DELAY("delay", Role.ACTION);
+    DELAY("delay", Role.ACTION),
+    FOR_EACH("for_each", Role.ACTION);
 
     public enum Role { TRIGGER, ACTION, EITHER }
 

@@ -59,6 +59,14 @@ public record Workflow(String id, String name, List<WorkflowNode> nodes, List<Ed
         return edges.stream().filter(e -> e.from().equals(nodeId)).toList();
     }
 
+    /**
+     * A for_each's loop body: the nodes its {@code each} edges lead to, nested loops' bodies
+     * included (validation makes sure nothing else leads into them).
+     */
+    public java.util.Set<String> loopBody(String forEachId) {
+        return Graphs.reachable(this, outgoing(forEachId).stream().filter(Edge::each).map(Edge::to).toList());
+    }
+
     /** Nodes in a topological order of the edges, ties broken by the order in the file. */
     public List<WorkflowNode> executionOrder() {
         return Graphs.topologicalOrder(this);

@@ -35,6 +35,7 @@ public final class WorkflowValidator {
 
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");
     private static final Set<String> FIXED_ROOTS = Set.of(RunContext.INPUT, RunContext.TRIGGER, RunContext.NOW);
+    private static final List<String> EDGE_LABELS = List.of(Edge.EACH, Edge.DONE, Edge.ERROR);
 
     private final List<BrokerSpec> bindings;
     private final CredentialStore credentials;
@@ -221,7 +222,7 @@ public final class WorkflowValidator {
             GraphChecker.Result graph = new GraphChecker(problems, nodes, nodesAt, complete,
                     fallbackNodes(nodes, workflowErrorHandling)).check(edges);
             for (NodeDraft n : nodes) {
-                checkReferences(n, graph.earlier().getOrDefault(n.id(), List.of()));
+                checkReferences(n, graph.earlier().getOrDefault(n.id(), List.of()), graph.onErrorBranch().contains(n.id()));
             }
             checkErrorHandling(nodes, graph.trigger());
             checkIdempotency(wf, nodes, graph.trigger());
@@ -452,10 +453,14 @@ public final class WorkflowValidator {
             }
         }
 
-        private void checkReferences(NodeDraft node, List<String> earlier) {
+        private void checkReferences(NodeDraft node, List<String> earlier, boolean onErrorBranch) {
             for (FieldReader.TemplateSite site : node.sites()) {
                 for (Reference ref : site.references()) {
-                    if (!FIXED_ROOTS.contains(ref.root()) && !earlier.contains(ref.root())) {
+                    if (ref.root().equals(RunContext.ERROR) && !onErrorBranch) {
+                        problems.add(site.location(), "{{" + ref.text() + "}} is only known on an error branch (after"
+                                + " an edge with label: error)");
+                    } else if (!FIXED_ROOTS.contains(ref.root()) && !ref.root().equals(RunContext.ERROR)
+                            && !earlier.contains(ref.root())) {
                         problems.add(site.location(), "{{" + ref.text() + "}} names no earlier node; earlier nodes: "
                                 + Problems.list(earlier));
                     }
@@ -491,25 +496,28 @@ public final class WorkflowValidator {
                     }
                 }
                 Optional<SourceNode> labelNode = edge.get("label");
+                String label = null;
                 if (labelNode.isPresent()) {
-                    Boolean labelled = null;
-                    if (labelNode.get() instanceof SourceScalar s && s.value() != null
-                            && (s.value().toString().equals("true") || s.value().toString().equals("false"))) {
-                        labelled = Boolean.valueOf(s.value().toString());
-                    } else {
-                        problems.add(labelNode.get().location(), "label must be \"true\" or \"false\" (an edge leaving a"
-                                + " condition, as when: true or when: false), got " + describe(labelNode.get()));
-                    }
-                    if (labelled != null && when != null && !labelled.equals(when)) {
-                        problems.add(labelNode.get().location(), "label \"" + labelled + "\" and when: " + when
-                                + " disagree; keep one of them");
-                    } else if (labelled != null) {
+                    String text = labelNode.get() instanceof SourceScalar s && s.value() != null ? s.value().toString() : null;
+                    if ("true".equals(text) || "false".equals(text)) {
+                        Boolean labelled = Boolean.valueOf(text);
+                        if (when != null && !labelled.equals(when)) {
+                            problems.add(labelNode.get().location(), "label \"" + labelled + "\" and when: " + when
+                                    + " disagree; keep one of them");
+                        }
                         when = labelled;
+                    } else if (EDGE_LABELS.contains(text)) {
+                        label = text;
+                    } else {
+                        problems.add(labelNode.get().location(), "label must be \"true\" or \"false\" (leaving a"
+                                + " condition), \"each\" or \"done\" (leaving a for_each) or \"error\" (taken when"
+                                + " the node fails), got " + describe(labelNode.get()));
                     }
                 }
                 if (from != null && to != null) {
-                    out.add(new EdgeDraft(new Edge(from, to, when, edge.location()), at(edge, "from"), at(edge, "to"),
-                            whenNode.or(() -> labelNode).map(SourceNode::location).orElse(edge.location())));
+                    out.add(new EdgeDraft(new Edge(from, to, when, label, edge.location()), at(edge, "from"), at(edge, "to"),
+                            whenNode.or(() -> labelNode).map(SourceNode::location).orElse(edge.location()),
+                            labelNode.map(SourceNode::location).orElse(edge.location())));
                 }
             }
             return out;

@@ -29,7 +29,9 @@ class WorkflowCompilerTest {
                 Path.of("workflows/payments-webhook-to-rabbitmq.yaml"),
                 Path.of("workflows/events-sqs-to-kafka.yaml"),
                 Path.of("workflows/signups-webhook-to-kafka.yaml"),
-                Path.of("runtime/src/test/resources/runtime/route-order.yaml"));
+                Path.of("runtime/src/test/resources/runtime/route-order.yaml"),
+                Path.of("runtime/src/test/resources/control/lookup-each-4.yaml"),
+                Path.of("runtime/src/test/resources/control/fallback-on-error.yaml"));
     }
 
     @ParameterizedTest

@@ -161,7 +161,7 @@ class WorkflowValidatorTest {
                     type: webhok
                 """)).containsExactly(
                 "wf.yaml:4:11: error: unknown node type 'webhok'; valid types: webhook, schedule, receive_message,"
-                        + " send_message, http, condition, transform, log, delay (at $.nodes[0].type)");
+                        + " send_message, http, condition, transform, log, delay, for_each (at $.nodes[0].type)");
     }
 
     @Test
@@ -496,8 +496,8 @@ class WorkflowValidatorTest {
                         + " (at $.nodes[1].config.condition)",
                 "wf.yaml:9:5: error: edge from condition 'check' needs 'when: true' or 'when: false' (or label: \"true\""
                         + " / \"false\") (at $.edges[1])",
-                "wf.yaml:9:36: error: label must be \"true\" or \"false\" (an edge leaving a condition, as when: true"
-                        + " or when: false), got \"yes\" (at $.edges[1].label)",
+                "wf.yaml:9:36: error: label must be \"true\" or \"false\" (leaving a condition), \"each\" or \"done\""
+                        + " (leaving a for_each) or \"error\" (taken when the node fails), got \"yes\" (at $.edges[1].label)",
                 "wf.yaml:10:35: error: label \"false\" and when: true disagree; keep one of them (at $.edges[2].label)");
     }
 
@@ -674,5 +674,56 @@ class WorkflowValidatorTest {
         assertThat(seen).containsExactly("later.x > 3");
         assertThat(problems).containsExactly("wf.yaml:7:16: error: {{later.x}} names no earlier node; earlier"
                 + " nodes: hook (at $.nodes[1].condition)");
+    }
+
+    @Test
+    void aForEachNeedsABodyThatIsEnteredOnlyThroughItsEachEdges() {
+        assertThat(problems("""
+                id: wf
+                nodes:
+                  - {id: hook, type: webhook}
+                  - {id: loop, type: for_each, config: {items: "{{input.rows}}"}}
+                  - {id: empty, type: for_each, config: {items: "{{input.rows}}"}}
+                  - {id: per-item, type: log, config: {message: "{{loop.item}} {{loop.index}}"}}
+                  - {id: after, type: log, config: {message: "{{loop.count}} {{per-item}}"}}
+                edges:
+                  - {from: hook, to: loop}
+                  - {from: hook, to: empty}
+                  - {from: loop, to: per-item, label: each}
+                  - {from: loop, to: after, label: done}
+                  - {from: hook, to: per-item}
+                  - {from: after, to: per-item, label: each}
+                """)).containsExactly(
+                "wf.yaml:5:5: error: for_each 'empty' has no loop body; add an edge from it with label: each to the"
+                        + " first node to run per item (at $.nodes[2])",
+                "wf.yaml:7:46: error: {{per-item}} names no earlier node; earlier nodes: hook, loop (at $.nodes[4].config.message)",
+                "wf.yaml:13:5: error: edge hook -> per-item enters the loop body of for_each 'loop' from outside; a"
+                        + " body node runs once per item and is reached only through the for_each's each edges (at $.edges[4])",
+                "wf.yaml:14:5: error: edge after -> per-item enters the loop body of for_each 'loop' from outside; a"
+                        + " body node runs once per item and is reached only through the for_each's each edges (at $.edges[5])",
+                "wf.yaml:14:40: error: label \"each\" is only allowed on edges leaving a for_each node; 'after' is log"
+                        + " (at $.edges[5].label)");
+    }
+
+    @Test
+    void errorEdgesLeaveActionsAndOnlyTheirBranchSeesTheError() {
+        assertThat(problems("""
+                id: wf
+                nodes:
+                  - {id: hook, type: webhook}
+                  - {id: call, type: http, config: {url: "http://x/{{input.id}}"}}
+                  - {id: ok, type: log, config: {message: "{{call.status}} {{error.code}}"}}
+                  - {id: oops, type: log, config: {message: "{{error.code}} {{error.node}}"}}
+                edges:
+                  - {from: hook, to: call}
+                  - {from: hook, to: oops, label: error}
+                  - {from: call, to: ok}
+                  - {from: call, to: oops, label: error, when: true}
+                """)).containsExactly(
+                "wf.yaml:5:43: error: {{error.code}} is only known on an error branch (after an edge with label: error)"
+                        + " (at $.nodes[2].config.message)",
+                "wf.yaml:9:5: error: a trigger has no error branch: 'hook' starts the run, and its failures are the"
+                        + " run's (see error_handling) (at $.edges[1])",
+                "wf.yaml:11:35: error: label \"error\" and when: true cannot go together (at $.edges[3].label)");
     }
 }

@@ -56,7 +56,7 @@ public final class DeadLetterProcessor implements Processor {
     }
 
     private Target target(Exchange exchange) {
-        String nodeId = exchange.getProperty(Runs.NODE, String.class);
+        String nodeId = Runs.failure(exchange).node();
         return nodeId != null && targets.containsKey(nodeId) ? targets.get(nodeId) : workflowTarget;
     }
 
@@ -67,21 +67,20 @@ public final class DeadLetterProcessor implements Processor {
      */
     boolean sendsFor(Exchange exchange) {
         Target target = target(exchange);
-        return target != null && !target.nativeDlq() && exchange.getProperty(Runs.ORIGINAL) != null
+        return target != null && !target.nativeDlq() && exchange.getProperty(Runs.ORIGINAL) != null && !Runs.inItem(exchange)
                 && !(target.byDefault() && Messages.sourceDeadLetters(exchange));
     }
 
     @Override
     public void process(Exchange exchange) throws Exception {
-        String nodeId = exchange.getProperty(Runs.NODE, String.class);
         Target target = target(exchange);
         Runs.Original original = exchange.getProperty(Runs.ORIGINAL, Runs.Original.class);
         if (!sendsFor(exchange)) {
             // native, or a source with its own: the failure must reach the consumer so the broker's DLQ takes it
             return;
         }
-        Throwable failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        CaravanException error = classify.apply(failure, nodeId);
+        Runs.Failure failure = Runs.failure(exchange);
+        CaravanException error = classify.apply(failure.cause(), failure.node());
         Map<String, String> attributes = new LinkedHashMap<>(original.attributes());
         attributes.put("caravan-error-code", error.code().name());
         attributes.put("caravan-error-message", String.valueOf(error.getMessage()));
@@ -111,7 +110,7 @@ public final class DeadLetterProcessor implements Processor {
             throw sent.getException();
         }
         exchange.setProperty(Runs.DEAD_LETTERED, Boolean.TRUE);
-        events.deadLettered(workflowId, nodeId, target.binding().queueType(), target.channel().address());
+        events.deadLettered(workflowId, failure.node(), target.binding().queueType(), target.channel().address());
         LOG.warn("workflow '{}': message from {} dead-lettered to {} {} after {} attempt(s): {}", workflowId,
                 original.source(), target.binding().queueType(), target.channel().address(), attempts(exchange),
                 error.code());

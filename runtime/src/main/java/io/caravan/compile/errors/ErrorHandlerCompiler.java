@@ -3,7 +3,9 @@ package io.caravan.compile.errors;
 import io.caravan.binding.Binding;
 import io.caravan.binding.Channel;
 import io.caravan.compile.CompileContext;
+import io.caravan.workflow.Edge;
 import io.caravan.workflow.ErrorHandling;
+import io.caravan.workflow.NodeType;
 import io.caravan.workflow.Workflow;
 import io.caravan.workflow.WorkflowNode;
 import java.util.LinkedHashMap;
@@ -48,33 +50,71 @@ public final class ErrorHandlerCompiler {
         String retried = context.bean("retried", new RetriedProcessor(workflow.id(), context.events()));
 
         for (WorkflowNode node : workflow.nodes()) {
-            ErrorHandling.Retry retry = workflow.errorHandling(node).retry();
-            if (node.trigger() || retry == null || retry.maxAttempts() < 2) {
-                continue;
+            if (!retries(workflow, node) || hasErrorBranch(workflow, node)) {
+                continue; // a node with an error branch retries in its own route (retryClause)
             }
-            OnExceptionDefinition clause = route.onException(Throwable.class);
-            clause.onWhen(new RefExpression(context.bean(node, "retryable",
-                    new RetryablePredicate(node.id(), retry.retryOn(), context::classify))));
-            clause.maximumRedeliveries(retry.maxAttempts() - 1)
-                    .redeliveryDelay(retry.initialDelay().toMillis())
-                    .maximumRedeliveryDelay(retry.maxDelay().toMillis())
-                    // the wait between attempts is scheduled, not slept on the thread that saw the
-                    // failure: Camel's default sleeps (CAMEL-2890), so a RabbitMQ connection lost with
-                    // 788 sends unconfirmed retried them one after another, 200 ms each, for 157 s
-                    .asyncDelayedRedelivery()
-                    .retryAttemptedLogLevel(LoggingLevel.WARN)
-                    .logExhausted(false)
-                    .onRedeliveryRef(retried);
-            if (retry.multiplier() > 1.0) {
-                clause.useExponentialBackOff().backOffMultiplier(retry.multiplier());
-            }
-            if (retry.jitter()) {
-                clause.useCollisionAvoidance();
-            }
+            OnExceptionDefinition clause = retryClause(route, node, context, retried);
             steps(clause, context, context.camelId(node, "retry"), handled, deadLetter, failed);
         }
         OnExceptionDefinition last = route.onException(Throwable.class).logExhausted(false);
         steps(last, context, context.camelId("failure"), handled, deadLetter, failed);
+    }
+
+    /** Whether the node is retried: it has a retry of 2 attempts or more (a for_each never is, its items are). */
+    public static boolean retries(Workflow workflow, WorkflowNode node) {
+        ErrorHandling.Retry retry = workflow.errorHandling(node).retry();
+        return !node.trigger() && retry != null && retry.maxAttempts() >= 2 && node.type() != NodeType.FOR_EACH;
+    }
+
+    private static boolean hasErrorBranch(Workflow workflow, WorkflowNode node) {
+        return workflow.outgoing(node.id()).stream().anyMatch(Edge::error);
+    }
+
+    /**
+     * The route a node with an error branch and retries runs in, called from its doTry: its
+     * route-scoped clause retries the node's failures in {@code retry_on} and then leaves the
+     * failure unhandled, so that it reaches the doCatch (Camel's error handler does not act
+     * inside doTry itself). Returns the route, whose steps the node's compiler adds.
+     */
+    public static RouteDefinition nodeRoute(WorkflowNode node, CompileContext context) {
+        RouteDefinition route = new RouteDefinition();
+        route.from("direct:" + context.camelId(node, "retries"));
+        route.routeId(context.camelId(node, "retries"));
+        route.routeGroup(context.workflow().id());
+        route.routeDescription("retries of node '" + node.id() + "' before its error branch");
+        String retried = context.bean(node, "retried", new RetriedProcessor(context.workflow().id(), context.events()));
+        // the clause needs a step: Camel's YAML DSL reads a route whose onException has none as a
+        // route with no outputs
+        retryClause(route, node, context, retried)
+                .log(LoggingLevel.DEBUG, "io.caravan.run", "node '" + node.id() + "' failed after its retries; its error branch runs")
+                .id(context.camelId(node, "retries-exhausted"))
+                .end();
+        return route;
+    }
+
+    private static OnExceptionDefinition retryClause(RouteDefinition route, WorkflowNode node, CompileContext context,
+                                                     String retried) {
+        ErrorHandling.Retry retry = context.workflow().errorHandling(node).retry();
+        OnExceptionDefinition clause = route.onException(Throwable.class);
+        clause.onWhen(new RefExpression(context.bean(node, "retryable",
+                new RetryablePredicate(node.id(), retry.retryOn(), context::classify))));
+        clause.maximumRedeliveries(retry.maxAttempts() - 1)
+                .redeliveryDelay(retry.initialDelay().toMillis())
+                .maximumRedeliveryDelay(retry.maxDelay().toMillis())
+                // the wait between attempts is scheduled, not slept on the thread that saw the
+                // failure: Camel's default sleeps (CAMEL-2890), so a RabbitMQ connection lost with
+                // 788 sends unconfirmed retried them one after another, 200 ms each, for 157 s
+                .asyncDelayedRedelivery()
+                .retryAttemptedLogLevel(LoggingLevel.WARN)
+                .logExhausted(false)
+                .onRedeliveryRef(retried);
+        if (retry.multiplier() > 1.0) {
+            clause.useExponentialBackOff().backOffMultiplier(retry.multiplier());
+        }
+        if (retry.jitter()) {
+            clause.useCollisionAvoidance();
+        }
+        return clause;
     }
 
     private static void steps(OnExceptionDefinition clause, CompileContext context, String idPrefix, String handled,

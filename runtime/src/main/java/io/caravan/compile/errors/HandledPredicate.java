@@ -23,6 +23,12 @@ public final class HandledPredicate implements Predicate {
 
     @Override
     public boolean matches(Exchange exchange) {
+        if (io.caravan.compile.Runs.inItem(exchange)) {
+            // a for_each item's failure is recorded and fails the run after the loop: an item
+            // exchange that failed unhandled would leave the run's exchange "exhausted", and Camel
+            // would then skip the route's error handling for it (MulticastProcessor.doDone)
+            return true;
+        }
         return replies || (deadLetter != null && deadLetter.sendsFor(exchange));
     }
 }

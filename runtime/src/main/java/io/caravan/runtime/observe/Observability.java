@@ -126,12 +126,12 @@ public final class Observability extends MainListenerSupport {
      * reloaded workflow's new breaker is the one reported.
      */
     private void breakerGauges(CompiledWorkflow cw) {
-        String prefix = "caravan." + cw.workflow().id() + ".";
+        String prefix = "caravan." + cw.workflow().id() + "/";
         cw.beans().forEach((name, bean) -> {
-            if (bean instanceof CircuitBreaker && name.startsWith(prefix) && name.endsWith(".breaker")
+            if (bean instanceof CircuitBreaker && name.startsWith(prefix) && name.endsWith(":breaker")
                     && breakerGauges.add(name)) {
                 String workflowId = cw.workflow().id();
-                String nodeId = name.substring(prefix.length(), name.length() - ".breaker".length());
+                String nodeId = name.substring(prefix.length(), name.length() - ":breaker".length());
                 Gauge.builder(BREAKER_STATE, () -> breakerState(workflowId, name))
                         .description("circuit breaker of a node: 0 closed, 1 open, 2 half-open, 3 other")
                         .tag("workflow", workflowId).tag("node", nodeId).register(registry);

@@ -1,0 +1,196 @@
+package io.caravan.control;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import io.caravan.runtime.CaravanRuntime;
+import io.caravan.runtime.RuntimeOptions;
+import io.caravan.testing.Ports;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The workflow language's control flow (for_each, error branches) in Caravan's runtime, once
+ * from the compiled route model and once from the YAML that {@code caravan compile} prints.
+ */
+class ControlFlowIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient CLIENT = HttpClient.newHttpClient();
+    private static final List<String> WORKFLOWS = List.of("lookup-each.yaml", "lookup-each-4.yaml", "fallback-on-error.yaml");
+
+    @TempDir
+    static Path home;
+    static HttpServer service;
+    static final AtomicInteger inFlight = new AtomicInteger();
+    static final AtomicInteger mostInFlight = new AtomicInteger();
+    static ServerSocket hangUp;
+    static final AtomicInteger hangUps = new AtomicInteger();
+
+    @BeforeAll
+    static void setUp() throws IOException {
+        Path workflows = Files.createDirectories(home.resolve("workflows"));
+        for (String name : WORKFLOWS) {
+            try (var in = ControlFlowIT.class.getResourceAsStream("/control/" + name)) {
+                Files.copy(in, workflows.resolve(name));
+            }
+        }
+        // answers {"id": <the id asked for>} after 5-40 ms, so items finish out of order
+        service = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        service.setExecutor(Executors.newFixedThreadPool(8));
+        service.createContext("/lookup", exchange -> {
+            int now = inFlight.incrementAndGet();
+            mostInFlight.accumulateAndGet(now, Math::max);
+            try {
+                JsonNode req = JSON.readTree(exchange.getRequestBody());
+                Thread.sleep(ThreadLocalRandom.current().nextInt(5, 40));
+                byte[] answer = JSON.writeValueAsBytes(Map.of("id", req.get("id").asText()));
+                exchange.getResponseHeaders().add("Content-Type", "application/json");
+                exchange.sendResponseHeaders(200, answer.length);
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(answer);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                inFlight.decrementAndGet();
+            }
+        });
+        service.start();
+        // accepts and hangs up at once: every attempt of a call to it fails with CONNECTION_FAILED
+        hangUp = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        Thread acceptor = new Thread(() -> {
+            while (!hangUp.isClosed()) {
+                try (Socket s = hangUp.accept()) {
+                    hangUps.incrementAndGet();
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        }, "hang-up");
+        acceptor.setDaemon(true);
+        acceptor.start();
+    }
+
+    @AfterAll
+    static void tearDown() throws IOException {
+        service.stop(0);
+        hangUp.close();
+    }
+
+    @ParameterizedTest(name = "via compiled YAML: {0}")
+    @ValueSource(booleans = {false, true})
+    void loopsAndErrorBranches(boolean viaYaml) throws Exception {
+        int port = Ports.free();
+        RuntimeOptions options = RuntimeOptions.defaults(home).withProperties(Map.of(
+                "caravan.http.port", String.valueOf(port),
+                "caravan.management.port", String.valueOf(Ports.free()),
+                "caravan.compile.via-yaml", String.valueOf(viaYaml)));
+        try (CaravanRuntime runtime = CaravanRuntime.create(options).start()) {
+            String url = "http://127.0.0.1:" + service.getAddress().getPort();
+            List<Map<String, String>> orders = new ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                orders.add(Map.of("id", "o-" + i));
+            }
+            String input = JSON.writeValueAsString(Map.of("service", url, "orders", orders));
+
+            // concurrency 1: one lookup at a time, results in the items' order
+            mostInFlight.set(0);
+            JsonNode one = completed(post(port, "lookup-each", input));
+            assertRows(one, 12);
+            assertThat(mostInFlight.get()).isEqualTo(1);
+
+            // concurrency 4: lookups overlap (they take 5-40 ms each), results still in order
+            mostInFlight.set(0);
+            JsonNode four = completed(post(port, "lookup-each-4", input));
+            assertRows(four, 12);
+            assertThat(mostInFlight.get()).isBetween(2, 4);
+
+            // an empty array runs no item
+            JsonNode none = completed(post(port, "lookup-each", JSON.writeValueAsString(Map.of("service", url, "orders", List.of()))));
+            assertThat(none.get("count").asInt()).isZero();
+            assertThat(none.get("rows")).isEmpty();
+
+            // more items than max_items: BAD_PAYLOAD before any item runs
+            List<Map<String, String>> many = new ArrayList<>(orders);
+            many.addAll(orders);
+            HttpResponse<String> tooMany = post(port, "lookup-each", JSON.writeValueAsString(Map.of("service", url, "orders", many)));
+            assertFailed(tooMany, 400, "BAD_PAYLOAD", "each-order", "24 elements, more than max_items 20");
+            HttpResponse<String> notArray = post(port, "lookup-each-4", JSON.writeValueAsString(Map.of("service", url, "orders", "o-1")));
+            assertFailed(notArray, 400, "BAD_PAYLOAD", "each-order", "items must be an array, got a string");
+
+            // an item that fails fails the run, naming the body node it failed in
+            List<Object> broken = new ArrayList<>(orders.subList(0, 3));
+            broken.add(Map.of("name", "no id"));
+            for (String wf : List.of("lookup-each", "lookup-each-4")) {
+                HttpResponse<String> failed = post(port, wf, JSON.writeValueAsString(Map.of("service", url, "orders", broken)));
+                assertFailed(failed, 422, "TEMPLATE_VALUE_MISSING", "lookup", "each-order.item.id");
+            }
+
+            // an error branch: the call fails after its 3 attempts, the error branch answers
+            hangUps.set(0);
+            JsonNode handled = completed(post(port, "fallback-on-error", JSON.writeValueAsString(
+                    Map.of("url", "http://127.0.0.1:" + hangUp.getLocalPort() + "/x"))));
+            assertThat(handled).isEqualTo(JSON.readTree("{\"path\": \"error\", \"code\": \"CONNECTION_FAILED\", \"node\": \"call\"}"));
+            assertThat(hangUps.get()).as("attempts").isEqualTo(3);
+            // the call works: the normal branch answers
+            JsonNode normal = completed(post(port, "fallback-on-error", JSON.writeValueAsString(
+                    Map.of("url", url + "/lookup"))));
+            assertThat(normal.get("path").asText()).isEqualTo("normal");
+        }
+    }
+
+    private static void assertRows(JsonNode output, int n) {
+        assertThat(output.get("count").asInt()).isEqualTo(n);
+        JsonNode rows = output.get("rows");
+        assertThat(rows).hasSize(n);
+        for (int i = 0; i < n; i++) {
+            assertThat(rows.get(i)).isEqualTo(JSON.createObjectNode().put("id", "o-" + i).put("index", i).put("echo", "o-" + i));
+        }
+    }
+
+    private static JsonNode completed(HttpResponse<String> response) throws IOException {
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        JsonNode body = JSON.readTree(response.body());
+        assertThat(body.get("status").asText()).isEqualTo("completed");
+        return body.get("output");
+    }
+
+    private static void assertFailed(HttpResponse<String> response, int status, String code, String node, String says)
+            throws IOException {
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+        JsonNode body = JSON.readTree(response.body());
+        assertThat(body.at("/error/code").asText()).isEqualTo(code);
+        assertThat(body.at("/error/node").asText()).isEqualTo(node);
+        assertThat(body.at("/error/message").asText()).contains(says);
+    }
+
+    static HttpResponse<String> post(int port, String workflow, String body) throws Exception {
+        return CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/webhooks/" + workflow))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+}

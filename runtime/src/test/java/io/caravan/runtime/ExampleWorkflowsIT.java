@@ -68,7 +68,7 @@ class ExampleWorkflowsIT {
         sqs.createQueue("orders-processed");
         sqs.createQueue("events-in");
         try (Connection c = BrokerClients.rabbit(); Channel ch = c.createChannel()) {
-            for (String q : List.of("payments", "payments-review")) {
+            for (String q : List.of("payments", "payments-review", "order-lines", "order-lines-rejected")) {
                 ch.queueDeclare(q, true, false, false, null);
                 ch.queuePurge(q);
             }
@@ -129,6 +129,51 @@ class ExampleWorkflowsIT {
         } finally {
             client.shutdown();
         }
+    }
+
+    @Test
+    void anOrdersLinesGoOneByOneAndABrokenOrderTakesTheErrorBranch() throws Exception {
+        Properties p = new Properties();
+        p.put("bootstrap.servers", kafka.bootstrapServers());
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
+            producer.send(new ProducerRecord<>("orders-batched", "o-7", """
+                    {"order_id": "o-7", "lines": [{"sku": "A", "qty": 1}, {"sku": "B", "qty": 2}, {"sku": "C", "qty": 3},
+                     {"sku": "D", "qty": 4}, {"sku": "E", "qty": 5}, {"sku": "F", "qty": 6}]}""")).get();
+            // the third line has no sku: the order takes the error branch
+            producer.send(new ProducerRecord<>("orders-batched", "o-8",
+                    "{\"order_id\": \"o-8\", \"lines\": [{\"sku\": \"A\", \"qty\": 1}, {\"qty\": 2}]}")).get();
+        }
+        try (Connection c = BrokerClients.rabbit(); Channel ch = c.createChannel()) {
+            List<JsonNode> lines = new java.util.ArrayList<>();
+            JsonNode rejected = null;
+            long deadline = System.currentTimeMillis() + 30_000;
+            while ((lines.stream().filter(l -> l.get("order").asText().equals("o-7")).count() < 6 || rejected == null)
+                    && System.currentTimeMillis() < deadline) {
+                GetResponse line = ch.basicGet("order-lines", true);
+                GetResponse reject = ch.basicGet("order-lines-rejected", true);
+                if (line != null) {
+                    lines.add(JSON.readTree(line.getBody()));
+                }
+                if (reject != null) {
+                    rejected = JSON.readTree(reject.getBody());
+                }
+                if (line == null && reject == null) {
+                    Thread.sleep(100);
+                }
+            }
+            // o-7's six lines, each once (four at a time, so in any order); o-8's first line may have gone too, as
+            // it ran beside the line that failed
+            assertThat(lines.stream().filter(l -> l.get("order").asText().equals("o-7")).map(l -> l.get("sku").asText()
+                    + l.get("qty").asInt() + "@" + l.get("line").asInt())).containsExactlyInAnyOrder("A1@0", "B2@1", "C3@2",
+                    "D4@3", "E5@4", "F6@5");
+            assertThat(rejected).as("o-8 on order-lines-rejected").isNotNull();
+            assertThat(rejected.at("/order/order_id").asText()).isEqualTo("o-8");
+            assertThat(rejected.get("error").asText()).isEqualTo("TEMPLATE_VALUE_MISSING");
+            assertThat(rejected.get("node").asText()).isEqualTo("send-line");
+            assertThat(rejected.get("reason").asText()).contains("each-line.item.sku");
+        }
+        // both records are done: the error branch handled o-8, so nothing is left to read again
+        assertThat(awaitCommitted("examples-it", "orders-batched")).isEqualTo(endOffset("orders-batched"));
     }
 
     @Test

@@ -40,7 +40,7 @@ final class ErrorBranch implements Processor {
         value.put("node", error.node());
         run.fail(nodeId, value);
         exchange.removeProperty(Runs.REDELIVERIES);
-        LOG.info("workflow '{}' execution {}: node '{}' failed ({}), its error branch runs", workflowId,
-                run.executionId(), nodeId, error.code());
+        LOG.info("workflow '{}' execution {}: node '{}' failed ({}{}), its error branch runs", workflowId,
+                run.executionId(), nodeId, error.code(), nodeId.equals(error.node()) ? "" : " in node '" + error.node() + "'");
     }
 }

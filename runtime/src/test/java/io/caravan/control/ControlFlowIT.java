@@ -163,6 +163,48 @@ class ControlFlowIT {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void aFailedItemDeadLettersItsMessageOnce() throws Exception {
+        io.caravan.testing.TestBrokers.requireRedis();
+        Path redisHome = Files.createDirectories(home.resolve("redis-home"));
+        Path workflows = Files.createDirectories(redisHome.resolve("workflows"));
+        try (var in = ControlFlowIT.class.getResourceAsStream("/control/batches-redis.yaml")) {
+            Files.copy(in, workflows.resolve("batches-redis.yaml"));
+        }
+        Path credentials = redisHome.resolve("credentials.yaml");
+        Files.writeString(credentials, "redis-local: {type: queue_redis, url: \"" + io.caravan.testing.TestBrokers.REDIS_URL + "\"}\n");
+        var client = io.lettuce.core.RedisClient.create(io.caravan.testing.TestBrokers.REDIS_URL);
+        try (var connection = client.connect()) {
+            var redis = connection.sync();
+            redis.del("cf-batches", "cf-lines", "cf-batches.dlq");
+            RuntimeOptions options = RuntimeOptions.defaults(redisHome).withCredentials(credentials).withProperties(Map.of(
+                    "caravan.http.port", String.valueOf(Ports.free()),
+                    "caravan.management.port", String.valueOf(Ports.free())));
+            try (CaravanRuntime runtime = CaravanRuntime.create(options).start()) {
+                redis.xadd("cf-batches", Map.of("body", "{\"id\": \"b-1\", \"lines\": [{\"sku\": \"A\"}, {\"sku\": \"B\"}]}"));
+                String broken = "{\"id\": \"b-2\", \"lines\": [{\"sku\": \"C\"}, {\"no\": \"sku\"}, {\"sku\": \"D\"}]}";
+                redis.xadd("cf-batches", Map.of("body", broken));
+                long deadline = System.currentTimeMillis() + 30_000;
+                while (redis.xlen("cf-batches.dlq") < 1 && System.currentTimeMillis() < deadline) {
+                    Thread.sleep(100);
+                }
+                Thread.sleep(1000); // a second letter would come now
+                var letters = redis.xrange("cf-batches.dlq", io.lettuce.core.Range.create("-", "+"));
+                assertThat(letters).hasSize(1);
+                assertThat(letters.get(0).getBody()).containsEntry("body", broken)
+                        .containsEntry("caravan-error-code", "TEMPLATE_VALUE_MISSING")
+                        .containsEntry("caravan-failed-node", "send-line");
+                var lines = redis.xrange("cf-lines", io.lettuce.core.Range.create("-", "+")).stream()
+                        .map(m -> m.getBody().get("body")).toList();
+                assertThat(lines).contains("{\"batch\": \"b-1\", \"sku\": \"A\"}", "{\"batch\": \"b-1\", \"sku\": \"B\"}");
+                // both entries are done: acknowledged, nothing pending for the group
+                assertThat(redis.xpending("cf-batches", "batches-redis").getCount()).isZero();
+            }
+        } finally {
+            client.shutdown();
+        }
+    }
+
     private static void assertRows(JsonNode output, int n) {
         assertThat(output.get("count").asInt()).isEqualTo(n);
         JsonNode rows = output.get("rows");

@@ -36,4 +36,13 @@ public class CaravanException extends RuntimeException {
         e.setStackTrace(getStackTrace());
         return e;
     }
+
+    /** {@code {"code", "message", "node"}}: how a failure is shown to a webhook caller and an error branch. */
+    public java.util.Map<String, Object> describe() {
+        java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
+        out.put("code", code.name());
+        out.put("message", getMessage());
+        out.put("node", node);
+        return out;
+    }
 }

@@ -2,8 +2,6 @@ package io.caravan.compile;
 
 import io.caravan.CaravanException;
 import io.caravan.template.RunContext;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.function.BiFunction;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
@@ -34,11 +32,7 @@ final class ErrorBranch implements Processor {
         Runs.Failure failure = Runs.failure(exchange);
         CaravanException error = classify.apply(failure.cause(), failure.node() == null ? nodeId : failure.node());
         RunContext run = Runs.of(exchange);
-        Map<String, Object> value = new LinkedHashMap<>();
-        value.put("code", error.code().name());
-        value.put("message", error.getMessage());
-        value.put("node", error.node());
-        run.fail(nodeId, value);
+        run.fail(nodeId, error.describe());
         exchange.removeProperty(Runs.REDELIVERIES);
         LOG.info("workflow '{}' execution {}: node '{}' failed ({}{}), its error branch runs", workflowId,
                 run.executionId(), nodeId, error.code(), nodeId.equals(error.node()) ? "" : " in node '" + error.node() + "'");

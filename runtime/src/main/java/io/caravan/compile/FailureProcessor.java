@@ -50,14 +50,10 @@ public final class FailureProcessor implements Processor {
         if (!replies) {
             return;
         }
-        Map<String, Object> err = new LinkedHashMap<>();
-        err.put("code", error.code().name());
-        err.put("message", error.getMessage());
-        err.put("node", error.node());
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("execution_id", executionId);
         body.put("status", "failed");
-        body.put("error", err);
+        body.put("error", error.describe());
         FinishProcessor.reply(exchange, httpStatus(error.code()), body);
     }
 

@@ -143,8 +143,9 @@ public final class GoraxFormat {
                 return node; // already Caravan's
             }
             problems.add(Diagnostic.at(file.displayName(), typeValue.location(), "Gorax node type '" + goraxType + "' is not"
-                    + (COMING.contains(goraxType) ? " supported yet (loops, parallel branches, sub-workflows and error"
-                    + " branches are still to come)" : " supported by Caravan") + "; types Caravan runs: "
+                    + (COMING.contains(goraxType) ? " read from Gorax yet (its loops, parallel branches, sub-workflows and"
+                    + " try/catch are still to come; Caravan's own for_each and error edges can replace a loop and a"
+                    + " try/catch)" : " supported by Caravan") + "; types Caravan runs: "
                     + String.join(", ", MAPPED.keySet().stream().sorted().toList())));
             return node;
         }

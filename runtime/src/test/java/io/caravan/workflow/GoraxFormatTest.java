@@ -69,8 +69,9 @@ class GoraxFormatTest {
                 "loop.json:1:87: error: Gorax auth_type 'signature' keeps its secret in the workflow; in Caravan set auth"
                         + " (hmac, api_key or basic) with credential_id naming a webhook_secret credential"
                         + " (at $.nodes[0].data.config.auth_type)",
-                "loop.json:2:35: error: Gorax node type 'control:loop' is not supported yet (loops, parallel branches,"
-                        + " sub-workflows and error branches are still to come); types Caravan runs: action:http,"
+                "loop.json:2:35: error: Gorax node type 'control:loop' is not read from Gorax yet (its loops, parallel"
+                        + " branches, sub-workflows and try/catch are still to come; Caravan's own for_each and error edges"
+                        + " can replace a loop and a try/catch); types Caravan runs: action:http,"
                         + " control:delay, control:if, trigger:schedule, trigger:webhook (at $.nodes[1].type)");
     }
 

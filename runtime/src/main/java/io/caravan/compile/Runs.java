@@ -1,6 +1,8 @@
 package io.caravan.compile;
 
+import io.caravan.CaravanException;
 import io.caravan.template.RunContext;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.camel.Exchange;
@@ -63,27 +65,25 @@ public final class Runs {
     }
 
     /** Opens the failure slot of a loop's items on the run's exchange. */
-    public static java.util.concurrent.atomic.AtomicReference<io.caravan.CaravanException> openItemFailures(
-            Exchange exchange, String loopId) {
-        java.util.concurrent.atomic.AtomicReference<io.caravan.CaravanException> slot =
-                new java.util.concurrent.atomic.AtomicReference<>();
+    public static AtomicReference<CaravanException> openItemFailures(Exchange exchange, String loopId) {
+        AtomicReference<CaravanException> slot = new AtomicReference<>();
         exchange.setProperty(ITEM_FAILURE + loopId, slot);
         return slot;
     }
 
     /** Records an item's failure for its loop (the first one wins); the loop stops taking items. */
     @SuppressWarnings("unchecked")
-    public static void failItem(Exchange exchange, io.caravan.CaravanException error) {
+    public static void failItem(Exchange exchange, CaravanException error) {
         String loop = exchange.getProperty(LOOP, String.class);
-        var slot = (java.util.concurrent.atomic.AtomicReference<io.caravan.CaravanException>)
+        var slot = (AtomicReference<CaravanException>)
                 exchange.getProperty(ITEM_FAILURE + loop);
         slot.compareAndSet(null, error);
     }
 
     /** The failure of a loop's items, or null; clears the slot. */
     @SuppressWarnings("unchecked")
-    public static io.caravan.CaravanException closeItemFailures(Exchange exchange, String loopId) {
-        var slot = (java.util.concurrent.atomic.AtomicReference<io.caravan.CaravanException>)
+    public static CaravanException closeItemFailures(Exchange exchange, String loopId) {
+        var slot = (AtomicReference<CaravanException>)
                 exchange.removeProperty(ITEM_FAILURE + loopId);
         return slot == null ? null : slot.get();
     }
@@ -100,7 +100,7 @@ public final class Runs {
     public static Failure failure(Exchange exchange) {
         Throwable cause = exchange.getException() != null ? exchange.getException()
                 : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        String node = cause instanceof io.caravan.CaravanException ce && ce.node() != null ? ce.node()
+        String node = cause instanceof CaravanException ce && ce.node() != null ? ce.node()
                 : exchange.getProperty(NODE, String.class);
         return new Failure(node, cause);
     }

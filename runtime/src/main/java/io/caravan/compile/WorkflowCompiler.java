@@ -88,16 +88,9 @@ public final class WorkflowCompiler {
 
         // with idempotency, every node runs inside Camel's idempotentConsumer block
         ProcessorDefinition<?> nodes = IdempotencyCompiler.open(route, trigger, context);
-        Set<String> inLoops = new HashSet<>();
-        for (WorkflowNode node : workflow.nodes()) {
-            if (node.type() == NodeType.FOR_EACH) {
-                inLoops.addAll(workflow.loopBody(node.id()));
-            }
-        }
-        Set<String> fallbackNodes = CircuitBreakers.fallbackNodes(workflow);
-        List<WorkflowNode> top = workflow.executionOrder().stream()
-                .filter(n -> !n.trigger() && !inLoops.contains(n.id()) && !fallbackNodes.contains(n.id())).toList();
-        compileNodes(top, nodes, Set.of(trigger.id()), context);
+        Set<String> all = new HashSet<>();
+        workflow.nodes().forEach(n -> all.add(n.id()));
+        compileNodes(region(workflow, all), nodes, Set.of(trigger.id()), context);
         nodes.process(context.bean("finish", new FinishProcessor(triggerCompiler.replies()))).id(context.camelId("finish"));
         IdempotencyCompiler.close(route, nodes, trigger, context);
         return new CompiledWorkflow(workflow, route, context.nodeRoutes(), Map.copyOf(context.beans()));
@@ -112,7 +105,6 @@ public final class WorkflowCompiler {
                               CompileContext context) {
         Workflow workflow = context.workflow();
         Set<String> always = new HashSet<>(succeeded);
-        Set<String> fallbackNodes = CircuitBreakers.fallbackNodes(workflow);
         for (WorkflowNode node : order) {
             List<Edge> incoming = workflow.incoming(node.id());
             boolean reached = incoming.stream().anyMatch(e -> (e.plain() || e.each()) && always.contains(e.from()));
@@ -137,10 +129,7 @@ public final class WorkflowCompiler {
                 inStep = attempt;
             }
             if (node.type() == NodeType.FOR_EACH) {
-                List<WorkflowNode> body = workflow.executionOrder().stream()
-                        .filter(n -> workflow.loopBody(node.id()).contains(n.id()) && !fallbackNodes.contains(n.id())
-                                && !nestedBody(workflow, node.id(), n.id()))
-                        .toList();
+                List<WorkflowNode> body = region(workflow, workflow.loopBody(node.id()));
                 ForEachNode.compile(node, context, inStep, split -> compileNodes(body, split, Set.of(node.id()), context));
             } else {
                 if (attempt != null && ErrorHandlerCompiler.retries(workflow, node)) {
@@ -166,10 +155,19 @@ public final class WorkflowCompiler {
         }
     }
 
-    /** Whether {@code nodeId} is in the body of a for_each that is itself in {@code loopId}'s body. */
-    private static boolean nestedBody(Workflow workflow, String loopId, String nodeId) {
-        Set<String> body = workflow.loopBody(loopId);
-        return workflow.nodes().stream().anyMatch(n -> n.type() == NodeType.FOR_EACH && !n.id().equals(loopId)
-                && body.contains(n.id()) && workflow.loopBody(n.id()).contains(nodeId));
+    /**
+     * The nodes that run directly in a region ({@code within}: the whole workflow, or one loop's
+     * body), in execution order: not the trigger, not the body of a loop inside the region (it runs
+     * in that loop's split) and not a fallback node (it runs in the breaker it stands in for).
+     */
+    private static List<WorkflowNode> region(Workflow workflow, Set<String> within) {
+        Set<String> elsewhere = new HashSet<>(CircuitBreakers.fallbackNodes(workflow));
+        for (WorkflowNode n : workflow.nodes()) {
+            if (n.type() == NodeType.FOR_EACH && within.contains(n.id())) {
+                elsewhere.addAll(workflow.loopBody(n.id()));
+            }
+        }
+        return workflow.executionOrder().stream()
+                .filter(n -> within.contains(n.id()) && !n.trigger() && !elsewhere.contains(n.id())).toList();
     }
 }

@@ -20,6 +20,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangePropertyKey;
@@ -113,7 +114,7 @@ public final class ForEachNode {
                 throw new CaravanException(ErrorCode.BAD_PAYLOAD, "node '" + nodeId + "': items holds " + list.size()
                         + " elements, more than max_items " + max, nodeId, null);
             }
-            java.util.concurrent.atomic.AtomicReference<CaravanException> failed = Runs.openItemFailures(exchange, nodeId);
+            AtomicReference<CaravanException> failed = Runs.openItemFailures(exchange, nodeId);
             exchange.setProperty(ITEMS + nodeId, (Iterable<Object>) () -> new java.util.Iterator<>() {
                 private int next;
 

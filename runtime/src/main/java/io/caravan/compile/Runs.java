@@ -51,14 +51,15 @@ public final class Runs {
     private Runs() {
     }
 
-    /** Exchange property on a for_each item's exchange: the id of that for_each. */
+    /** Exchange property on a for_each item's or a parallel branch's exchange: the id of that for_each or parallel. */
     public static final String LOOP = "CaravanLoop";
     private static final String ITEM_FAILURE = "CaravanItemFailure.";
 
     /**
-     * Whether the exchange is one item of a for_each: a split's copy of the run's exchange. Its
-     * failure is handled there, but only recorded (see {@link #failItem}); the run's exchange
-     * fails with it once the loop is over, so that the run is dead-lettered and answered once.
+     * Whether the exchange is one item of a for_each or one branch of a parallel: a split's or a
+     * multicast's copy of the run's exchange. Its failure is handled there, but only recorded (see
+     * {@link #failItem}); the run's exchange fails with it once the loop or the join is over, so
+     * that the run is dead-lettered and answered once.
      */
     public static boolean inItem(Exchange exchange) {
         return exchange.getProperty(LOOP) != null;

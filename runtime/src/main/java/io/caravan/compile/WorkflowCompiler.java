@@ -10,12 +10,14 @@ import io.caravan.compile.nodes.DelayNode;
 import io.caravan.compile.nodes.ForEachNode;
 import io.caravan.compile.nodes.HttpNode;
 import io.caravan.compile.nodes.LogNode;
+import io.caravan.compile.nodes.ParallelNode;
 import io.caravan.compile.nodes.ReceiveMessageNode;
 import io.caravan.compile.nodes.ScheduleTrigger;
 import io.caravan.compile.nodes.SendMessageNode;
 import io.caravan.compile.nodes.TransformNode;
 import io.caravan.compile.nodes.WebhookTrigger;
 import io.caravan.workflow.Edge;
+import io.caravan.workflow.Fork;
 import io.caravan.workflow.NodeType;
 import io.caravan.workflow.Workflow;
 import io.caravan.workflow.WorkflowNode;
@@ -53,7 +55,7 @@ public final class WorkflowCompiler {
             triggers.put(t.type(), t);
         }
         for (NodeCompiler a : List.of(receive, new SendMessageNode(), new HttpNode(), new ConditionNode(),
-                new TransformNode(), new LogNode(), new DelayNode())) {
+                new TransformNode(), new LogNode(), new DelayNode(), new ParallelNode.JoinCompiler())) {
             actions.put(a.type(), a);
         }
     }
@@ -90,7 +92,7 @@ public final class WorkflowCompiler {
         ProcessorDefinition<?> nodes = IdempotencyCompiler.open(route, trigger, context);
         Set<String> all = new HashSet<>();
         workflow.nodes().forEach(n -> all.add(n.id()));
-        compileNodes(region(workflow, all), nodes, Set.of(trigger.id()), context);
+        compileNodes(region(workflow, all), nodes, Set.of(trigger.id()), null, context);
         nodes.process(context.bean("finish", new FinishProcessor(triggerCompiler.replies()))).id(context.camelId("finish"));
         IdempotencyCompiler.close(route, nodes, trigger, context);
         return new CompiledWorkflow(workflow, route, context.nodeRoutes(), Map.copyOf(context.beans()));
@@ -100,22 +102,33 @@ public final class WorkflowCompiler {
      * Compiles {@code order} (nodes in execution order) into {@code into}: each in its own
      * {@code step}, behind a {@code filter} unless it runs whenever the nodes before it did.
      * {@code succeeded} holds the nodes known to have run without failing when these start.
+     * {@code open}, when not null, names the gate of a parallel's branch: each node runs only
+     * while the join's outcome is open.
      */
     private void compileNodes(List<WorkflowNode> order, ProcessorDefinition<?> into, Set<String> succeeded,
-                              CompileContext context) {
+                              String open, CompileContext context) {
         Workflow workflow = context.workflow();
         Set<String> always = new HashSet<>(succeeded);
         for (WorkflowNode node : order) {
-            List<Edge> incoming = workflow.incoming(node.id());
+            // a join is reached when its parallel is: its branches ran on copies of the run
+            List<Edge> incoming = node.type() == NodeType.JOIN
+                    ? List.of(new Edge(workflow.forkOfJoin(node.id()).parallel(), node.id(), null, node.location()))
+                    : workflow.incoming(node.id());
             boolean reached = incoming.stream().anyMatch(e -> (e.plain() || e.each()) && always.contains(e.from()));
             boolean errorBranch = workflow.outgoing(node.id()).stream().anyMatch(Edge::error);
             ProcessorDefinition<?> parent = into;
+            FilterDefinition branchOpen = null;
+            if (open != null) {
+                branchOpen = into.filter(new RefExpression(open));
+                branchOpen.id(context.camelId(node, "open"));
+                parent = branchOpen;
+            }
             FilterDefinition gate = null;
             if (reached && !errorBranch) {
                 always.add(node.id());
             } else if (!reached) {
                 String predicate = context.bean(node, "reached", new ReachedPredicate(incoming));
-                gate = into.filter(new RefExpression(predicate));
+                gate = parent.filter(new RefExpression(predicate));
                 gate.id(context.camelId(node, "reached"));
                 parent = gate;
             }
@@ -130,7 +143,11 @@ public final class WorkflowCompiler {
             }
             if (node.type() == NodeType.FOR_EACH) {
                 List<WorkflowNode> body = region(workflow, workflow.loopBody(node.id()));
-                ForEachNode.compile(node, context, inStep, split -> compileNodes(body, split, Set.of(node.id()), context));
+                ForEachNode.compile(node, context, inStep, split -> compileNodes(body, split, Set.of(node.id()), null, context));
+            } else if (node.type() == NodeType.PARALLEL) {
+                Fork fork = workflow.fork(node.id());
+                ParallelNode.compile(node, fork, context, inStep, (i, pipeline, gateName) -> compileNodes(
+                        region(workflow, fork.branches().get(i)), pipeline, Set.of(node.id()), gateName, context));
             } else {
                 if (attempt != null && ErrorHandlerCompiler.retries(workflow, node)) {
                     RouteDefinition retries = ErrorHandlerCompiler.nodeRoute(node, context);
@@ -152,19 +169,25 @@ public final class WorkflowCompiler {
             if (gate != null) {
                 gate.end();
             }
+            if (branchOpen != null) {
+                branchOpen.end();
+            }
         }
     }
 
     /**
      * The nodes that run directly in a region ({@code within}: the whole workflow, or one loop's
      * body), in execution order: not the trigger, not the body of a loop inside the region (it runs
-     * in that loop's split) and not a fallback node (it runs in the breaker it stands in for).
+     * in that loop's split), not the branches of a parallel inside it (they run in its
+     * multicast) and not a fallback node (it runs in the breaker it stands in for).
      */
     private static List<WorkflowNode> region(Workflow workflow, Set<String> within) {
         Set<String> elsewhere = new HashSet<>(CircuitBreakers.fallbackNodes(workflow));
         for (WorkflowNode n : workflow.nodes()) {
             if (n.type() == NodeType.FOR_EACH && within.contains(n.id())) {
                 elsewhere.addAll(workflow.loopBody(n.id()));
+            } else if (n.type() == NodeType.PARALLEL && within.contains(n.id())) {
+                elsewhere.addAll(workflow.fork(n.id()).nodes());
             }
         }
         return workflow.executionOrder().stream()

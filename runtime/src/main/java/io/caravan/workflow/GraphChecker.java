@@ -87,7 +87,11 @@ final class GraphChecker {
             }
         }
         boolean cyclic = reportCycles(edges);
-        Map<String, Set<String>> bodies = cyclic ? Map.of() : loopBodies(edges);
+        Map<String, Set<String>> bodies = new LinkedHashMap<>();
+        if (!cyclic) {
+            bodies.putAll(loopBodies(edges));
+            bodies.putAll(forks(edges));
+        }
         if (trigger != null && !cyclic) {
             Set<String> reached = reachable(trigger, edges);
             for (NodeDraft n : nodes.values()) {
@@ -98,7 +102,8 @@ final class GraphChecker {
             }
         }
         Map<String, List<String>> earlier = earlier(edges);
-        // a node after a loop sees the loop's output, not what its body did for one item
+        // a node after a loop sees the loop's output, not what its body did for one item; a node
+        // after a join sees the join's output, not the branches' nodes (they ran on copies of the run)
         bodies.forEach((loop, body) -> earlier.replaceAll((id, before) -> body.contains(id) ? before
                 : before.stream().filter(n -> !body.contains(n)).toList()));
         Set<String> onErrorBranch = new HashSet<>();
@@ -136,6 +141,81 @@ final class GraphChecker {
             bodies.put(n.id(), body);
         }
         return bodies;
+    }
+
+    /**
+     * Checks each parallel's branches: at least two, each with a node, meeting at one join, not
+     * sharing nodes, and entered only from the parallel; every join ends exactly one parallel.
+     * Returns each parallel's branch nodes.
+     */
+    private Map<String, Set<String>> forks(List<Edge> edges) {
+        Map<String, Set<String>> out = new LinkedHashMap<>();
+        Map<String, String> joined = new HashMap<>();
+        for (NodeDraft n : nodes.values()) {
+            if (!n.is(NodeType.PARALLEL)) {
+                continue;
+            }
+            Fork fork = Graphs.fork(n.id(), edges, id -> nodes.get(id).is(NodeType.JOIN));
+            if (fork.starts().size() < 2) {
+                problems.add(n.location(), "parallel '" + n.id() + "' has " + fork.starts().size() + " outgoing edge"
+                        + (fork.starts().size() == 1 ? "" : "s") + "; it needs one per branch, at least two");
+                continue;
+            }
+            if (fork.join() == null) {
+                problems.add(n.location(), "the branches of parallel '" + n.id() + "' (starting at "
+                        + String.join(", ", fork.starts()) + ") never meet at one join node; end every branch with an"
+                        + " edge to the same join");
+                continue;
+            }
+            String previous = joined.put(fork.join(), n.id());
+            if (previous != null) {
+                problems.add(nodes.get(fork.join()).location(), "join '" + fork.join() + "' ends both parallel '"
+                        + previous + "' and parallel '" + n.id() + "'; each parallel needs a join of its own");
+            }
+            Map<String, String> branchOf = new HashMap<>();
+            Set<String> onTwo = new HashSet<>();
+            for (int i = 0; i < fork.starts().size(); i++) {
+                String start = fork.starts().get(i);
+                if (start.equals(fork.join())) {
+                    problems.add(n.location(), "parallel '" + n.id() + "' has an edge straight to its join '"
+                            + fork.join() + "'; a branch needs at least one node");
+                }
+                for (String id : fork.branches().get(i)) {
+                    String other = branchOf.putIfAbsent(id, start);
+                    if (other != null && onTwo.add(id)) {
+                        problems.add(nodes.get(id).location(), "node '" + id + "' is on two branches of parallel '"
+                                + n.id() + "' (from '" + other + "' and from '" + start + "'); branches meet only at"
+                                + " their join '" + fork.join() + "'");
+                    }
+                }
+            }
+            for (Edge e : edges) {
+                boolean fromParallel = e.from().equals(n.id());
+                if (fromParallel && e.label() != null) {
+                    problems.add(e.location(), "edge " + e.from() + " -> " + e.to() + " has label \"" + e.label()
+                            + "\"; the edges of a parallel start its branches and take no label");
+                }
+                String target = branchOf.get(e.to());
+                if (target != null && !fromParallel && !onTwo.contains(e.to())
+                        && !target.equals(branchOf.get(e.from()))) {
+                    problems.add(e.location(), "edge " + e.from() + " -> " + e.to() + " enters the branch from '"
+                            + target + "' of parallel '" + n.id() + "' from outside it; a branch is reached only from"
+                            + " its parallel");
+                }
+                if (e.to().equals(fork.join()) && !branchOf.containsKey(e.from()) && !fromParallel) {
+                    problems.add(e.location(), "edge " + e.from() + " -> " + e.to() + " leads into join '" + fork.join()
+                            + "' from outside the branches of parallel '" + n.id() + "'");
+                }
+            }
+            out.put(n.id(), branchOf.keySet());
+        }
+        for (NodeDraft n : nodes.values()) {
+            if (n.is(NodeType.JOIN) && !joined.containsKey(n.id())) {
+                problems.add(n.location(), "join '" + n.id() + "' ends no parallel; every branch of a parallel node"
+                        + " must lead to it");
+            }
+        }
+        return out;
     }
 
     /** Edges whose ends exist and whose {@code when} fits; the others are reported and dropped. */

@@ -57,6 +57,53 @@ final class Graphs {
         return seen;
     }
 
+    /**
+     * Works out the fork of {@code parallel}: its join is the join node every branch reaches that
+     * no other such join comes before (so a nested parallel's join is not taken for it).
+     */
+    static Fork fork(String parallel, List<Edge> edges, java.util.function.Predicate<String> isJoin) {
+        Map<String, List<String>> next = new HashMap<>();
+        edges.forEach(e -> next.computeIfAbsent(e.from(), k -> new ArrayList<>()).add(e.to()));
+        List<String> starts = next.getOrDefault(parallel, List.of()).stream().distinct().toList();
+        java.util.Set<String> common = null;
+        for (String start : starts) {
+            java.util.Set<String> joins = new java.util.LinkedHashSet<>(walk(start, next, id -> false));
+            joins.removeIf(id -> !isJoin.test(id));
+            if (common == null) {
+                common = joins;
+            } else {
+                common.retainAll(joins);
+            }
+        }
+        String join = null;
+        if (common != null) {
+            java.util.Set<String> candidates = common;
+            join = candidates.stream().filter(j -> candidates.stream()
+                    .noneMatch(other -> !other.equals(j) && walk(other, next, id -> false).contains(j)))
+                    .findFirst().orElse(null);
+        }
+        String end = join;
+        List<java.util.Set<String>> branches = starts.stream()
+                .map(start -> start.equals(end) ? java.util.Set.<String>of() : walk(start, next, id -> id.equals(end)))
+                .toList();
+        return new Fork(parallel, join, starts, branches);
+    }
+
+    /** The nodes with a path from {@code start} (included) that does not pass a node {@code stop} accepts. */
+    private static java.util.Set<String> walk(String start, Map<String, List<String>> next,
+                                              java.util.function.Predicate<String> stop) {
+        java.util.Set<String> seen = new java.util.LinkedHashSet<>(List.of(start));
+        java.util.Deque<String> queue = new java.util.ArrayDeque<>(List.of(start));
+        while (!queue.isEmpty()) {
+            for (String n : next.getOrDefault(queue.removeFirst(), List.of())) {
+                if (!stop.test(n) && seen.add(n)) {
+                    queue.addLast(n);
+                }
+            }
+        }
+        return seen;
+    }
+
     private static void insertInFileOrder(List<String> ready, String id, Map<String, Integer> fileOrder) {
         List<String> keys = new ArrayList<>(fileOrder.keySet());
         int pos = keys.indexOf(id);

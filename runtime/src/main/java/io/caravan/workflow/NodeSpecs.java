@@ -116,6 +116,18 @@ public final class NodeSpecs {
         }
     }
 
+    /** join's fields. */
+    public static final class Join {
+        public static final Field WAIT = Field.choice("wait", List.of("all", "any"), "all: every branch must finish"
+                + " (the first failure fails the join); any: the first branch to finish without failing is enough"
+                + " (the join fails only when every branch failed)").withDefault("all");
+        public static final Field TIMEOUT = Field.duration("timeout", "how long the join waits for its branches;"
+                + " past it the join fails with TIMEOUT (unset: no limit)").mustBePositive().withExample("10s");
+
+        private Join() {
+        }
+    }
+
     /**
      * A group of fields of which one (or exactly one) must be given, e.g. a schedule's
      * {@code cron} or {@code interval}.
@@ -191,6 +203,10 @@ public final class NodeSpecs {
                 + " {{<id>.item}} and {{<id>.index}}; edges without a label (or labelled done) run after the loop."
                 + " Output: {\"count\", \"results\"}, results holding the last body node's output per item",
                 List.of(ForEach.ITEMS, ForEach.CONCURRENCY, ForEach.MAX_ITEMS));
+        spec(NodeType.PARALLEL, "runs the branches its outgoing edges start at the same time; every branch ends"
+                + " at the one join node they share", List.of());
+        spec(NodeType.JOIN, "waits for the branches of the parallel node before it. Output: an object from each"
+                + " branch's last node id to that node's output", List.of(Join.WAIT, Join.TIMEOUT));
     }
 
     private NodeSpecs() {

@@ -16,7 +16,9 @@ public enum NodeType {
     TRANSFORM("transform", Role.ACTION),
     LOG("log", Role.ACTION),
     DELAY("delay", Role.ACTION),
-    FOR_EACH("for_each", Role.ACTION);
+    FOR_EACH("for_each", Role.ACTION),
+    PARALLEL("parallel", Role.ACTION),
+    JOIN("join", Role.ACTION);
 
     public enum Role { TRIGGER, ACTION, EITHER }
 

@@ -67,6 +67,18 @@ public record Workflow(String id, String name, List<WorkflowNode> nodes, List<Ed
         return Graphs.reachable(this, outgoing(forEachId).stream().filter(Edge::each).map(Edge::to).toList());
     }
 
+    /** A parallel node's branches and the join they end at (validation makes sure there is one). */
+    public Fork fork(String parallelId) {
+        return Graphs.fork(parallelId, edges, id -> node(id).map(n -> n.type() == NodeType.JOIN).orElse(false));
+    }
+
+    /** The parallel node whose branches end at {@code joinId}. */
+    public Fork forkOfJoin(String joinId) {
+        return nodes.stream().filter(n -> n.type() == NodeType.PARALLEL).map(n -> fork(n.id()))
+                .filter(f -> joinId.equals(f.join())).findFirst()
+                .orElseThrow(() -> new IllegalStateException("join " + joinId + " ends no parallel"));
+    }
+
     /** Nodes in a topological order of the edges, ties broken by the order in the file. */
     public List<WorkflowNode> executionOrder() {
         return Graphs.topologicalOrder(this);

@@ -31,7 +31,9 @@ class WorkflowCompilerTest {
                 Path.of("workflows/signups-webhook-to-kafka.yaml"),
                 Path.of("runtime/src/test/resources/runtime/route-order.yaml"),
                 Path.of("runtime/src/test/resources/control/lookup-each-4.yaml"),
-                Path.of("runtime/src/test/resources/control/fallback-on-error.yaml"));
+                Path.of("runtime/src/test/resources/control/fallback-on-error.yaml"),
+                Path.of("runtime/src/test/resources/control/fan-out.yaml"),
+                Path.of("runtime/src/test/resources/control/race.yaml"));
     }
 
     @ParameterizedTest

@@ -40,13 +40,17 @@ class ControlFlowIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient CLIENT = HttpClient.newHttpClient();
-    private static final List<String> WORKFLOWS = List.of("lookup-each.yaml", "lookup-each-4.yaml", "fallback-on-error.yaml");
+    private static final List<String> WORKFLOWS = List.of("lookup-each.yaml", "lookup-each-4.yaml", "fallback-on-error.yaml",
+            "fan-out.yaml", "race.yaml");
 
     @TempDir
     static Path home;
     static HttpServer service;
     static final AtomicInteger inFlight = new AtomicInteger();
     static final AtomicInteger mostInFlight = new AtomicInteger();
+    static final AtomicInteger slowInFlight = new AtomicInteger();
+    static final AtomicInteger mostSlowInFlight = new AtomicInteger();
+    static final AtomicInteger counted = new AtomicInteger();
     static ServerSocket hangUp;
     static final AtomicInteger hangUps = new AtomicInteger();
 
@@ -78,6 +82,24 @@ class ControlFlowIT {
             } finally {
                 inFlight.decrementAndGet();
             }
+        });
+        // answers {"id"} after the "ms" the request asks for, counting the calls in flight
+        service.createContext("/slow", exchange -> {
+            mostSlowInFlight.accumulateAndGet(slowInFlight.incrementAndGet(), Math::max);
+            try {
+                JsonNode req = JSON.readTree(exchange.getRequestBody());
+                Thread.sleep(req.get("ms").asLong());
+                answer(exchange, Map.of("id", req.get("id").asText()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                slowInFlight.decrementAndGet();
+            }
+        });
+        service.createContext("/count", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            counted.incrementAndGet();
+            answer(exchange, Map.of("id", "counted"));
         });
         service.start();
         // accepts and hangs up at once: every attempt of a call to it fails with CONNECTION_FAILED
@@ -202,6 +224,62 @@ class ControlFlowIT {
             }
         } finally {
             client.shutdown();
+        }
+    }
+
+    @ParameterizedTest(name = "via compiled YAML: {0}")
+    @ValueSource(booleans = {false, true})
+    void parallelBranchesAndJoins(boolean viaYaml) throws Exception {
+        int port = Ports.free();
+        RuntimeOptions options = RuntimeOptions.defaults(home).withProperties(Map.of(
+                "caravan.http.port", String.valueOf(port),
+                "caravan.management.port", String.valueOf(Ports.free()),
+                "caravan.compile.via-yaml", String.valueOf(viaYaml)));
+        try (CaravanRuntime runtime = CaravanRuntime.create(options).start()) {
+            String url = "http://127.0.0.1:" + service.getAddress().getPort();
+
+            // wait all: both branches call at the same time; the join maps each branch's last node to its output
+            mostSlowInFlight.set(0);
+            JsonNode both = completed(post(port, "fan-out", JSON.writeValueAsString(Map.of("service", url,
+                    "right_url", url + "/slow", "left_ms", 400, "right_ms", 400))));
+            assertThat(mostSlowInFlight.get()).as("calls in flight at once").isEqualTo(2);
+            assertThat(both.get("branches").asInt()).isEqualTo(2);
+            assertThat(both.get("joined")).isEqualTo(JSON.readTree(
+                    "{\"left\": {\"status\": 200, \"headers\": " + both.at("/joined/left/headers")
+                            + ", \"response\": {\"id\": \"left\"}}, \"right-row\": {\"from\": \"right\"}}"));
+
+            // a failing branch fails the join, naming the node it failed in
+            HttpResponse<String> failed = post(port, "fan-out", JSON.writeValueAsString(Map.of("service", url,
+                    "right_url", "http://127.0.0.1:" + hangUp.getLocalPort() + "/x", "left_ms", 10, "right_ms", 0)));
+            assertFailed(failed, 502, "CONNECTION_FAILED", "right", "");
+
+            // a branch slower than the join's timeout: TIMEOUT at the join, and the slow branch
+            // starts no node after the call it was in
+            HttpResponse<String> late = post(port, "fan-out", JSON.writeValueAsString(Map.of("service", url,
+                    "right_url", url + "/slow", "left_ms", 10, "right_ms", 2500)));
+            assertFailed(late, 504, "TIMEOUT", "joined", "the branch from 'right' of parallel 'both' did not finish within 1000 ms");
+
+            // wait any: the fast branch answers; the slow branch's next node never runs
+            counted.set(0);
+            JsonNode first = completed(post(port, "race", JSON.writeValueAsString(Map.of("service", url,
+                    "fast_url", url + "/slow", "fast_ms", 10, "slow_ms", 600))));
+            assertThat(first.fieldNames()).toIterable().containsExactly("fast");
+            assertThat(first.at("/fast/response/id").asText()).isEqualTo("fast");
+            // wait any when the fast branch fails: the slow one answers
+            JsonNode second = completed(post(port, "race", JSON.writeValueAsString(Map.of("service", url,
+                    "fast_url", "http://127.0.0.1:" + hangUp.getLocalPort() + "/x", "fast_ms", 0, "slow_ms", 10))));
+            assertThat(second.fieldNames()).toIterable().containsExactly("after-slow");
+            Thread.sleep(700); // the first race's slow call is over by now
+            assertThat(counted.get()).as("after-slow ran in the second race only").isEqualTo(1);
+        }
+    }
+
+    private static void answer(com.sun.net.httpserver.HttpExchange exchange, Map<String, String> body) throws IOException {
+        byte[] bytes = JSON.writeValueAsBytes(body);
+        exchange.getResponseHeaders().add("Content-Type", "application/json");
+        exchange.sendResponseHeaders(200, bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
         }
     }
 

@@ -161,7 +161,7 @@ class WorkflowValidatorTest {
                     type: webhok
                 """)).containsExactly(
                 "wf.yaml:4:11: error: unknown node type 'webhok'; valid types: webhook, schedule, receive_message,"
-                        + " send_message, http, condition, transform, log, delay, for_each (at $.nodes[0].type)");
+                        + " send_message, http, condition, transform, log, delay, for_each, parallel, join (at $.nodes[0].type)");
     }
 
     @Test
@@ -725,5 +725,92 @@ class WorkflowValidatorTest {
                 "wf.yaml:9:5: error: a trigger has no error branch: 'hook' starts the run, and its failures are the"
                         + " run's (see error_handling) (at $.edges[1])",
                 "wf.yaml:11:35: error: label \"error\" and when: true cannot go together (at $.edges[3].label)");
+    }
+
+    @Test
+    void parallelBranchesMeetAtOneJoinAndAreEnteredOnlyFromTheirParallel() {
+        assertThat(problems("""
+                id: wf
+                nodes:
+                  - {id: hook, type: webhook}
+                  - {id: fork, type: parallel}
+                  - {id: a, type: log, config: {message: a}}
+                  - {id: b, type: log, config: {message: b}}
+                  - {id: shared, type: log, config: {message: s}}
+                  - {id: meet, type: join, config: {wait: any, timeout: 5s}}
+                  - {id: after, type: log, config: {message: "{{meet.a}} {{b}}"}}
+                  - {id: lonely, type: join}
+                  - {id: one, type: parallel}
+                  - {id: c, type: log, config: {message: c}}
+                edges:
+                  - {from: hook, to: fork}
+                  - {from: fork, to: a}
+                  - {from: fork, to: b}
+                  - {from: a, to: shared}
+                  - {from: b, to: shared}
+                  - {from: shared, to: meet}
+                  - {from: hook, to: b}
+                  - {from: meet, to: after}
+                  - {from: after, to: lonely}
+                  - {from: hook, to: one}
+                  - {from: one, to: c}
+                """)).containsExactly(
+                "wf.yaml:7:5: error: node 'shared' is on two branches of parallel 'fork' (from 'a' and from 'b');"
+                        + " branches meet only at their join 'meet' (at $.nodes[4])",
+                "wf.yaml:9:46: error: {{b}} names no earlier node; earlier nodes: hook, fork, meet (at $.nodes[6].config.message)",
+                "wf.yaml:10:5: error: join 'lonely' ends no parallel; every branch of a parallel node must lead to it (at $.nodes[7])",
+                "wf.yaml:11:5: error: parallel 'one' has 1 outgoing edge; it needs one per branch, at least two (at $.nodes[8])",
+                "wf.yaml:20:5: error: edge hook -> b enters the branch from 'b' of parallel 'fork' from outside it; a"
+                        + " branch is reached only from its parallel (at $.edges[6])");
+    }
+
+    @Test
+    void aParallelsEdgesTakeNoLabelAndItsJoinTakesOnlyItsBranches() {
+        assertThat(problems("""
+                id: wf
+                nodes:
+                  - {id: hook, type: webhook}
+                  - {id: fork, type: parallel}
+                  - {id: a, type: log, config: {message: a}}
+                  - {id: b, type: log, config: {message: b}}
+                  - {id: meet, type: join}
+                  - {id: other, type: log, config: {message: x}}
+                edges:
+                  - {from: hook, to: fork}
+                  - {from: fork, to: a}
+                  - {from: fork, to: b, label: each}
+                  - {from: a, to: meet}
+                  - {from: b, to: other}
+                  - {from: other, to: meet, label: error}
+                  - {from: hook, to: meet}
+                """)).containsExactly(
+                "wf.yaml:12:5: error: edge fork -> b has label \"each\"; the edges of a parallel start its branches and"
+                        + " take no label (at $.edges[2])",
+                "wf.yaml:12:32: error: label \"each\" is only allowed on edges leaving a for_each node; 'fork' is"
+                        + " parallel (at $.edges[2].label)",
+                "wf.yaml:16:5: error: edge hook -> meet leads into join 'meet' from outside the branches of parallel"
+                        + " 'fork' (at $.edges[6])");
+    }
+
+    @Test
+    void aParallelWhoseBranchesNeverMeetIsAnError() {
+        assertThat(problems("""
+                id: wf
+                nodes:
+                  - {id: hook, type: webhook}
+                  - {id: fork, type: parallel}
+                  - {id: a, type: log, config: {message: a}}
+                  - {id: b, type: log, config: {message: b}}
+                  - {id: meet, type: join}
+                edges:
+                  - {from: hook, to: fork}
+                  - {from: fork, to: a}
+                  - {from: fork, to: b}
+                  - {from: a, to: meet}
+                """)).containsExactly(
+                "wf.yaml:4:5: error: the branches of parallel 'fork' (starting at a, b) never meet at one join node;"
+                        + " end every branch with an edge to the same join (at $.nodes[1])",
+                "wf.yaml:7:5: error: join 'meet' ends no parallel; every branch of a parallel node must lead to it"
+                        + " (at $.nodes[4])");
     }
 }

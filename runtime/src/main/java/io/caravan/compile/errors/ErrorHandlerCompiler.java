@@ -60,10 +60,14 @@ public final class ErrorHandlerCompiler {
         steps(last, context, context.camelId("failure"), handled, deadLetter, failed);
     }
 
-    /** Whether the node is retried: it has a retry of 2 attempts or more (a for_each never is, its items are). */
+    /**
+     * Whether the node is retried: it has a retry of 2 attempts or more. A for_each, a parallel
+     * and a join never are: the nodes inside them are.
+     */
     public static boolean retries(Workflow workflow, WorkflowNode node) {
         ErrorHandling.Retry retry = workflow.errorHandling(node).retry();
-        return !node.trigger() && retry != null && retry.maxAttempts() >= 2 && node.type() != NodeType.FOR_EACH;
+        return !node.trigger() && retry != null && retry.maxAttempts() >= 2
+                && !java.util.EnumSet.of(NodeType.FOR_EACH, NodeType.PARALLEL, NodeType.JOIN).contains(node.type());
     }
 
     private static boolean hasErrorBranch(Workflow workflow, WorkflowNode node) {

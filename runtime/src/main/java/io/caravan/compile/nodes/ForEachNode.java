@@ -77,10 +77,10 @@ public final class ForEachNode {
      * At most {@code size} items at once. Idle threads end after a while, so a workflow that is
      * redeployed leaves no threads behind.
      */
-    private static ExecutorService pool(String name, int size) {
+    static ExecutorService pool(String name, int size) {
         AtomicInteger count = new AtomicInteger();
         ThreadPoolExecutor pool = new ThreadPoolExecutor(size, size, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-            Thread t = new Thread(r, "caravan-for-each-" + name + "-" + count.incrementAndGet());
+            Thread t = new Thread(r, "caravan-" + name + "-" + count.incrementAndGet());
             t.setDaemon(true);
             return t;
         });

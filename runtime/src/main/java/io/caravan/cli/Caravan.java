@@ -131,6 +131,7 @@ public final class Caravan {
         try {
             workflows = WorkflowSet.load(workflowPaths, credentials);
             problems.addAll(CaravanRuntime.sharedSources(workflows));
+            problems.addAll(io.caravan.workflow.CallGraph.problems(workflows));
             problems.addAll(WorkflowSet.probe(workflows, credentials, PROBE_TIMEOUT));
         } catch (InvalidFileException e) {
             problems.addAll(e.diagnostics());

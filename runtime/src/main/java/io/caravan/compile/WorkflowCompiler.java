@@ -16,6 +16,7 @@ import io.caravan.compile.nodes.ScheduleTrigger;
 import io.caravan.compile.nodes.SendMessageNode;
 import io.caravan.compile.nodes.TransformNode;
 import io.caravan.compile.nodes.WebhookTrigger;
+import io.caravan.compile.nodes.WorkflowCalls;
 import io.caravan.workflow.Edge;
 import io.caravan.workflow.Fork;
 import io.caravan.workflow.NodeType;
@@ -51,11 +52,11 @@ public final class WorkflowCompiler {
         this.bindings = bindings;
         this.events = events;
         ReceiveMessageNode receive = new ReceiveMessageNode();
-        for (TriggerCompiler t : List.of(new WebhookTrigger(), new ScheduleTrigger(), receive)) {
+        for (TriggerCompiler t : List.of(new WebhookTrigger(), new ScheduleTrigger(), new WorkflowCalls.Trigger(), receive)) {
             triggers.put(t.type(), t);
         }
         for (NodeCompiler a : List.of(receive, new SendMessageNode(), new HttpNode(), new ConditionNode(),
-                new TransformNode(), new LogNode(), new DelayNode(), new ParallelNode.JoinCompiler())) {
+                new TransformNode(), new LogNode(), new DelayNode(), new ParallelNode.JoinCompiler(), new WorkflowCalls.Node())) {
             actions.put(a.type(), a);
         }
     }

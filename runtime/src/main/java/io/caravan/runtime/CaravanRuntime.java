@@ -74,7 +74,8 @@ public final class CaravanRuntime implements AutoCloseable {
         this.compiler = WorkflowCompiler.standard(RunEvents.all(listeners));
         this.workflows = WorkflowSet.load(sources.workflows(), credentials).stream().map(compiler::compile).toList();
         RouteIds.requireUnique(sources.routes(), workflows);
-        List<io.caravan.source.Diagnostic> sameSource = TriggerSources.clashes(workflows);
+        List<io.caravan.source.Diagnostic> sameSource = new ArrayList<>(TriggerSources.clashes(workflows));
+        sameSource.addAll(io.caravan.workflow.CallGraph.problems(workflows.stream().map(CompiledWorkflow::workflow).toList()));
         if (!sameSource.isEmpty()) {
             throw new InvalidFileException(sameSource);
         }

@@ -57,7 +57,7 @@ final class GraphChecker {
         if (!complete) {
             trigger = null;
         } else if (triggers.isEmpty()) {
-            problems.add(nodesAt, "workflow has no trigger; it needs exactly one webhook, schedule, or"
+            problems.add(nodesAt, "workflow has no trigger; it needs exactly one webhook, schedule, call or"
                     + " receive_message node with no incoming edge");
         } else if (triggers.size() > 1) {
             problems.add(nodesAt, "workflow has " + triggers.size() + " triggers (" + String.join(", ", triggers)

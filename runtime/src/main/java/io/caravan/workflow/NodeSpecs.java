@@ -116,6 +116,22 @@ public final class NodeSpecs {
         }
     }
 
+    /** workflow's fields: the call of a sub-workflow. */
+    public static final class Call {
+        public static final Field WORKFLOW_ID = Field.string("workflow_id", "the id of the workflow to run; it starts"
+                + " with a call trigger").asRequired().withExample("enrich-order");
+        public static final Field INPUT = Field.template("input", "the called workflow's input (unset: this run's"
+                + " input)").withExample("'{\"id\": \"{{input.order_id}}\"}'");
+        public static final Field MODE = Field.choice("mode", List.of("sync", "async"), "sync: wait, and the called"
+                + " workflow's output is this node's (its failure is this node's); async: start it and go on, the"
+                + " output is {\"execution_id\"}").withDefault("sync");
+        /** How deep calls may nest at run time (a cycle is refused before that, in validation). */
+        public static final int MAX_DEPTH = 10;
+
+        private Call() {
+        }
+    }
+
     /** join's fields. */
     public static final class Join {
         public static final Field WAIT = Field.choice("wait", List.of("all", "any"), "all: every branch must finish"
@@ -167,6 +183,8 @@ public final class NodeSpecs {
         spec(NodeType.SCHEDULE, "a trigger: starts a run on a cron schedule or at a fixed interval",
                 List.of(Schedule.CRON_FIELD, Schedule.TIMEZONE, Schedule.INTERVAL, Schedule.PAYLOAD, Schedule.OVERLAP),
                 List.of(new Group(List.of("cron", "interval"), true)));
+        spec(NodeType.CALL, "a trigger: the workflow runs when a workflow node calls it, with the input it"
+                + " gives; a sync caller gets its output, or its failure", List.of());
         spec(NodeType.RECEIVE_MESSAGE, "as the first node, a trigger that runs once per message; later, a pull"
                 + " that takes up to max_messages within wait_time", List.of(QUEUE_TYPE_FIELD, Receive.SOURCE,
                 Receive.MAX_MESSAGES, Receive.WAIT_TIME, Receive.DELETE_AFTER, Receive.MAX_DEPTH, Receive.MAX_DELIVERIES,
@@ -203,6 +221,9 @@ public final class NodeSpecs {
                 + " {{<id>.item}} and {{<id>.index}}; edges without a label (or labelled done) run after the loop."
                 + " Output: {\"count\", \"results\"}, results holding the last body node's output per item",
                 List.of(ForEach.ITEMS, ForEach.CONCURRENCY, ForEach.MAX_ITEMS));
+        spec(NodeType.WORKFLOW, "runs another workflow (one with a call trigger) with an input; calls nest at"
+                + " most " + Call.MAX_DEPTH + " deep and may not form a cycle", List.of(Call.WORKFLOW_ID, Call.INPUT,
+                Call.MODE));
         spec(NodeType.PARALLEL, "runs the branches its outgoing edges start at the same time; every branch ends"
                 + " at the one join node they share", List.of());
         spec(NodeType.JOIN, "waits for the branches of the parallel node before it. Output: an object from each"

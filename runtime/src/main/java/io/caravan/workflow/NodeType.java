@@ -8,6 +8,8 @@ import java.util.Optional;
 public enum NodeType {
     WEBHOOK("webhook", Role.TRIGGER),
     SCHEDULE("schedule", Role.TRIGGER),
+    /** A trigger: the workflow runs when a workflow node of another workflow calls it. */
+    CALL("call", Role.TRIGGER),
     /** A trigger when it is the first node (no incoming edges), a pull action otherwise. */
     RECEIVE_MESSAGE("receive_message", Role.EITHER),
     SEND_MESSAGE("send_message", Role.ACTION),
@@ -18,7 +20,8 @@ public enum NodeType {
     DELAY("delay", Role.ACTION),
     FOR_EACH("for_each", Role.ACTION),
     PARALLEL("parallel", Role.ACTION),
-    JOIN("join", Role.ACTION);
+    JOIN("join", Role.ACTION),
+    WORKFLOW("workflow", Role.ACTION);
 
     public enum Role { TRIGGER, ACTION, EITHER }
 

@@ -162,7 +162,11 @@ public final class WorkflowValidator {
                                 + String.join(", ", nodes.stream().map(NodeDraft::id).toList()));
                     }
                 }
-                if (eh.deadLetter() != null && eh.deadLetter().nativeDlq() && triggerNode != null) {
+                if (eh.deadLetter() != null && triggerNode != null && triggerNode.is(NodeType.CALL)) {
+                    problems.add(map.get("dead_letter").orElseThrow().location(), "a called workflow has no dead letter:"
+                            + " its failure goes back to the workflow that called it, whose error handling applies"
+                            + " (an async call's failure is logged and counted)");
+                } else if (eh.deadLetter() != null && eh.deadLetter().nativeDlq() && triggerNode != null) {
                     BrokerSpec broker = broker(triggerNode.values().get(NodeSpecs.QUEUE_TYPE_FIELD.name()));
                     Location at = map.get("dead_letter").orElseThrow().location();
                     if (!triggerNode.is(NodeType.RECEIVE_MESSAGE)) {

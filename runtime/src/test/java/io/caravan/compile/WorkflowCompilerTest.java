@@ -33,7 +33,9 @@ class WorkflowCompilerTest {
                 Path.of("runtime/src/test/resources/control/lookup-each-4.yaml"),
                 Path.of("runtime/src/test/resources/control/fallback-on-error.yaml"),
                 Path.of("runtime/src/test/resources/control/fan-out.yaml"),
-                Path.of("runtime/src/test/resources/control/race.yaml"));
+                Path.of("runtime/src/test/resources/control/race.yaml"),
+                Path.of("runtime/src/test/resources/control/calls-middle.yaml"),
+                Path.of("runtime/src/test/resources/control/calls-async.yaml"));
     }
 
     @ParameterizedTest

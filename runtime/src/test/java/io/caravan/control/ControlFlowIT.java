@@ -41,7 +41,7 @@ class ControlFlowIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient CLIENT = HttpClient.newHttpClient();
     private static final List<String> WORKFLOWS = List.of("lookup-each.yaml", "lookup-each-4.yaml", "fallback-on-error.yaml",
-            "fan-out.yaml", "race.yaml");
+            "fan-out.yaml", "race.yaml", "calls-top.yaml", "calls-middle.yaml", "calls-bottom.yaml", "calls-async.yaml");
 
     @TempDir
     static Path home;
@@ -271,6 +271,43 @@ class ControlFlowIT {
             assertThat(second.fieldNames()).toIterable().containsExactly("after-slow");
             Thread.sleep(700); // the first race's slow call is over by now
             assertThat(counted.get()).as("after-slow ran in the second race only").isEqualTo(1);
+        }
+    }
+
+    @ParameterizedTest(name = "via compiled YAML: {0}")
+    @ValueSource(booleans = {false, true})
+    void subWorkflows(boolean viaYaml) throws Exception {
+        int port = Ports.free();
+        RuntimeOptions options = RuntimeOptions.defaults(home).withProperties(Map.of(
+                "caravan.http.port", String.valueOf(port),
+                "caravan.management.port", String.valueOf(Ports.free()),
+                "caravan.compile.via-yaml", String.valueOf(viaYaml)));
+        try (CaravanRuntime runtime = CaravanRuntime.create(options).start()) {
+            String url = "http://127.0.0.1:" + service.getAddress().getPort();
+
+            // three deep, sync: each caller's output is the called workflow's
+            JsonNode top = completed(post(port, "calls-top", JSON.writeValueAsString(Map.of("n", "7", "url", url + "/slow"))));
+            assertThat(top).isEqualTo(JSON.readTree("{\"top\": {\"middle\": {\"bottom\": \"7\", \"caller\":"
+                    + " \"calls-middle\"}, \"caller\": \"calls-top\"}}"));
+
+            // the bottom fails: each caller fails in its own node, with the bottom's code and node in the
+            // message; the top's retry calls the whole chain again
+            hangUps.set(0);
+            HttpResponse<String> failed = post(port, "calls-top", JSON.writeValueAsString(Map.of("n", "8",
+                    "url", "http://127.0.0.1:" + hangUp.getLocalPort() + "/x")));
+            assertFailed(failed, 502, "CONNECTION_FAILED", "middle", "workflow 'calls-middle' failed in node 'bottom':"
+                    + " node 'bottom': workflow 'calls-bottom' failed in node 'lookup'");
+            assertThat(hangUps.get()).as("attempts of the top's call").isEqualTo(2);
+
+            // async: answers with the started run's id; the called run goes on by itself
+            counted.set(0);
+            JsonNode started = completed(post(port, "calls-async", JSON.writeValueAsString(Map.of("n", "9", "url", url + "/count"))));
+            assertThat(started.get("started").asText()).matches("[0-9a-f-]{36}");
+            long deadline = System.currentTimeMillis() + 10_000;
+            while (counted.get() < 1 && System.currentTimeMillis() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(counted.get()).as("the async run called the service").isEqualTo(1);
         }
     }
 

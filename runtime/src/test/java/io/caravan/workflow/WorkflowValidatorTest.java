@@ -160,8 +160,8 @@ class WorkflowValidatorTest {
                   - id: hook
                     type: webhok
                 """)).containsExactly(
-                "wf.yaml:4:11: error: unknown node type 'webhok'; valid types: webhook, schedule, receive_message,"
-                        + " send_message, http, condition, transform, log, delay, for_each, parallel, join (at $.nodes[0].type)");
+                "wf.yaml:4:11: error: unknown node type 'webhok'; valid types: webhook, schedule, call, receive_message,"
+                        + " send_message, http, condition, transform, log, delay, for_each, parallel, join, workflow (at $.nodes[0].type)");
     }
 
     @Test
@@ -543,7 +543,7 @@ class WorkflowValidatorTest {
                     type: log
                     config: {message: hi}
                 """)).containsExactly("wf.yaml:3:3: error: workflow has no trigger; it needs exactly one webhook,"
-                + " schedule, or receive_message node with no incoming edge (at $.nodes)");
+                + " schedule, call or receive_message node with no incoming edge (at $.nodes)");
     }
 
     @Test
@@ -812,5 +812,22 @@ class WorkflowValidatorTest {
                         + " end every branch with an edge to the same join (at $.nodes[1])",
                 "wf.yaml:7:5: error: join 'meet' ends no parallel; every branch of a parallel node must lead to it"
                         + " (at $.nodes[4])");
+    }
+
+    @Test
+    void aCalledWorkflowHasNoDeadLetter() {
+        assertThat(problems("""
+                id: wf
+                error_handling:
+                  dead_letter: {queue_type: kafka, destination: dlq, credential_id: kafka-cred}
+                nodes:
+                  - {id: called, type: call}
+                  - {id: say, type: log, config: {message: "{{input.id}} from {{trigger.caller.workflow_id}}"}}
+                edges:
+                  - {from: called, to: say}
+                """)).containsExactly(
+                "wf.yaml:3:16: error: a called workflow has no dead letter: its failure goes back to the workflow that"
+                        + " called it, whose error handling applies (an async call's failure is logged and counted)"
+                        + " (at $.error_handling.dead_letter)");
     }
 }

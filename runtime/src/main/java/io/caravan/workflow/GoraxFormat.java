@@ -35,26 +35,37 @@ import java.util.regex.Pattern;
 public final class GoraxFormat {
 
     /** Gorax node types Caravan runs, and what they become. */
-    private static final Map<String, NodeType> MAPPED = Map.of(
-            "trigger:webhook", NodeType.WEBHOOK,
-            "trigger:schedule", NodeType.SCHEDULE,
-            "action:http", NodeType.HTTP,
-            "control:if", NodeType.CONDITION,
-            "control:delay", NodeType.DELAY);
+    private static final Map<String, NodeType> MAPPED = Map.ofEntries(
+            Map.entry("trigger:webhook", NodeType.WEBHOOK),
+            Map.entry("trigger:schedule", NodeType.SCHEDULE),
+            Map.entry("action:http", NodeType.HTTP),
+            Map.entry("control:if", NodeType.CONDITION),
+            Map.entry("control:delay", NodeType.DELAY),
+            Map.entry("control:loop", NodeType.FOR_EACH),
+            Map.entry("control:fork", NodeType.PARALLEL),
+            Map.entry("control:parallel", NodeType.PARALLEL),
+            Map.entry("control:join", NodeType.JOIN),
+            Map.entry("action:subworkflow", NodeType.WORKFLOW),
+            Map.entry("control:sub_workflow", NodeType.WORKFLOW));
 
-    /** Gorax node types that issue 10's node types will run; until then they are refused by name. */
-    private static final List<String> COMING = List.of("control:loop", "control:parallel", "control:fork", "control:join",
-            "action:subworkflow", "control:sub_workflow", "control:try", "control:catch", "control:finally",
+    /** Gorax's error-handling nodes: Caravan writes the same things as error edges and error_handling. */
+    private static final List<String> ERROR_NODES = List.of("control:try", "control:catch", "control:finally",
             "control:retry", "control:circuit_breaker");
 
     private static final Pattern TEMPLATE = Pattern.compile("\\{\\{\\s*([^{}]+?)\\s*}}|\\$\\{\\s*([^{}]+?)\\s*}");
     private static final Pattern STEP = Pattern.compile("\\.([A-Za-z0-9_\\-]+)(.*)");
-    private static final Pattern PATH = Pattern.compile("(steps|trigger|env)((?:\\.[A-Za-z0-9_\\-]+|\\[\\d+])+)");
+    private static final Pattern PATH = Pattern.compile("([A-Za-z_][A-Za-z0-9_]*)((?:\\.[A-Za-z0-9_\\-]+|\\[\\d+])*)");
 
     private final ParsedFile file;
     private final String fileName;
     private final List<Diagnostic> problems = new ArrayList<>();
     private final Map<String, String> typesById = new HashMap<>();
+    /** Each control:loop's body by Gorax's rule: what its first edge leads to, not passing its other edges' targets. */
+    private final Map<String, java.util.Set<String>> loopBodies = new HashMap<>();
+    /** Edges that enter a loop's body: the first edge leaving each control:loop. */
+    private final java.util.Set<SourceMap> bodyEdges = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    /** The node whose config is being converted: its loop's variables are in scope. */
+    private String currentNode;
 
     private GoraxFormat(ParsedFile file, String fileName) {
         this.file = file;
@@ -111,12 +122,90 @@ public final class GoraxFormat {
                 if (n instanceof SourceMap node && node.get("id").orElse(null) instanceof SourceScalar nid
                         && node.get("type").orElse(null) instanceof SourceScalar type) {
                     typesById.put(String.valueOf(nid.value()), String.valueOf(type.value()));
+                    SourceMap data = node.get("data").orElse(null) instanceof SourceMap d ? d : node;
+                    if (data.get("config").orElse(null) instanceof SourceMap c) {
+                        configs.put(String.valueOf(nid.value()), c);
+                    }
                 }
             }
         }
-        definition.entry("nodes").ifPresent(e -> out.add(eachMap(e, this::node)));
-        definition.entry("edges").ifPresent(e -> out.add(eachMap(e, this::edge)));
+        findLoopBodies(definition);
+        Optional<SourceMap.Entry> nodes = definition.entry("nodes").map(e -> eachMap(e, this::node));
+        Optional<SourceMap.Entry> edges = definition.entry("edges").map(e -> eachMap(e, this::edge));
+        if (nodes.isPresent() && edges.isPresent() && nodes.get().value() instanceof SourceList n
+                && edges.get().value() instanceof SourceList ed) {
+            List<SourceNode> nodeList = new ArrayList<>(n.items());
+            List<SourceNode> edgeList = new ArrayList<>(ed.items());
+            GoraxParallel.expand(definition, nodeList, edgeList, file.displayName(), problems);
+            nodes = Optional.of(new SourceMap.Entry("nodes", nodes.get().keyLocation(), new SourceList(n.location(), nodeList)));
+            edges = Optional.of(new SourceMap.Entry("edges", edges.get().keyLocation(), new SourceList(ed.location(), edgeList)));
+        }
+        nodes.ifPresent(out::add);
+        edges.ifPresent(out::add);
         return new SourceMap(root.location(), out);
+    }
+
+    /**
+     * Gorax's loop body (its executor's findLoopBody): the first edge leaving a control:loop
+     * enters the body, its other edges leave the loop, and the body is what the first edge leads
+     * to without passing those exits. That first edge becomes Caravan's {@code label: each}.
+     */
+    private void findLoopBodies(SourceMap definition) {
+        List<SourceMap> edges = new ArrayList<>();
+        if (definition.get("edges").orElse(null) instanceof SourceList list) {
+            list.items().forEach(e -> {
+                if (e instanceof SourceMap m) {
+                    edges.add(m);
+                }
+            });
+        }
+        Map<String, List<String>> next = new HashMap<>();
+        for (SourceMap e : edges) {
+            String from = text(e, "source");
+            String to = text(e, "target");
+            if (from != null && to != null) {
+                next.computeIfAbsent(from, k -> new ArrayList<>()).add(to);
+            }
+        }
+        typesById.forEach((id, type) -> {
+            if (!type.equals("control:loop")) {
+                return;
+            }
+            SourceMap first = edges.stream().filter(e -> id.equals(text(e, "source")) && text(e, "target") != null)
+                    .findFirst().orElse(null);
+            if (first == null) {
+                return; // the validator says a for_each needs a body
+            }
+            bodyEdges.add(first);
+            List<String> targets = next.getOrDefault(id, List.of());
+            java.util.Set<String> exits = new java.util.HashSet<>(targets.subList(1, targets.size()));
+            java.util.Set<String> body = new java.util.LinkedHashSet<>(List.of(text(first, "target")));
+            java.util.Deque<String> queue = new java.util.ArrayDeque<>(body);
+            while (!queue.isEmpty()) {
+                for (String n : next.getOrDefault(queue.removeFirst(), List.of())) {
+                    if (!exits.contains(n) && body.add(n)) {
+                        queue.addLast(n);
+                    }
+                }
+            }
+            loopBodies.put(id, body);
+        });
+    }
+
+    private static String text(SourceMap map, String key) {
+        return map.get(key).orElse(null) instanceof SourceScalar s && s.value() != null ? s.value().toString() : null;
+    }
+
+    /** The innermost control:loop whose body holds {@code nodeId}, or null. */
+    private String loopOf(String nodeId) {
+        String best = null;
+        for (Map.Entry<String, java.util.Set<String>> e : loopBodies.entrySet()) {
+            if (nodeId != null && e.getValue().contains(nodeId)
+                    && (best == null || e.getValue().size() < loopBodies.get(best).size())) {
+                best = e.getKey();
+            }
+        }
+        return best;
     }
 
     /** The entry with each map of its list converted; anything else is left for the validator to report. */
@@ -143,12 +232,12 @@ public final class GoraxFormat {
                 return node; // already Caravan's
             }
             problems.add(Diagnostic.at(file.displayName(), typeValue.location(), "Gorax node type '" + goraxType + "' is not"
-                    + (COMING.contains(goraxType) ? " read from Gorax yet (its loops, parallel branches, sub-workflows and"
-                    + " try/catch are still to come; Caravan's own for_each and error edges can replace a loop and a"
-                    + " try/catch)" : " supported by Caravan") + "; types Caravan runs: "
-                    + String.join(", ", MAPPED.keySet().stream().sorted().toList())));
+                    + (ERROR_NODES.contains(goraxType) ? " read from Gorax: write it with Caravan's error edges (label:"
+                    + " error) and error_handling (retry, circuit_breaker)" : " supported by Caravan") + "; types Caravan"
+                    + " runs: " + String.join(", ", MAPPED.keySet().stream().sorted().toList())));
             return node;
         }
+        currentNode = node.get("id").orElse(null) instanceof SourceScalar nid ? String.valueOf(nid.value()) : null;
         List<SourceMap.Entry> out = new ArrayList<>();
         node.entry("id").ifPresent(out::add);
         out.add(new SourceMap.Entry("type", typeEntry.get().keyLocation(), new SourceScalar(typeValue.location(), type.wireName())));
@@ -158,7 +247,8 @@ public final class GoraxFormat {
         }
         SourceMap config = data != null && data.get("config").orElse(null) instanceof SourceMap c ? c
                 : node.get("config").orElse(null) instanceof SourceMap c2 ? c2 : null;
-        if (config != null) {
+        if (config != null && !goraxType.equals("control:parallel")) {
+            // a control:parallel's config is its branches and its join's: GoraxParallel reads it
             SourceMap.Entry where = data != null ? data.entry("config").orElse(null) : node.entry("config").orElse(null);
             out.add(new SourceMap.Entry("config", where == null ? config.location() : where.keyLocation(), config(type, config)));
         }
@@ -216,10 +306,148 @@ public final class GoraxFormat {
                         out.add(e);
                     }
                 }
+                case FOR_EACH -> loopConfig(e, out);
+                case PARALLEL -> {
+                    // control:fork: branch_count is the number of its edges, which Caravan counts itself
+                }
+                case JOIN -> joinConfig(e, out);
+                case WORKFLOW -> callConfig(e, out);
                 default -> out.add(new SourceMap.Entry(key, e.keyLocation(), templates(value)));
             }
         }
         return new SourceMap(config.location(), out);
+    }
+
+    private void refuse(SourceNode value, String message) {
+        problems.add(Diagnostic.at(file.displayName(), value.location(), message));
+    }
+
+    private static Object plain(SourceNode value) {
+        return value instanceof SourceScalar s ? s.value() : value.toPlain();
+    }
+
+    /** control:loop (LoopActionConfig) as for_each. */
+    private void loopConfig(SourceMap.Entry e, List<SourceMap.Entry> out) {
+        SourceNode value = e.value();
+        Object v = plain(value);
+        switch (e.key()) {
+            case "source" -> out.add(new SourceMap.Entry("items", e.keyLocation(), v instanceof String text
+                    ? new SourceScalar(value.location(), text.contains("{{") || text.contains("${") ? template(text, value.location())
+                    : "{{" + pathReference(text.strip(), value.location()) + "}}") : value));
+            case "max_iterations" -> out.add(new SourceMap.Entry("max_items", e.keyLocation(), value));
+            case "item_variable", "index_variable" -> {
+                // their references became {{<loop>.item}} and {{<loop>.index}}
+            }
+            case "on_error" -> {
+                if (!"stop".equals(v)) {
+                    refuse(value, "on_error \"" + v + "\": a Caravan loop stops at an item that fails; to go on, give the"
+                            + " failing body node an error edge (label: error)");
+                }
+            }
+            case "key_variable" -> refuse(value, "key_variable: a Caravan loop goes over an array, not an object's keys");
+            case "break_conditions" -> {
+                if (!(value instanceof SourceList l && l.items().isEmpty())) {
+                    refuse(value, "break_conditions: a Caravan loop goes over every item; filter the items first"
+                            + " (a transform) or put a condition in the body");
+                }
+            }
+            default -> out.add(e);
+        }
+    }
+
+    /** control:join (JoinConfig) as join. */
+    private void joinConfig(SourceMap.Entry e, List<SourceMap.Entry> out) {
+        SourceNode value = e.value();
+        Object v = plain(value);
+        switch (e.key()) {
+            case "join_strategy" -> {
+                if ("wait_n".equals(v)) {
+                    out.add(new SourceMap.Entry("wait", e.keyLocation(), new SourceScalar(value.location(), "any")));
+                } else if (!"wait_all".equals(v)) {
+                    refuse(value, "join_strategy \"" + v + "\": Caravan's join waits for all branches (wait_all) or for"
+                            + " the first (wait_n with required_count 1)");
+                }
+            }
+            case "required_count" -> {
+                if (!(v instanceof Long n && n == 1)) {
+                    refuse(value, "required_count " + v + ": Caravan's join waits for all branches or for the first one"
+                            + " (required_count 1)");
+                }
+            }
+            case "timeout_ms" -> {
+                if (v instanceof Long ms && ms > 0) {
+                    out.add(new SourceMap.Entry("timeout", e.keyLocation(), new SourceScalar(value.location(), ms + "ms")));
+                }
+            }
+            case "on_timeout" -> {
+                if (!"fail".equals(v)) {
+                    refuse(value, "on_timeout \"" + v + "\": a Caravan join that times out fails (TIMEOUT); an error edge"
+                            + " from the join can go on from there");
+                }
+            }
+            default -> out.add(e);
+        }
+    }
+
+    /** action:subworkflow and control:sub_workflow (SubWorkflowConfig) as workflow. */
+    private void callConfig(SourceMap.Entry e, List<SourceMap.Entry> out) {
+        SourceNode value = e.value();
+        Object v = plain(value);
+        switch (e.key()) {
+            case "workflow_name" -> {
+                // for people
+            }
+            case "wait_for_result" -> {
+                if (Boolean.FALSE.equals(v)) {
+                    out.add(new SourceMap.Entry("mode", e.keyLocation(), new SourceScalar(value.location(), "async")));
+                }
+            }
+            case "input_mapping" -> {
+                if (value instanceof SourceMap m && !m.entries().isEmpty()) {
+                    StringBuilder input = new StringBuilder("{");
+                    for (SourceMap.Entry field : m.entries()) {
+                        if (input.length() > 1) {
+                            input.append(", ");
+                        }
+                        String text = field.value() instanceof SourceScalar s && s.value() != null ? s.value().toString() : "";
+                        String converted = text.contains("{{") || text.contains("${") ? template(text, field.value().location())
+                                : "{{" + pathReference(text.strip(), field.value().location()) + "}}";
+                        // a lone reference keeps its value's JSON type; text around one makes a string
+                        boolean lone = converted.startsWith("{{") && converted.endsWith("}}") && converted.indexOf("{{", 2) < 0;
+                        input.append(Json.write(field.key())).append(": ")
+                                .append(lone ? converted : "\"" + converted.replace("\\", "\\\\").replace("\"", "\\\"") + "\"");
+                    }
+                    out.add(new SourceMap.Entry("input", e.keyLocation(), new SourceScalar(value.location(), input.append("}").toString())));
+                }
+            }
+            case "output_mapping" -> {
+                if (!(value instanceof SourceMap m && m.entries().isEmpty())) {
+                    refuse(value, "output_mapping: a workflow node's output is the called workflow's; later nodes read"
+                            + " {{<node>.<field>}} from it");
+                }
+            }
+            case "inherit_context" -> {
+                if (Boolean.TRUE.equals(v)) {
+                    refuse(value, "inherit_context: a called Caravan workflow sees only the input it is given; pass what"
+                            + " it needs in input_mapping");
+                }
+            }
+            case "timeout", "timeout_ms" -> refuse(value, e.key() + ": a Caravan workflow node has no timeout of its own;"
+                    + " give the called workflow's nodes theirs");
+            default -> out.add(e);
+        }
+    }
+
+    /** A bare Gorax path (trigger.body.items, steps.x.output.list, item.id) as a Caravan reference. */
+    private String pathReference(String text, Location at) {
+        Matcher path = PATH.matcher(text);
+        if (path.matches()) {
+            String converted = reference(path.group(1), path.group(2), at);
+            if (converted != null) {
+                return converted;
+            }
+        }
+        return text;
     }
 
     private SourceNode templates(SourceNode value) {
@@ -241,7 +469,8 @@ public final class GoraxFormat {
         while (m.find()) {
             String inner = m.group(1) != null ? m.group(1) : m.group(2);
             Matcher path = PATH.matcher(inner);
-            String replacement = path.matches() ? "{{" + reference(path.group(1), path.group(2), at) + "}}" : m.group();
+            String converted = path.matches() ? reference(path.group(1), path.group(2), at) : null;
+            String replacement = converted != null ? "{{" + converted + "}}" : m.group();
             m.appendReplacement(out, Matcher.quoteReplacement(replacement));
         }
         m.appendTail(out);
@@ -273,13 +502,15 @@ public final class GoraxFormat {
                 int end = close < 0 ? text.length() : (text.startsWith("{{", i) ? close + 2 : close + 1);
                 String inner = text.substring(i + 2, close < 0 ? text.length() : close).strip();
                 Matcher path = PATH.matcher(inner);
-                out.append(path.matches() ? "{{" + reference(path.group(1), path.group(2), at) + "}}" : text.substring(i, end));
+                String converted = path.matches() ? reference(path.group(1), path.group(2), at) : null;
+                out.append(converted != null ? "{{" + converted + "}}" : text.substring(i, end));
                 i = end;
             } else if (Character.isLetter(c) && (i == 0 || !Character.isLetterOrDigit(text.charAt(i - 1)))) {
                 Matcher path = PATH.matcher(text);
                 path.region(i, text.length());
-                if (path.lookingAt()) {
-                    out.append("{{").append(reference(path.group(1), path.group(2), at)).append("}}");
+                String converted = path.lookingAt() ? reference(path.group(1), path.group(2), at) : null;
+                if (converted != null) {
+                    out.append("{{").append(converted).append("}}");
                     i = path.end();
                 } else {
                     int end = i;
@@ -303,8 +534,22 @@ public final class GoraxFormat {
         return out.toString();
     }
 
-    /** steps.<id>.<rest> → <id>.<rest> (an http node's body is its response), trigger.<rest> as it is. */
+    /**
+     * steps.<id>.<rest> → <id>.<rest> (an http node's body is its response), trigger.<rest> as
+     * it is, a loop's item and index variables (and loop.item, loop.index) → <loop>.item and
+     * <loop>.index in its body; null for any other root, which stays as it is written.
+     */
     private String reference(String root, String rest, Location at) {
+        String loop = loopOf(currentNode);
+        if (loop != null) {
+            Map<String, String> vars = loopVariables(loop);
+            if (vars.containsKey(root)) {
+                return vars.get(root) + rest;
+            }
+        }
+        if (!List.of("steps", "trigger", "env").contains(root) || rest.isEmpty()) {
+            return null;
+        }
         if (root.equals("env")) {
             problems.add(Diagnostic.at(file.displayName(), at, "Gorax's env" + rest + " has no Caravan counterpart: put the"
                     + " value in the workflow or in the message"));
@@ -331,6 +576,24 @@ public final class GoraxFormat {
             }
         }
         return id + tail;
+    }
+
+    /** A loop's variable names and what they stand for in its body. */
+    private Map<String, String> loopVariables(String loop) {
+        Map<String, String> vars = new HashMap<>();
+        vars.put("loop", loop);
+        SourceMap config = configOf(loop);
+        String item = config == null ? null : text(config, "item_variable");
+        String index = config == null ? null : text(config, "index_variable");
+        vars.put(item == null || item.isBlank() ? "item" : item, loop + ".item");
+        vars.put(index == null || index.isBlank() ? "index" : index, loop + ".index");
+        return vars;
+    }
+
+    private final Map<String, SourceMap> configs = new HashMap<>();
+
+    private SourceMap configOf(String nodeId) {
+        return configs.get(nodeId);
     }
 
     /** robfig/cron (5 or 6 fields, descriptors, Sunday 0) as Quartz (6 fields, ? in day-of-month or -week, Sunday 1). */
@@ -397,9 +660,14 @@ public final class GoraxFormat {
         List<SourceMap.Entry> out = new ArrayList<>();
         edge.entry("source").ifPresent(e -> out.add(new SourceMap.Entry("from", e.keyLocation(), e.value())));
         edge.entry("target").ifPresent(e -> out.add(new SourceMap.Entry("to", e.keyLocation(), e.value())));
-        // Gorax labels only a condition's branches; an empty label is no label
-        edge.entry("label").filter(e -> !(e.value() instanceof SourceScalar s && (s.value() == null
-                || s.value().toString().isBlank()))).ifPresent(out::add);
+        if (bodyEdges.contains(edge)) {
+            // the first edge leaving a control:loop enters its body
+            out.add(new SourceMap.Entry("label", edge.location(), new SourceScalar(edge.location(), Edge.EACH)));
+        } else {
+            // Gorax labels only a condition's branches; an empty label is no label
+            edge.entry("label").filter(e -> !(e.value() instanceof SourceScalar s && (s.value() == null
+                    || s.value().toString().isBlank()))).ifPresent(out::add);
+        }
         // id, sourceHandle and targetHandle are the editor's
         return new SourceMap(edge.location(), out);
     }

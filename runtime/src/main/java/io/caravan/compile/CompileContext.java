@@ -25,8 +25,12 @@ public final class CompileContext {
     private final RunEvents events;
     private final java.util.List<org.apache.camel.model.RouteDefinition> nodeRoutes = new java.util.ArrayList<>();
 
-    CompileContext(Workflow workflow, Function<String, Binding> bindings, RunEvents events) {
+    /** Empty, or what sets a second route of the workflow apart ("call"): in its ids and bean names. */
+    private final String scope;
+
+    CompileContext(Workflow workflow, Function<String, Binding> bindings, RunEvents events, String scope) {
         this.workflow = workflow;
+        this.scope = scope.isEmpty() ? "" : "." + scope;
         this.bindings = bindings;
         this.events = events;
     }
@@ -55,12 +59,12 @@ public final class CompileContext {
      * hold '/' or ':', so no two workflows' or nodes' names meet.
      */
     public String bean(WorkflowNode node, String role, Object bean) {
-        return register("caravan." + workflow.id() + "/" + node.id() + (role.isEmpty() ? "" : ":" + role), bean);
+        return register("caravan." + workflow.id() + scope + "/" + node.id() + (role.isEmpty() ? "" : ":" + role), bean);
     }
 
     /** Registers a bean of the whole workflow: {@code caravan.<workflow>:<name>}. */
     public String bean(String localName, Object bean) {
-        return register("caravan." + workflow.id() + ":" + localName, bean);
+        return register("caravan." + workflow.id() + scope + ":" + localName, bean);
     }
 
     private String register(String name, Object bean) {
@@ -80,7 +84,7 @@ public final class CompileContext {
     }
 
     public String camelId(String local) {
-        return workflow.id() + "." + local;
+        return workflow.id() + scope + "." + local;
     }
 
     /** A template field of a node, parsed once here; null when the field is absent. */

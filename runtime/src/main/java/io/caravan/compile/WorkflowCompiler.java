@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.apache.camel.model.FilterDefinition;
 import org.apache.camel.model.ProcessorDefinition;
 import org.apache.camel.model.RouteDefinition;
@@ -72,31 +73,68 @@ public final class WorkflowCompiler {
                 .orElseThrow(() -> new IllegalArgumentException("no binding for queue_type " + queueType)), events);
     }
 
-    public CompiledWorkflow compile(Workflow workflow) {
-        CompileContext context = new CompileContext(workflow, bindings, events);
-        WorkflowNode trigger = workflow.trigger();
-        TriggerCompiler triggerCompiler = triggers.get(trigger.type());
+    /**
+     * Which workflows a workflow node calls (see {@link io.caravan.workflow.CallGraph#calledIds}):
+     * one of them whose trigger is not {@code call} gets a second route, its call entry.
+     */
+    public WorkflowCompiler calledBy(Predicate<String> called) {
+        this.called = called;
+        return this;
+    }
 
+    private Predicate<String> called = id -> false;
+
+    public CompiledWorkflow compile(Workflow workflow) {
+        CompileContext context = new CompileContext(workflow, bindings, events, "");
+        WorkflowNode trigger = workflow.trigger();
+        RouteDefinition route = route(workflow, context, triggers.get(trigger.type()), workflow.id(), true);
+        List<RouteDefinition> routes = new java.util.ArrayList<>();
+        Map<String, Object> beans = new java.util.LinkedHashMap<>();
+        if (trigger.type() != NodeType.CALL && called.test(workflow.id())) {
+            // called by another workflow too: the same nodes behind a call trigger, in a route of
+            // their own whose ids and beans are scoped ".call"; no idempotency, no dead letter
+            CompileContext call = new CompileContext(workflow, bindings, events, "call");
+            routes.add(route(workflow, call, new WorkflowCalls.Trigger(), workflow.id() + ".call", false));
+            routes.addAll(call.nodeRoutes());
+            beans.putAll(call.beans());
+        }
+        routes.addAll(context.nodeRoutes());
+        beans.putAll(context.beans());
+        return new CompiledWorkflow(workflow, route, routes, Map.copyOf(beans));
+    }
+
+    /**
+     * One route of the workflow: the trigger's endpoint, its start, every node, the finish.
+     * {@code asWritten} is false for a call entry of a workflow with another trigger: it has
+     * neither the trigger's idempotency nor the workflow's dead letters (a failure goes back to
+     * the caller).
+     */
+    private RouteDefinition route(Workflow workflow, CompileContext context, TriggerCompiler triggerCompiler,
+                                  String routeId, boolean asWritten) {
+        WorkflowNode trigger = workflow.trigger();
         RouteDefinition route = new RouteDefinition();
         route.from(triggerCompiler.fromUri(trigger, context));
         route.getInput().setId(context.camelId(trigger, ""));
-        route.routeId(workflow.id());
+        route.routeId(routeId);
         route.routeGroup(workflow.id());
-        route.routeDescription(workflow.name());
+        route.routeDescription(asWritten ? workflow.name() : workflow.name() + " (called by a workflow node)");
 
         FailureProcessor failure = new FailureProcessor(workflow, triggerCompiler.replies(), context::classify, events);
-        ErrorHandlerCompiler.compile(route, context, triggerCompiler.replies(), context.bean("failed", failure), bindings);
+        ErrorHandlerCompiler.compile(route, context, triggerCompiler.replies(), context.bean("failed", failure),
+                asWritten ? bindings : null);
 
         route.process(context.bean(trigger, "start", triggerCompiler.start(trigger, context))).id(context.camelId(trigger, "start"));
 
         // with idempotency, every node runs inside Camel's idempotentConsumer block
-        ProcessorDefinition<?> nodes = IdempotencyCompiler.open(route, trigger, context);
+        ProcessorDefinition<?> nodes = asWritten ? IdempotencyCompiler.open(route, trigger, context) : route;
         Set<String> all = new HashSet<>();
         workflow.nodes().forEach(n -> all.add(n.id()));
         compileNodes(region(workflow, all), nodes, Set.of(trigger.id()), null, context);
         nodes.process(context.bean("finish", new FinishProcessor(triggerCompiler.replies()))).id(context.camelId("finish"));
-        IdempotencyCompiler.close(route, nodes, trigger, context);
-        return new CompiledWorkflow(workflow, route, context.nodeRoutes(), Map.copyOf(context.beans()));
+        if (asWritten) {
+            IdempotencyCompiler.close(route, nodes, trigger, context);
+        }
+        return route;
     }
 
     /**

@@ -72,7 +72,11 @@ public final class CaravanRuntime implements AutoCloseable {
         listeners.add(management.runEvents());
         // listeners may be added after compiling, until the runtime starts
         this.compiler = WorkflowCompiler.standard(RunEvents.all(listeners));
-        this.workflows = WorkflowSet.load(sources.workflows(), credentials).stream().map(compiler::compile).toList();
+        List<Workflow> loaded = WorkflowSet.load(sources.workflows(), credentials);
+        // a workflow another one calls gets a call entry, whatever its trigger; reloads ask the deployer
+        this.compiler.calledBy(id -> io.caravan.workflow.CallGraph.calledIds(deployer == null ? loaded
+                : deployer.runningAndWaiting().stream().map(CompiledWorkflow::workflow).toList()).contains(id));
+        this.workflows = loaded.stream().map(compiler::compile).toList();
         RouteIds.requireUnique(sources.routes(), workflows);
         List<io.caravan.source.Diagnostic> sameSource = new ArrayList<>(TriggerSources.clashes(workflows));
         sameSource.addAll(io.caravan.workflow.CallGraph.problems(workflows.stream().map(CompiledWorkflow::workflow).toList()));

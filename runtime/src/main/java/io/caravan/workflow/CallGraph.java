@@ -10,8 +10,7 @@ import java.util.Optional;
 
 /**
  * Checks the calls between workflows, which one file cannot: every {@code workflow} node names a
- * workflow that is loaded and starts with a {@code call} trigger, and no chain of calls comes back
- * to a workflow it started from.
+ * workflow that is loaded, and no chain of calls comes back to a workflow it started from.
  */
 public final class CallGraph {
 
@@ -30,10 +29,6 @@ public final class CallGraph {
                 if (called == null) {
                     problems.add(Diagnostic.at(w.sourceFile(), at, "workflow_id names no workflow '" + target
                             + "'; loaded workflows: " + Problems.list(List.copyOf(byId.keySet()))));
-                } else if (called.trigger().type() != NodeType.CALL) {
-                    problems.add(Diagnostic.at(w.sourceFile(), at, "workflow '" + target + "' starts with a "
-                            + called.trigger().type().wireName() + " trigger; a workflow node calls only workflows whose"
-                            + " trigger is call (" + called.sourceFile() + ")"));
                 }
             }
         }
@@ -50,6 +45,13 @@ public final class CallGraph {
             });
         }
         return problems;
+    }
+
+    /** The ids of the workflows some workflow node of {@code workflows} calls. */
+    public static java.util.Set<String> calledIds(java.util.Collection<Workflow> workflows) {
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        workflows.forEach(w -> calls(w).forEach(n -> ids.add(n.config().string(NodeSpecs.Call.WORKFLOW_ID))));
+        return ids;
     }
 
     private static List<WorkflowNode> calls(Workflow w) {

@@ -118,8 +118,9 @@ public final class NodeSpecs {
 
     /** workflow's fields: the call of a sub-workflow. */
     public static final class Call {
-        public static final Field WORKFLOW_ID = Field.string("workflow_id", "the id of the workflow to run; it starts"
-                + " with a call trigger").asRequired().withExample("enrich-order");
+        public static final Field WORKFLOW_ID = Field.string("workflow_id", "the id of the workflow to run: one"
+                + " with a call trigger, or with any other (called, it starts after its trigger, with"
+                + " {{trigger.body}} and {{input}} the input given)").asRequired().withExample("enrich-order");
         public static final Field INPUT = Field.template("input", "the called workflow's input (unset: this run's"
                 + " input)").withExample("'{\"id\": \"{{input.order_id}}\"}'");
         public static final Field MODE = Field.choice("mode", List.of("sync", "async"), "sync: wait, and the called"

@@ -41,7 +41,8 @@ class ControlFlowIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient CLIENT = HttpClient.newHttpClient();
     private static final List<String> WORKFLOWS = List.of("lookup-each.yaml", "lookup-each-4.yaml", "fallback-on-error.yaml",
-            "fan-out.yaml", "race.yaml", "calls-top.yaml", "calls-middle.yaml", "calls-bottom.yaml", "calls-async.yaml");
+            "fan-out.yaml", "race.yaml", "calls-top.yaml", "calls-middle.yaml", "calls-bottom.yaml", "calls-async.yaml",
+            "calls-hooked.yaml", "calls-to-hook.yaml");
 
     @TempDir
     static Path home;
@@ -298,6 +299,12 @@ class ControlFlowIT {
             assertFailed(failed, 502, "CONNECTION_FAILED", "middle", "workflow 'calls-middle' failed in node 'bottom':"
                     + " node 'bottom': workflow 'calls-bottom' failed in node 'lookup'");
             assertThat(hangUps.get()).as("attempts of the top's call").isEqualTo(2);
+
+            // a workflow with a webhook trigger, called: the same nodes, from its call entry; and still its webhook
+            JsonNode via = completed(post(port, "calls-to-hook", JSON.writeValueAsString(Map.of("n", "h1", "url", url + "/slow"))));
+            assertThat(via).isEqualTo(JSON.readTree("{\"via\": {\"hooked\": \"h1\"}}"));
+            JsonNode direct = completed(post(port, "calls-hooked", JSON.writeValueAsString(Map.of("n", "h2", "url", url + "/slow"))));
+            assertThat(direct).isEqualTo(JSON.readTree("{\"hooked\": \"h2\"}"));
 
             // async: answers with the started run's id; the called run goes on by itself
             counted.set(0);

@@ -9,6 +9,7 @@ import io.caravan.workflow.NodeType;
 import io.caravan.workflow.Workflow;
 import io.caravan.workflow.WorkflowNode;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import org.apache.camel.LoggingLevel;
@@ -31,18 +32,21 @@ public final class ErrorHandlerCompiler {
 
     /**
      * @param failed the bean name of the processor that logs the failure and answers a webhook
+     * @param bindings the brokers dead letters go to; null: this route dead-letters nothing (a
+     *                 workflow's call entry, whose failures go back to its caller)
      */
     public static void compile(RouteDefinition route, CompileContext context, boolean replies, String failed,
                                Function<String, Binding> bindings) {
         Workflow workflow = context.workflow();
         Map<String, DeadLetterProcessor.Target> targets = new LinkedHashMap<>();
-        for (WorkflowNode node : workflow.nodes()) {
+        for (WorkflowNode node : bindings == null ? List.<WorkflowNode>of() : workflow.nodes()) {
             DeadLetterProcessor.Target t = target(workflow, node.id(), workflow.errorHandling(node).deadLetter(), bindings);
             if (t != null) {
                 targets.put(node.id(), t);
             }
         }
-        DeadLetterProcessor.Target workflowTarget = target(workflow, null, workflow.errorHandling().deadLetter(), bindings);
+        DeadLetterProcessor.Target workflowTarget = bindings == null ? null
+                : target(workflow, null, workflow.errorHandling().deadLetter(), bindings);
         DeadLetterProcessor deadLetterProcessor = targets.isEmpty() && workflowTarget == null ? null
                 : new DeadLetterProcessor(workflow.id(), targets, workflowTarget, context::classify, context.events());
         String deadLetter = deadLetterProcessor == null ? null : context.bean("dead-letter", deadLetterProcessor);

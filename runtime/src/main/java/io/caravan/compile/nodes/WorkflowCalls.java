@@ -27,7 +27,9 @@ import org.apache.camel.model.language.ConstantExpression;
 
 /**
  * Sub-workflows. A workflow with a {@code call} trigger consumes from its own {@code direct:}
- * endpoint ({@link #endpoint}); a {@code workflow} node calls it there. Sync, through Camel's
+ * endpoint ({@link #endpoint}); a {@code workflow} node calls it there. A workflow with another
+ * trigger that some workflow calls has a second route on that endpoint, its call entry (see
+ * {@link io.caravan.compile.WorkflowCompiler#calledBy}). Sync, through Camel's
  * {@code enrich}: the called route runs on a copy of the caller's exchange (so neither run's
  * bookkeeping touches the other's) and answers as a webhook does, {@code {"status", "output"}} or
  * {@code {"status": "failed", "error"}}; the aggregation puts the output on the caller's exchange
@@ -104,6 +106,9 @@ public final class WorkflowCalls {
             RunContext run = new RunContext(caller == null ? null : (String) caller.get("execution_id_given"));
             Map<String, Object> output = new LinkedHashMap<>();
             output.put("id", run.executionId());
+            // a workflow with another trigger, called, reads its input where its trigger puts it
+            output.put("body", input);
+            output.put("headers", Map.of());
             Map<String, Object> from = new LinkedHashMap<>(caller == null ? Map.of() : caller);
             from.remove("execution_id_given");
             output.put("caller", from);

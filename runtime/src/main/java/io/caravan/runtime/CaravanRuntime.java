@@ -452,6 +452,7 @@ public final class CaravanRuntime implements AutoCloseable {
                 case WEBHOOK -> "POST http://127.0.0.1:" + httpPort() + "/webhooks/" + w.id();
                 case SCHEDULE -> t.config().has(NodeSpecs.Schedule.CRON_FIELD) ? "cron " + t.config().string(NodeSpecs.Schedule.CRON_FIELD)
                         : "every " + t.config().duration(NodeSpecs.Schedule.INTERVAL).toMillis() + " ms";
+                case CALL -> "called by workflow nodes";
                 default -> t.queueType() + " " + t.address();
             };
             String sends = w.nodes().stream().filter(n -> n.usesBroker() && !n.trigger())

@@ -61,7 +61,7 @@ class ExampleWorkflowsIT {
         TestBrokers.requireRabbitMq();
         TestBrokers.requireRedis();
         try (var redis = io.lettuce.core.RedisClient.create(TestBrokers.REDIS_URL).connect()) {
-            redis.sync().del("clicks", "clicks-enriched", "clicks.dlq"); // the example's streams, from earlier runs
+            redis.sync().del("clicks", "clicks-enriched", "clicks.dlq", "audit"); // the examples' streams, from earlier runs
         }
         kafka = TestBrokers.kafka();
         sqs = TestBrokers.sqs();
@@ -174,6 +174,43 @@ class ExampleWorkflowsIT {
         }
         // both records are done: the error branch handled o-8, so nothing is left to read again
         assertThat(awaitCommitted("examples-it", "orders-batched")).isEqualTo(endOffset("orders-batched"));
+    }
+
+    @Test
+    void aShipmentGoesToKafkaAndThroughACalledWorkflowToRedisAtOnce() throws Exception {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + port + "/webhooks/shipments-webhook-fan-out"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"id\": \"s-1\", \"carrier\": \"dhl\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        JsonNode output = JSON.readTree(response.body()).get("output");
+        assertThat(output.get("shipment").asText()).isEqualTo("s-1");
+        // the join's output carries each branch's send: the Kafka offset id and the Redis entry id
+        String auditId = output.get("audit").asText();
+        assertThat(output.get("kafka").asText()).isNotBlank();
+        try (var client = io.lettuce.core.RedisClient.create(TestBrokers.REDIS_URL).connect()) {
+            var entries = client.sync().xrange("audit", io.lettuce.core.Range.create("-", "+"));
+            assertThat(entries).hasSize(1);
+            assertThat(entries.get(0).getId()).isEqualTo(auditId);
+            assertThat(JSON.readTree(entries.get(0).getBody().get("body")))
+                    .isEqualTo(JSON.readTree("{\"event\": \"shipment\", \"id\": \"s-1\"}"));
+            assertThat(entries.get(0).getBody()).containsEntry("caller", "shipments-webhook-fan-out");
+        }
+        Properties p = new Properties();
+        p.put("bootstrap.servers", kafka.bootstrapServers());
+        p.put("auto.offset.reset", "earliest");
+        p.put("group.id", "examples-it-shipments-reader");
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer())) {
+            consumer.subscribe(List.of("shipments"));
+            List<String> got = new java.util.ArrayList<>();
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (got.isEmpty() && System.currentTimeMillis() < deadline) {
+                consumer.poll(java.time.Duration.ofMillis(500)).forEach(r -> got.add(r.value()));
+            }
+            assertThat(got).hasSize(1);
+            assertThat(JSON.readTree(got.get(0))).isEqualTo(JSON.readTree("{\"id\": \"s-1\", \"carrier\": \"dhl\"}"));
+        }
     }
 
     @Test

@@ -327,6 +327,49 @@ class ControlFlowIT {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void aFailedBranchDeadLettersItsMessageOnce() throws Exception {
+        io.caravan.testing.TestBrokers.requireRedis();
+        Path redisHome = Files.createDirectories(home.resolve("fork-home"));
+        Path workflows = Files.createDirectories(redisHome.resolve("workflows"));
+        try (var in = ControlFlowIT.class.getResourceAsStream("/control/fork-redis.yaml")) {
+            Files.copy(in, workflows.resolve("fork-redis.yaml"));
+        }
+        Path credentials = redisHome.resolve("credentials.yaml");
+        Files.writeString(credentials, "redis-local: {type: queue_redis, url: \"" + io.caravan.testing.TestBrokers.REDIS_URL + "\"}\n");
+        var client = io.lettuce.core.RedisClient.create(io.caravan.testing.TestBrokers.REDIS_URL);
+        try (var connection = client.connect()) {
+            var redis = connection.sync();
+            redis.del("cf-forks", "cf-left", "cf-right", "cf-forks.dlq");
+            RuntimeOptions options = RuntimeOptions.defaults(redisHome).withCredentials(credentials).withProperties(Map.of(
+                    "caravan.http.port", String.valueOf(Ports.free()),
+                    "caravan.management.port", String.valueOf(Ports.free())));
+            try (CaravanRuntime runtime = CaravanRuntime.create(options).start()) {
+                redis.xadd("cf-forks", Map.of("body", "{\"id\": \"f-1\", \"sku\": \"A\"}"));
+                String broken = "{\"id\": \"f-2\"}";
+                redis.xadd("cf-forks", Map.of("body", broken));
+                long deadline = System.currentTimeMillis() + 30_000;
+                while (redis.xlen("cf-forks.dlq") < 1 && System.currentTimeMillis() < deadline) {
+                    Thread.sleep(100);
+                }
+                Thread.sleep(1000); // a second letter would come now
+                var letters = redis.xrange("cf-forks.dlq", io.lettuce.core.Range.create("-", "+"));
+                assertThat(letters).hasSize(1);
+                assertThat(letters.get(0).getBody()).containsEntry("body", broken)
+                        .containsEntry("caravan-error-code", "TEMPLATE_VALUE_MISSING")
+                        .containsEntry("caravan-failed-node", "right");
+                assertThat(redis.xrange("cf-right", io.lettuce.core.Range.create("-", "+"))).extracting(m -> m.getBody().get("body"))
+                        .containsExactly("{\"sku\": \"A\"}");
+                // f-1's left send; f-2's left send may have gone too, as it ran beside the branch that failed
+                assertThat(redis.xrange("cf-left", io.lettuce.core.Range.create("-", "+"))).extracting(m -> m.getBody().get("body"))
+                        .contains("{\"id\": \"f-1\"}").hasSizeBetween(1, 2);
+                assertThat(redis.xpending("cf-forks", "fork-redis").getCount()).isZero();
+            }
+        } finally {
+            client.shutdown();
+        }
+    }
+
     private static void assertRows(JsonNode output, int n) {
         assertThat(output.get("count").asInt()).isEqualTo(n);
         JsonNode rows = output.get("rows");

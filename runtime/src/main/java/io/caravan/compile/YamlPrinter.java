@@ -55,7 +55,8 @@ public final class YamlPrinter {
 
     /** Moves the misplaced options back beside {@code steps}, where the YAML DSL reads them. */
     static String liftMisplacedOptions(String yaml) throws Exception {
-        if (MISPLACED.values().stream().flatMap(Set::stream).noneMatch(key -> yaml.contains(key + ":"))) {
+        if (MISPLACED.values().stream().flatMap(Set::stream).noneMatch(key -> yaml.contains(key + ":"))
+                && !yaml.contains("language:")) {
             return yaml;
         }
         JsonNode tree = YAML.readTree(yaml);
@@ -78,6 +79,15 @@ public final class YamlPrinter {
                     }
                 }
             });
+            // Camel 4.17's dumper drops the name of a language expression's language; the only
+            // one compiled routes use is Caravan's
+            if (object.get("language") instanceof ObjectNode language && language.has("expression")
+                    && !language.has("language")) {
+                ObjectNode named = YAML.createObjectNode();
+                named.put("language", io.caravan.camel.CaravanLanguage.NAME);
+                named.setAll(language);
+                object.set("language", named);
+            }
             object.elements().forEachRemaining(YamlPrinter::lift);
         } else if (node instanceof ArrayNode array) {
             array.elements().forEachRemaining(YamlPrinter::lift);

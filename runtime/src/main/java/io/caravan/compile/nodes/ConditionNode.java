@@ -10,11 +10,13 @@ import io.caravan.workflow.WorkflowNode;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.camel.Exchange;
+import org.apache.camel.model.ChoiceDefinition;
 import org.apache.camel.model.ProcessorDefinition;
 
 /**
- * {@code condition}: evaluates its expression; its output {@code {"result": true|false}}
- * decides which outgoing edges ({@code when}) the run follows.
+ * {@code condition}: a {@code choice} whose {@code when} is its expression in Caravan's Camel
+ * language; its output {@code {"result": true|false}} decides which outgoing edges
+ * ({@code when}) the run follows.
  */
 public final class ConditionNode implements NodeCompiler {
 
@@ -25,26 +27,12 @@ public final class ConditionNode implements NodeCompiler {
 
     @Override
     public void compile(WorkflowNode node, CompileContext context, ProcessorDefinition<?> step) {
-        Condition condition = Condition.parse(node.config().string("expression"));
-        step.process(context.bean(node, "", new Evaluate(context.workflow().id(), node.id(), condition)))
-                .id(context.camelId(node, "evaluate"));
-    }
-
-    static final class Evaluate extends NodeProcessor {
-
-        private final Condition condition;
-
-        Evaluate(String workflowId, String nodeId, Condition condition) {
-            super(workflowId, nodeId);
-            this.condition = condition;
-        }
-
-        @Override
-        public void run(Exchange exchange, RunContext run) {
-            Map<String, Object> output = new LinkedHashMap<>();
-            output.put("result", condition.evaluate(run));
-            output.put("expression", condition.text());
-            run.putOutput(nodeId, output);
-        }
+        CaravanSteps.enter(node, context, step);
+        ChoiceDefinition choice = step.choice();
+        choice.id(context.camelId(node, "evaluate"));
+        choice.when(CaravanSteps.template(node.config().string("expression")))
+                .to(CaravanSteps.uri("result", node, "value=true")).id(context.camelId(node, "true"));
+        choice.otherwise().to(CaravanSteps.uri("result", node, "value=false")).id(context.camelId(node, "false"));
+        choice.end();
     }
 }

@@ -9,9 +9,13 @@ import io.caravan.template.Template;
 import io.caravan.workflow.NodeType;
 import io.caravan.workflow.WorkflowNode;
 import org.apache.camel.Exchange;
+import org.apache.camel.model.ChoiceDefinition;
 import org.apache.camel.model.ProcessorDefinition;
 
-/** {@code transform}: renders its template into the new payload (parsed when it is JSON). */
+/**
+ * {@code transform}: renders its template (Caravan's Camel language) into the body, which becomes
+ * the node's output (parsed when it is JSON).
+ */
 public final class TransformNode implements NodeCompiler {
 
     @Override
@@ -21,26 +25,8 @@ public final class TransformNode implements NodeCompiler {
 
     @Override
     public void compile(WorkflowNode node, CompileContext context, ProcessorDefinition<?> step) {
-        Template template = context.template(node, "template");
-        step.process(context.bean(node, "", new Transform(context.workflow().id(), node.id(), template)))
-                .id(context.camelId(node, "render"));
-    }
-
-    static final class Transform extends NodeProcessor {
-
-        private final Template template;
-
-        Transform(String workflowId, String nodeId, Template template) {
-            super(workflowId, nodeId);
-            this.template = template;
-        }
-
-        @Override
-        public void run(Exchange exchange, RunContext run) {
-            Object value = template.renderValue(run);
-            Object output = value instanceof String s ? Json.parseIfJson(s) : value;
-            run.putOutput(nodeId, output);
-            exchange.getIn().setBody(value instanceof String s ? s : Json.write(value));
-        }
+        CaravanSteps.enter(node, context, step);
+        step.setBody(CaravanSteps.template(node.config().string("template"))).id(context.camelId(node, "render"));
+        step.to(CaravanSteps.uri("output", node, "json=true")).id(context.camelId(node, "output"));
     }
 }

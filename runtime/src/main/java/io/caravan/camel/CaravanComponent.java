@@ -1,0 +1,35 @@
+package io.caravan.camel;
+
+import java.util.Map;
+import org.apache.camel.Endpoint;
+import org.apache.camel.support.DefaultComponent;
+
+/**
+ * {@code caravan:} the steps of a workflow run that are Caravan's bookkeeping rather than a
+ * broker's or a service's, as endpoints any route may name, so compiled routes need no bean of
+ * the workflow's. {@code caravan:<action>/<node-id>}:
+ * <ul>
+ *   <li>{@code enter}: the node starts (failures from here on are the node's);</li>
+ *   <li>{@code output}: the body is the node's output ({@code json=true}: a JSON text is read as
+ *       the value it holds);</li>
+ *   <li>{@code result}: a condition's output, {@code {"result": <value>}};</li>
+ *   <li>{@code log}: logs the body as the node's line ({@code level}, {@code workflow}).</li>
+ * </ul>
+ */
+public final class CaravanComponent extends DefaultComponent {
+
+    public static final String SCHEME = "caravan";
+
+    @Override
+    protected Endpoint createEndpoint(String uri, String remaining, Map<String, Object> parameters) throws Exception {
+        int slash = remaining.indexOf('/');
+        if (slash <= 0 || slash == remaining.length() - 1) {
+            throw new IllegalArgumentException("caravan endpoint '" + uri + "': write caravan:<action>/<node-id>");
+        }
+        CaravanEndpoint endpoint = new CaravanEndpoint(uri, this, remaining.substring(0, slash),
+                remaining.substring(slash + 1));
+        setProperties(endpoint, parameters);
+        endpoint.check();
+        return endpoint;
+    }
+}

@@ -1,0 +1,119 @@
+package io.caravan.camel;
+
+import io.caravan.Json;
+import io.caravan.compile.Runs;
+import io.caravan.template.RunContext;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.camel.Consumer;
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+import org.apache.camel.Producer;
+import org.apache.camel.spi.UriEndpoint;
+import org.apache.camel.spi.UriParam;
+import org.apache.camel.support.DefaultEndpoint;
+import org.apache.camel.support.DefaultProducer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
+
+/** One {@code caravan:<action>/<node>} endpoint; see {@link CaravanComponent}. */
+@UriEndpoint(scheme = CaravanComponent.SCHEME, title = "Caravan", syntax = "caravan:action/node", producerOnly = true,
+        category = {org.apache.camel.Category.CORE})
+public final class CaravanEndpoint extends DefaultEndpoint {
+
+    static final List<String> ACTIONS = List.of("enter", "output", "result", "log");
+
+    private final String action;
+    private final String node;
+    @UriParam(description = "output: read a JSON text body as the value it holds")
+    private boolean json;
+    @UriParam(description = "result: the condition's result")
+    private boolean value;
+    @UriParam(description = "log: the level", defaultValue = "info")
+    private String level = "info";
+    @UriParam(description = "log: the workflow, whose logger (caravan.workflow.<id>) writes the line")
+    private String workflow;
+
+    CaravanEndpoint(String uri, CaravanComponent component, String action, String node) {
+        super(uri, component);
+        this.action = action;
+        this.node = node;
+    }
+
+    void check() {
+        if (!ACTIONS.contains(action)) {
+            throw new IllegalArgumentException("caravan endpoint '" + getEndpointUri() + "': unknown action '" + action
+                    + "'; actions: " + String.join(", ", ACTIONS));
+        }
+        if (action.equals("log")) {
+            Level.valueOf(level.toUpperCase(Locale.ROOT)); // a bad level fails here, at start, not per message
+        }
+    }
+
+    public void setJson(boolean json) {
+        this.json = json;
+    }
+
+    public void setValue(boolean value) {
+        this.value = value;
+    }
+
+    public void setLevel(String level) {
+        this.level = level;
+    }
+
+    public void setWorkflow(String workflow) {
+        this.workflow = workflow;
+    }
+
+    @Override
+    public Producer createProducer() {
+        Logger logger = LoggerFactory.getLogger("caravan.workflow." + (workflow == null ? "route" : workflow));
+        Level logLevel = Level.valueOf(level.toUpperCase(Locale.ROOT));
+        return new DefaultProducer(this) {
+            @Override
+            public void process(Exchange exchange) {
+                switch (action) {
+                    case "enter" -> enter(exchange);
+                    case "output" -> output(exchange);
+                    case "result" -> CaravanLanguage.runOf(exchange).putOutput(node, Map.of("result", value));
+                    default -> log(exchange, logger, logLevel);
+                }
+            }
+        };
+    }
+
+    private void enter(Exchange exchange) {
+        if (!node.equals(exchange.getProperty(Runs.NODE))) {
+            // attempts count per node: a retry in an earlier node is not this node's
+            exchange.removeProperty(Runs.REDELIVERIES);
+        }
+        exchange.setProperty(Runs.NODE, node);
+    }
+
+    private void output(Exchange exchange) {
+        Object body = exchange.getMessage().getBody();
+        RunContext run = CaravanLanguage.runOf(exchange);
+        if (body instanceof String text) {
+            run.putOutput(node, json ? Json.parseIfJson(text) : text);
+        } else {
+            run.putOutput(node, body);
+            exchange.getMessage().setBody(Json.write(body));
+        }
+    }
+
+    private void log(Exchange exchange, Logger logger, Level logLevel) {
+        String text = exchange.getMessage().getBody(String.class);
+        text = text == null ? "" : text;
+        // one log line per message, whatever the rendered values hold
+        logger.atLevel(logLevel).log("[{}] {}", node, text.replace("\r", "\\r").replace("\n", "\\n"));
+        CaravanLanguage.runOf(exchange).putOutput(node, Map.of("message", text));
+    }
+
+    @Override
+    public Consumer createConsumer(Processor processor) {
+        throw new UnsupportedOperationException("caravan:" + action + " only takes messages (a producer)");
+    }
+}

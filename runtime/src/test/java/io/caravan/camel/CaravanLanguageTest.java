@@ -1,0 +1,110 @@
+package io.caravan.camel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.caravan.CaravanException;
+import io.caravan.ErrorCode;
+import io.caravan.compile.Runs;
+import io.caravan.template.RunContext;
+import java.util.Map;
+import org.apache.camel.CamelExecutionException;
+import org.apache.camel.Exchange;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.PluginHelper;
+import org.apache.camel.support.ResourceHelper;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Caravan's Camel language and its {@code caravan:} component in a plain Camel context: found by
+ * name from the jar (no bean, no Caravan runtime), in a route written in Camel's YAML DSL.
+ */
+class CaravanLanguageTest {
+
+    private static final String ROUTE = """
+            - route:
+                from:
+                  uri: direct:in
+                  steps:
+                    - to: caravan:enter/shape
+                    - setBody:
+                        expression:
+                          language:
+                            language: caravan
+                            expression: '{"id": "${input.id}", "big": ${input.amount}, "shell": "$${HOME}", "nested": {"a": {"b": 1}}}'
+                    - to: caravan:output/shape?json=true
+                    - to: caravan:enter/is-big
+                    - choice:
+                        when:
+                          - expression:
+                              language:
+                                language: caravan
+                                expression: "${shape.big} >= 1000 && ${trigger.headers.tenant} == 'acme'"
+                            steps:
+                              - to: caravan:result/is-big?value=true
+                        otherwise:
+                          steps:
+                            - to: caravan:result/is-big?value=false
+                    - setBody:
+                        expression:
+                          language:
+                            language: caravan
+                            expression: '{"shape": ${shape}, "big": ${is-big.result}}'
+            """;
+
+    @Test
+    void workflowTemplatesReadAsThisLanguageAndBack() {
+        String template = "{\"id\": \"{{input.id}}\", \"home\": \"${HOME}\", \"n\": {\"a\": {{input.n}}}}";
+        String camel = CaravanLanguage.camelText(template);
+        assertThat(camel).isEqualTo("{\"id\": \"${input.id}\", \"home\": \"$${HOME}\", \"n\": {\"a\": ${input.n}}}");
+        assertThat(CaravanLanguage.caravanText(camel)).isEqualTo(template);
+    }
+
+    @Test
+    void aPlainCamelContextRunsTemplatesConditionsAndBookkeeping() throws Exception {
+        try (DefaultCamelContext context = new DefaultCamelContext()) {
+            PluginHelper.getRoutesLoader(context).loadRoutes(ResourceHelper.fromString("in.camel.yaml", ROUTE));
+            context.start();
+            var producer = context.createProducerTemplate();
+            Exchange big = producer.request("direct:in", e -> {
+                e.getMessage().setBody("{\"id\": \"o-1\", \"amount\": 2500}");
+                e.getMessage().setHeader("tenant", "acme");
+            });
+            assertThat(big.getException()).isNull();
+            assertThat(big.getMessage().getBody(String.class)).isEqualTo(
+                    "{\"shape\": {\"id\":\"o-1\",\"big\":2500,\"shell\":\"${HOME}\",\"nested\":{\"a\":{\"b\":1}}}, \"big\": true}");
+            RunContext run = big.getProperty(Runs.RUN, RunContext.class);
+            assertThat(run.output("is-big")).isEqualTo(Map.of("result", true));
+
+            String small = producer.requestBodyAndHeader("direct:in", "{\"id\": \"o-2\", \"amount\": 10}", "tenant", "acme",
+                    String.class);
+            assertThat(small).endsWith("\"big\": false}");
+        }
+    }
+
+    @Test
+    void aMissingValueFailsNamingTheNodeThatRuns() throws Exception {
+        try (DefaultCamelContext context = new DefaultCamelContext()) {
+            PluginHelper.getRoutesLoader(context).loadRoutes(ResourceHelper.fromString("in.camel.yaml", ROUTE));
+            context.start();
+            assertThatThrownBy(() -> context.createProducerTemplate().requestBody("direct:in", "{\"amount\": 1}"))
+                    .isInstanceOf(CamelExecutionException.class)
+                    .cause().isInstanceOfSatisfying(CaravanException.class, e -> {
+                        assertThat(e.code()).isEqualTo(ErrorCode.TEMPLATE_VALUE_MISSING);
+                        assertThat(e.node()).isEqualTo("shape");
+                        assertThat(e.getMessage()).isEqualTo("node 'shape': {{input.id}} has no value: input has no field 'id'");
+                    });
+        }
+    }
+
+    @Test
+    void aBadEndpointOrExpressionIsRefusedWhenTheRouteIsMade() throws Exception {
+        try (DefaultCamelContext context = new DefaultCamelContext()) {
+            context.start();
+            assertThatThrownBy(() -> context.getEndpoint("caravan:explode/x"))
+                    .hasStackTraceContaining("unknown action 'explode'; actions: enter, output, result, log");
+            assertThatThrownBy(() -> context.resolveLanguage("caravan").createPredicate("${input.id} >>> 1"))
+                    .hasMessageContaining("caravan expression");
+        }
+    }
+}

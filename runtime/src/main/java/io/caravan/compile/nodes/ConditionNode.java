@@ -2,14 +2,8 @@ package io.caravan.compile.nodes;
 
 import io.caravan.compile.CompileContext;
 import io.caravan.compile.NodeCompiler;
-import io.caravan.compile.NodeProcessor;
-import io.caravan.template.Condition;
-import io.caravan.template.RunContext;
 import io.caravan.workflow.NodeType;
 import io.caravan.workflow.WorkflowNode;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import org.apache.camel.Exchange;
 import org.apache.camel.model.ChoiceDefinition;
 import org.apache.camel.model.ProcessorDefinition;
 

@@ -1,15 +1,9 @@
 package io.caravan.compile.nodes;
 
-import io.caravan.Json;
 import io.caravan.compile.CompileContext;
 import io.caravan.compile.NodeCompiler;
-import io.caravan.compile.NodeProcessor;
-import io.caravan.template.RunContext;
-import io.caravan.template.Template;
 import io.caravan.workflow.NodeType;
 import io.caravan.workflow.WorkflowNode;
-import org.apache.camel.Exchange;
-import org.apache.camel.model.ChoiceDefinition;
 import org.apache.camel.model.ProcessorDefinition;
 
 /**

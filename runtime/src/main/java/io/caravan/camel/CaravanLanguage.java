@@ -21,7 +21,8 @@ import org.apache.camel.support.LanguageSupport;
 /**
  * Caravan's templates and conditions as a Camel language, {@code caravan}: an expression is a
  * template ({@code '{"id": "${input.id}"}'}), a predicate a condition
- * ({@code ${input.amount} >= 1000}). In Camel YAML DSL:
+ * ({@code ${input.amount} >= 1000}), which may also ask {@code ran(<node>)} and
+ * {@code failed(<node>)}. In Camel YAML DSL:
  * {@code setBody: {expression: {language: {language: caravan, expression: "..."}}}}.
  *
  * <p>References are written {@code ${...}} here, not {@code {{...}}} as in a workflow: Camel reads
@@ -56,6 +57,11 @@ public final class CaravanLanguage extends LanguageSupport {
             }
         }
         return out.toString();
+    }
+
+    /** A workflow's template or condition as an expression of this language, for a compiled route. */
+    public static org.apache.camel.model.language.LanguageExpression expression(String caravanText) {
+        return new org.apache.camel.model.language.LanguageExpression(NAME, camelText(caravanText));
     }
 
     /** This language's text as a workflow's template: the inverse of {@link #camelText}. */
@@ -97,7 +103,7 @@ public final class CaravanLanguage extends LanguageSupport {
     @Override
     public Predicate createPredicate(String camelText) {
         String text = caravanText(camelText);
-        Condition condition = parse(() -> Condition.parse(text), text);
+        Condition condition = parse(() -> Condition.parseWithRunState(text), text);
         return new Predicate() {
             @Override
             public boolean matches(Exchange exchange) {

@@ -2,6 +2,7 @@ package io.caravan.compile;
 
 import io.caravan.binding.Binding;
 import io.caravan.binding.Bindings;
+import io.caravan.camel.CaravanLanguage;
 import io.caravan.compile.errors.CircuitBreakers;
 import io.caravan.compile.errors.ErrorHandlerCompiler;
 import io.caravan.compile.idempotency.IdempotencyCompiler;
@@ -166,8 +167,7 @@ public final class WorkflowCompiler {
             if (reached && !errorBranch) {
                 always.add(node.id());
             } else if (!reached) {
-                String predicate = context.bean(node, "reached", new ReachedPredicate(incoming));
-                gate = parent.filter(new RefExpression(predicate));
+                gate = parent.filter(CaravanLanguage.expression(Reached.condition(incoming)));
                 gate.id(context.camelId(node, "reached"));
                 parent = gate;
             }

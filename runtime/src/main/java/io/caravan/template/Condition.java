@@ -72,8 +72,21 @@ public final class Condition {
 
     /** Parses a condition; throws {@link TemplateException} with the 0-based offset of the problem. */
     public static Condition parse(String text) {
+        return parse(text, false);
+    }
+
+    /**
+     * Parses a condition that may also ask about the run itself: {@code ran(<node>)} (the node
+     * finished) and {@code failed(<node>)} (it failed and its error branch runs). Compiled routes
+     * use them to say when a node is reached; a workflow's own conditions do not.
+     */
+    public static Condition parseWithRunState(String text) {
+        return parse(text, true);
+    }
+
+    private static Condition parse(String text, boolean runState) {
         Objects.requireNonNull(text, "text");
-        List<Token> tokens = new Lexer(text).tokens();
+        List<Token> tokens = new Lexer(text, runState).tokens();
         Parser parser = new Parser(text, tokens);
         Node root = parser.parseCondition();
         List<Reference> refs = tokens.stream()
@@ -275,6 +288,14 @@ public final class Condition {
         }
     }
 
+    /** {@code ran(<node>)} or {@code failed(<node>)}. */
+    private record RunState(String function, String node, String source) implements Node {
+        @Override
+        public Object eval(RunContext ctx) {
+            return function.equals("ran") ? ctx.hasRun(node) : ctx.hasFailed(node);
+        }
+    }
+
     private record Not(Node operand, String source) implements Node {
         @Override
         public Object eval(RunContext ctx) {
@@ -348,7 +369,7 @@ public final class Condition {
 
     // ---------------------------------------------------------------- lexer
 
-    private enum Kind { REFERENCE, STRING, NUMBER, TRUE, FALSE, NULL, OP, LPAREN, RPAREN, END }
+    private enum Kind { REFERENCE, STRING, NUMBER, TRUE, FALSE, NULL, OP, LPAREN, RPAREN, RUN_STATE, END }
 
     /** One token: its kind, its value (a Reference, String, Number or operator), offset and text. */
     private record Token(Kind kind, Object value, int offset, String text) {
@@ -358,7 +379,7 @@ public final class Condition {
 
         boolean isOperand() {
             return kind == Kind.REFERENCE || kind == Kind.STRING || kind == Kind.NUMBER || kind == Kind.TRUE
-                    || kind == Kind.FALSE || kind == Kind.NULL;
+                    || kind == Kind.FALSE || kind == Kind.NULL || kind == Kind.RUN_STATE;
         }
 
         String describe() {
@@ -368,11 +389,13 @@ public final class Condition {
 
     private static final class Lexer {
         private final String s;
+        private final boolean runState;
         private int i;
         private final List<Token> out = new ArrayList<>();
 
-        Lexer(String s) {
+        Lexer(String s, boolean runState) {
             this.s = s;
+            this.runState = runState;
         }
 
         List<Token> tokens() {
@@ -438,6 +461,16 @@ public final class Condition {
                 i++;
             }
             String word = s.substring(start, i);
+            if (runState && (word.equals("ran") || word.equals("failed")) && i < s.length() && s.charAt(i) == '(') {
+                int close = s.indexOf(')', i);
+                if (close < 0) {
+                    throw error("'" + word + "(' at " + start + " is never closed with ')'", start);
+                }
+                String node = s.substring(i + 1, close).strip();
+                i = close + 1;
+                add(Kind.RUN_STATE, List.of(word, node), start);
+                return;
+            }
             switch (word) {
                 case "true" -> add(Kind.TRUE, Boolean.TRUE, start);
                 case "false" -> add(Kind.FALSE, Boolean.FALSE, start);
@@ -642,6 +675,10 @@ public final class Condition {
             switch (t.kind) {
                 case REFERENCE:
                     return new Ref((Reference) t.value);
+                case RUN_STATE: {
+                    List<?> call = (List<?>) t.value;
+                    return new RunState((String) call.get(0), (String) call.get(1), t.text);
+                }
                 case STRING:
                 case NUMBER:
                 case TRUE:

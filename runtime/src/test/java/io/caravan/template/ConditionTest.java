@@ -394,4 +394,18 @@ class ConditionTest {
         assertThat(parseError("true && {{}}").offset()).isEqualTo(8);
         assertThat(parseError("true && {{input.items[x]}}").offset()).isEqualTo(22);
     }
+
+    @Test
+    void compiledRoutesAskWhetherANodeRanOrFailed() {
+        RunContext run = new RunContext("exec-2");
+        run.putOutput("check", Map.of("result", true));
+        run.fail("call", Map.of("code", "TIMEOUT"));
+        assertThat(Condition.parseWithRunState("ran(check) && {{check.result}} == true").evaluate(run)).isTrue();
+        assertThat(Condition.parseWithRunState("ran(other) && {{other.result}} == true").evaluate(run)).isFalse();
+        assertThat(Condition.parseWithRunState("failed(call) || ran(nothing)").evaluate(run)).isTrue();
+        assertThat(Condition.parseWithRunState("failed(check)").evaluate(run)).isFalse();
+        // a workflow's own condition has no such words
+        assertThatThrownBy(() -> Condition.parse("ran(check)")).isInstanceOf(TemplateException.class)
+                .hasMessageContaining("unexpected 'ran'");
+    }
 }

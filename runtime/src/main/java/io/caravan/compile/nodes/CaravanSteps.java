@@ -15,7 +15,7 @@ final class CaravanSteps {
 
     /** A workflow's template or condition in Caravan's Camel language. */
     static LanguageExpression template(String text) {
-        return new LanguageExpression(CaravanLanguage.NAME, CaravanLanguage.camelText(text));
+        return CaravanLanguage.expression(text);
     }
 
     /** {@code caravan:<action>/<node>[?<query>]} */

@@ -13,7 +13,9 @@ import org.apache.camel.support.DefaultComponent;
  *   <li>{@code output}: the body is the node's output ({@code json=true}: a JSON text is read as
  *       the value it holds);</li>
  *   <li>{@code result}: a condition's output, {@code {"result": <value>}};</li>
- *   <li>{@code log}: logs the body as the node's line ({@code level}, {@code workflow}).</li>
+ *   <li>{@code log}: logs the body as the node's line ({@code level}, {@code workflow});</li>
+ *   <li>{@code finish} (the node: the trigger): the run is over; {@code replies=true} answers
+ *       the caller with the last node's output.</li>
  * </ul>
  */
 public final class CaravanComponent extends DefaultComponent {

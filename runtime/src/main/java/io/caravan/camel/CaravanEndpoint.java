@@ -1,6 +1,7 @@
 package io.caravan.camel;
 
 import io.caravan.Json;
+import io.caravan.compile.FinishProcessor;
 import io.caravan.compile.Runs;
 import io.caravan.template.RunContext;
 import java.util.List;
@@ -23,7 +24,7 @@ import org.slf4j.event.Level;
         category = {org.apache.camel.Category.CORE})
 public final class CaravanEndpoint extends DefaultEndpoint {
 
-    static final List<String> ACTIONS = List.of("enter", "output", "result", "log");
+    static final List<String> ACTIONS = List.of("enter", "output", "result", "log", "finish");
 
     private final String action;
     private final String node;
@@ -35,6 +36,8 @@ public final class CaravanEndpoint extends DefaultEndpoint {
     private String level = "info";
     @UriParam(description = "log: the workflow, whose logger (caravan.workflow.<id>) writes the line")
     private String workflow;
+    @UriParam(description = "finish: the caller waits for the result (a webhook, a call)")
+    private boolean replies;
 
     CaravanEndpoint(String uri, CaravanComponent component, String action, String node) {
         super(uri, component);
@@ -64,6 +67,10 @@ public final class CaravanEndpoint extends DefaultEndpoint {
         this.level = level;
     }
 
+    public void setReplies(boolean replies) {
+        this.replies = replies;
+    }
+
     public void setWorkflow(String workflow) {
         this.workflow = workflow;
     }
@@ -72,6 +79,7 @@ public final class CaravanEndpoint extends DefaultEndpoint {
     public Producer createProducer() {
         Logger logger = LoggerFactory.getLogger("caravan.workflow." + (workflow == null ? "route" : workflow));
         Level logLevel = Level.valueOf(level.toUpperCase(Locale.ROOT));
+        FinishProcessor finish = new FinishProcessor(replies);
         return new DefaultProducer(this) {
             @Override
             public void process(Exchange exchange) {
@@ -79,6 +87,7 @@ public final class CaravanEndpoint extends DefaultEndpoint {
                     case "enter" -> enter(exchange);
                     case "output" -> output(exchange);
                     case "result" -> CaravanLanguage.runOf(exchange).putOutput(node, Map.of("result", value));
+                    case "finish" -> finish.process(exchange);
                     default -> log(exchange, logger, logLevel);
                 }
             }

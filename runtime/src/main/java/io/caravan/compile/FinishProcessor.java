@@ -16,7 +16,7 @@ public final class FinishProcessor implements Processor {
 
     private final boolean replies;
 
-    FinishProcessor(boolean replies) {
+    public FinishProcessor(boolean replies) {
         this.replies = replies;
     }
 

@@ -131,7 +131,8 @@ public final class WorkflowCompiler {
         Set<String> all = new HashSet<>();
         workflow.nodes().forEach(n -> all.add(n.id()));
         compileNodes(region(workflow, all), nodes, Set.of(trigger.id()), null, context);
-        nodes.process(context.bean("finish", new FinishProcessor(triggerCompiler.replies()))).id(context.camelId("finish"));
+        nodes.to("caravan:finish/" + trigger.id() + (triggerCompiler.replies() ? "?replies=true" : ""))
+                .id(context.camelId("finish"));
         if (asWritten) {
             IdempotencyCompiler.close(route, nodes, trigger, context);
         }

@@ -99,6 +99,20 @@ public final class RunContext {
         return Collections.unmodifiableMap(roots);
     }
 
+    /**
+     * Of {@code among}, the node that finished last (not one that failed into its error branch),
+     * or null when none did: a loop item's or a parallel branch's result.
+     */
+    public String lastRanOf(java.util.Set<String> among) {
+        String last = null;
+        for (String id : ran.keySet()) {
+            if (among.contains(id) && !failed.contains(id)) {
+                last = id;
+            }
+        }
+        return last;
+    }
+
     /** The nodes that ran, in the order they ran. */
     public List<String> ranNodes() {
         return List.copyOf(ran.keySet());

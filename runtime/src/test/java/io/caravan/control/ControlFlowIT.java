@@ -189,20 +189,11 @@ class ControlFlowIT {
     @org.junit.jupiter.api.Test
     void aFailedItemDeadLettersItsMessageOnce() throws Exception {
         io.caravan.testing.TestBrokers.requireRedis();
-        Path redisHome = Files.createDirectories(home.resolve("redis-home"));
-        Path workflows = Files.createDirectories(redisHome.resolve("workflows"));
-        try (var in = ControlFlowIT.class.getResourceAsStream("/control/batches-redis.yaml")) {
-            Files.copy(in, workflows.resolve("batches-redis.yaml"));
-        }
-        Path credentials = redisHome.resolve("credentials.yaml");
-        Files.writeString(credentials, "redis-local: {type: queue_redis, url: \"" + io.caravan.testing.TestBrokers.REDIS_URL + "\"}\n");
         var client = io.lettuce.core.RedisClient.create(io.caravan.testing.TestBrokers.REDIS_URL);
         try (var connection = client.connect()) {
             var redis = connection.sync();
             redis.del("cf-batches", "cf-lines", "cf-batches.dlq");
-            RuntimeOptions options = RuntimeOptions.defaults(redisHome).withCredentials(credentials).withProperties(Map.of(
-                    "caravan.http.port", String.valueOf(Ports.free()),
-                    "caravan.management.port", String.valueOf(Ports.free())));
+            RuntimeOptions options = redisRuntime("batches-redis.yaml");
             try (CaravanRuntime runtime = CaravanRuntime.create(options).start()) {
                 redis.xadd("cf-batches", Map.of("body", "{\"id\": \"b-1\", \"lines\": [{\"sku\": \"A\"}, {\"sku\": \"B\"}]}"));
                 String broken = "{\"id\": \"b-2\", \"lines\": [{\"sku\": \"C\"}, {\"no\": \"sku\"}, {\"sku\": \"D\"}]}";
@@ -330,20 +321,11 @@ class ControlFlowIT {
     @org.junit.jupiter.api.Test
     void aFailedBranchDeadLettersItsMessageOnce() throws Exception {
         io.caravan.testing.TestBrokers.requireRedis();
-        Path redisHome = Files.createDirectories(home.resolve("fork-home"));
-        Path workflows = Files.createDirectories(redisHome.resolve("workflows"));
-        try (var in = ControlFlowIT.class.getResourceAsStream("/control/fork-redis.yaml")) {
-            Files.copy(in, workflows.resolve("fork-redis.yaml"));
-        }
-        Path credentials = redisHome.resolve("credentials.yaml");
-        Files.writeString(credentials, "redis-local: {type: queue_redis, url: \"" + io.caravan.testing.TestBrokers.REDIS_URL + "\"}\n");
         var client = io.lettuce.core.RedisClient.create(io.caravan.testing.TestBrokers.REDIS_URL);
         try (var connection = client.connect()) {
             var redis = connection.sync();
             redis.del("cf-forks", "cf-left", "cf-right", "cf-forks.dlq");
-            RuntimeOptions options = RuntimeOptions.defaults(redisHome).withCredentials(credentials).withProperties(Map.of(
-                    "caravan.http.port", String.valueOf(Ports.free()),
-                    "caravan.management.port", String.valueOf(Ports.free())));
+            RuntimeOptions options = redisRuntime("fork-redis.yaml");
             try (CaravanRuntime runtime = CaravanRuntime.create(options).start()) {
                 redis.xadd("cf-forks", Map.of("body", "{\"id\": \"f-1\", \"sku\": \"A\"}"));
                 String broken = "{\"id\": \"f-2\"}";
@@ -368,6 +350,20 @@ class ControlFlowIT {
         } finally {
             client.shutdown();
         }
+    }
+
+    /** Options for a runtime of its own that runs one workflow of /control against the Redis on this machine. */
+    private static RuntimeOptions redisRuntime(String workflow) throws IOException {
+        Path redisHome = Files.createDirectories(home.resolve(workflow + "-home"));
+        Path workflows = Files.createDirectories(redisHome.resolve("workflows"));
+        try (var in = ControlFlowIT.class.getResourceAsStream("/control/" + workflow)) {
+            Files.copy(in, workflows.resolve(workflow));
+        }
+        Path credentials = redisHome.resolve("credentials.yaml");
+        Files.writeString(credentials, "redis-local: {type: queue_redis, url: \"" + io.caravan.testing.TestBrokers.REDIS_URL + "\"}\n");
+        return RuntimeOptions.defaults(redisHome).withCredentials(credentials).withProperties(Map.of(
+                "caravan.http.port", String.valueOf(Ports.free()),
+                "caravan.management.port", String.valueOf(Ports.free())));
     }
 
     private static void assertRows(JsonNode output, int n) {

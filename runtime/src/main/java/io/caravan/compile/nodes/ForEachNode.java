@@ -177,14 +177,8 @@ public final class ForEachNode {
         @Override
         public void process(Exchange exchange) {
             RunContext item = Runs.of(exchange);
-            List<String> ran = item.ranNodes();
-            Object result = null;
-            for (int i = ran.size() - 1; i >= 0; i--) {
-                if (body.contains(ran.get(i))) {
-                    result = item.output(ran.get(i));
-                    break;
-                }
-            }
+            String last = item.lastRanOf(body);
+            Object result = last == null ? null : item.output(last);
             Object[] results = exchange.getProperty(RESULTS + nodeId, Object[].class);
             results[exchange.getProperty(ExchangePropertyKey.SPLIT_INDEX, Integer.class)] = result;
         }

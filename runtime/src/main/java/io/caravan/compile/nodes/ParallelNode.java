@@ -185,14 +185,10 @@ public final class ParallelNode {
         public void process(Exchange exchange) {
             State state = exchange.getProperty(FORK + parallelId, State.class);
             RunContext branch = Runs.of(exchange);
-            List<String> ran = branch.ranNodes();
-            for (int i = ran.size() - 1; i >= 0; i--) {
-                String id = ran.get(i);
-                if (nodes.contains(id) && !branch.hasFailed(id)) {
-                    state.finish(exchange.getProperty(ExchangePropertyKey.MULTICAST_INDEX, Integer.class), id,
-                            branch.output(id));
-                    return;
-                }
+            String last = branch.lastRanOf(nodes);
+            if (last != null) {
+                state.finish(exchange.getProperty(ExchangePropertyKey.MULTICAST_INDEX, Integer.class), last,
+                        branch.output(last));
             }
         }
     }

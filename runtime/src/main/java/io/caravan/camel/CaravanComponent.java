@@ -15,7 +15,11 @@ import org.apache.camel.support.DefaultComponent;
  *   <li>{@code result}: a condition's output, {@code {"result": <value>}};</li>
  *   <li>{@code log}: logs the body as the node's line ({@code level}, {@code workflow});</li>
  *   <li>{@code finish} (the node: the trigger): the run is over; {@code replies=true} answers
- *       the caller with the last node's output.</li>
+ *       the caller with the last node's output;</li>
+ *   <li>a loop's {@code items} ({@code max}), {@code item}, {@code item-done} ({@code nodes}) and
+ *       {@code loop-done}; a parallel's {@code fork} ({@code branches}, {@code wait}),
+ *       {@code branch}, {@code branch-done} ({@code nodes}) and its {@code join} ({@code parallel},
+ *       {@code starts}, {@code timeout}): see {@link io.caravan.compile.nodes.RunSteps}.</li>
  * </ul>
  */
 public final class CaravanComponent extends DefaultComponent {

@@ -3,6 +3,7 @@ package io.caravan.camel;
 import io.caravan.Json;
 import io.caravan.compile.FinishProcessor;
 import io.caravan.compile.Runs;
+import io.caravan.compile.nodes.RunSteps;
 import io.caravan.template.RunContext;
 import java.util.List;
 import java.util.Locale;
@@ -24,7 +25,8 @@ import org.slf4j.event.Level;
         category = {org.apache.camel.Category.CORE})
 public final class CaravanEndpoint extends DefaultEndpoint {
 
-    static final List<String> ACTIONS = List.of("enter", "output", "result", "log", "finish");
+    static final List<String> ACTIONS = List.of("enter", "output", "result", "log", "finish", "items", "item",
+            "item-done", "loop-done", "fork", "branch", "branch-done", "join");
 
     private final String action;
     private final String node;
@@ -38,6 +40,20 @@ public final class CaravanEndpoint extends DefaultEndpoint {
     private String workflow;
     @UriParam(description = "finish: the caller waits for the result (a webhook, a call)")
     private boolean replies;
+    @UriParam(description = "items: most items a loop takes")
+    private int max = Integer.MAX_VALUE;
+    @UriParam(description = "item-done, branch-done: the nodes of the loop body or the branch, comma-separated")
+    private String nodes = "";
+    @UriParam(description = "fork: how many branches")
+    private int branches;
+    @UriParam(description = "fork: all or any", defaultValue = "all")
+    private String wait = "all";
+    @UriParam(description = "join: the parallel whose branches it joins")
+    private String parallel;
+    @UriParam(description = "join: the first node of each branch, comma-separated")
+    private String starts = "";
+    @UriParam(description = "join: the time its branches had, in ms (0: none)")
+    private long timeout;
 
     CaravanEndpoint(String uri, CaravanComponent component, String action, String node) {
         super(uri, component);
@@ -67,6 +83,34 @@ public final class CaravanEndpoint extends DefaultEndpoint {
         this.level = level;
     }
 
+    public void setMax(int max) {
+        this.max = max;
+    }
+
+    public void setNodes(String nodes) {
+        this.nodes = nodes;
+    }
+
+    public void setBranches(int branches) {
+        this.branches = branches;
+    }
+
+    public void setWait(String wait) {
+        this.wait = wait;
+    }
+
+    public void setParallel(String parallel) {
+        this.parallel = parallel;
+    }
+
+    public void setStarts(String starts) {
+        this.starts = starts;
+    }
+
+    public void setTimeout(long timeout) {
+        this.timeout = timeout;
+    }
+
     public void setReplies(boolean replies) {
         this.replies = replies;
     }
@@ -80,9 +124,25 @@ public final class CaravanEndpoint extends DefaultEndpoint {
         Logger logger = LoggerFactory.getLogger("caravan.workflow." + (workflow == null ? "route" : workflow));
         Level logLevel = Level.valueOf(level.toUpperCase(Locale.ROOT));
         FinishProcessor finish = new FinishProcessor(replies);
+        String wf = workflow == null ? "route" : workflow;
+        Processor structure = switch (action) {
+            case "items" -> RunSteps.items(wf, node, max);
+            case "item" -> RunSteps.item(wf, node);
+            case "item-done" -> RunSteps.itemDone(node, list(nodes));
+            case "loop-done" -> RunSteps.loopDone(wf, node);
+            case "fork" -> RunSteps.fork(wf, node, branches, "any".equals(wait));
+            case "branch" -> RunSteps.branch(wf, node);
+            case "branch-done" -> RunSteps.branchDone(node, list(nodes));
+            case "join" -> RunSteps.join(wf, node, parallel, list(starts), timeout);
+            default -> null;
+        };
         return new DefaultProducer(this) {
             @Override
-            public void process(Exchange exchange) {
+            public void process(Exchange exchange) throws Exception {
+                if (structure != null) {
+                    structure.process(exchange);
+                    return;
+                }
                 switch (action) {
                     case "enter" -> enter(exchange);
                     case "output" -> output(exchange);
@@ -92,6 +152,10 @@ public final class CaravanEndpoint extends DefaultEndpoint {
                 }
             }
         };
+    }
+
+    private static List<String> list(String commaSeparated) {
+        return commaSeparated.isBlank() ? List.of() : List.of(commaSeparated.split(","));
     }
 
     private void enter(Exchange exchange) {

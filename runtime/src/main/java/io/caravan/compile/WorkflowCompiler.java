@@ -35,7 +35,6 @@ import org.apache.camel.model.ProcessorDefinition;
 import org.apache.camel.model.RouteDefinition;
 import org.apache.camel.model.StepDefinition;
 import org.apache.camel.model.TryDefinition;
-import org.apache.camel.model.language.RefExpression;
 
 /**
  * Turns a validated workflow into one Camel route: the trigger's endpoint, then each node as a
@@ -143,8 +142,8 @@ public final class WorkflowCompiler {
      * Compiles {@code order} (nodes in execution order) into {@code into}: each in its own
      * {@code step}, behind a {@code filter} unless it runs whenever the nodes before it did.
      * {@code succeeded} holds the nodes known to have run without failing when these start.
-     * {@code open}, when not null, names the gate of a parallel's branch: each node runs only
-     * while the join's outcome is open.
+     * {@code open}, when not null, names the parallel these nodes are a branch of: each node runs
+     * only while its join's outcome is open ({@code open(<parallel>)}).
      */
     private void compileNodes(List<WorkflowNode> order, ProcessorDefinition<?> into, Set<String> succeeded,
                               String open, CompileContext context) {
@@ -160,7 +159,7 @@ public final class WorkflowCompiler {
             ProcessorDefinition<?> parent = into;
             FilterDefinition branchOpen = null;
             if (open != null) {
-                branchOpen = into.filter(new RefExpression(open));
+                branchOpen = into.filter(CaravanLanguage.expression("open(" + open + ")"));
                 branchOpen.id(context.camelId(node, "open"));
                 parent = branchOpen;
             }
@@ -186,8 +185,8 @@ public final class WorkflowCompiler {
                 ForEachNode.compile(node, context, inStep, split -> compileNodes(body, split, Set.of(node.id()), null, context));
             } else if (node.type() == NodeType.PARALLEL) {
                 Fork fork = workflow.fork(node.id());
-                ParallelNode.compile(node, fork, context, inStep, (i, pipeline, gateName) -> compileNodes(
-                        region(workflow, fork.branches().get(i)), pipeline, Set.of(node.id()), gateName, context));
+                ParallelNode.compile(node, fork, context, inStep, (i, pipeline, parallel) -> compileNodes(
+                        region(workflow, fork.branches().get(i)), pipeline, Set.of(node.id()), parallel, context));
             } else {
                 if (attempt != null && ErrorHandlerCompiler.retries(workflow, node)) {
                     RouteDefinition retries = ErrorHandlerCompiler.nodeRoute(node, context);

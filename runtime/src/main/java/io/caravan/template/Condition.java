@@ -77,8 +77,10 @@ public final class Condition {
 
     /**
      * Parses a condition that may also ask about the run itself: {@code ran(<node>)} (the node
-     * finished) and {@code failed(<node>)} (it failed and its error branch runs). Compiled routes
-     * use them to say when a node is reached; a workflow's own conditions do not.
+     * finished), {@code failed(<node>)} (it failed and its error branch runs) and
+     * {@code open(<parallel>)} (this run is a branch of that parallel whose join's outcome is not
+     * known yet). Compiled routes use them to say when a node runs; a workflow's own conditions
+     * do not.
      */
     public static Condition parseWithRunState(String text) {
         return parse(text, true);
@@ -288,11 +290,15 @@ public final class Condition {
         }
     }
 
-    /** {@code ran(<node>)} or {@code failed(<node>)}. */
+    /** {@code ran(<node>)}, {@code failed(<node>)} or {@code open(<parallel>)}. */
     private record RunState(String function, String node, String source) implements Node {
         @Override
         public Object eval(RunContext ctx) {
-            return function.equals("ran") ? ctx.hasRun(node) : ctx.hasFailed(node);
+            return switch (function) {
+                case "ran" -> ctx.hasRun(node);
+                case "failed" -> ctx.hasFailed(node);
+                default -> ctx.isOpen(node);
+            };
         }
     }
 
@@ -461,7 +467,7 @@ public final class Condition {
                 i++;
             }
             String word = s.substring(start, i);
-            if (runState && (word.equals("ran") || word.equals("failed")) && i < s.length() && s.charAt(i) == '(') {
+            if (runState && List.of("ran", "failed", "open").contains(word) && i < s.length() && s.charAt(i) == '(') {
                 int close = s.indexOf(')', i);
                 if (close < 0) {
                     throw error("'" + word + "(' at " + start + " is never closed with ')'", start);

@@ -25,6 +25,8 @@ public final class RunContext {
     private final Map<String, Object> roots = new LinkedHashMap<>();
     private final Map<String, Boolean> ran = new LinkedHashMap<>();
     private final java.util.Set<String> failed = new java.util.LinkedHashSet<>();
+    /** Gates of the parallels this run is a branch of: whether the branch may start its next node. */
+    private final Map<String, java.util.function.BooleanSupplier> gates = new java.util.HashMap<>();
 
     public RunContext() {
         this(null);
@@ -75,7 +77,19 @@ public final class RunContext {
         child.roots.putAll(roots);
         child.ran.putAll(ran);
         child.failed.addAll(failed);
+        child.gates.putAll(gates);
         return child;
+    }
+
+    /** This run is a branch of parallel {@code parallelId}; {@code open} says whether it may go on. */
+    public void gate(String parallelId, java.util.function.BooleanSupplier open) {
+        gates.put(parallelId, open);
+    }
+
+    /** Whether this run, a branch of {@code parallelId}, may start its next node. */
+    public boolean isOpen(String parallelId) {
+        java.util.function.BooleanSupplier open = gates.get(parallelId);
+        return open != null && open.getAsBoolean();
     }
 
     public boolean hasRun(String nodeId) {

@@ -404,6 +404,14 @@ class ConditionTest {
         assertThat(Condition.parseWithRunState("ran(other) && {{other.result}} == true").evaluate(run)).isFalse();
         assertThat(Condition.parseWithRunState("failed(call) || ran(nothing)").evaluate(run)).isTrue();
         assertThat(Condition.parseWithRunState("failed(check)").evaluate(run)).isFalse();
+        // a branch of a parallel goes on while its join's outcome is open
+        java.util.concurrent.atomic.AtomicBoolean open = new java.util.concurrent.atomic.AtomicBoolean(true);
+        RunContext branch = run.child();
+        branch.gate("fork", open::get);
+        assertThat(Condition.parseWithRunState("open(fork)").evaluate(branch)).isTrue();
+        open.set(false);
+        assertThat(Condition.parseWithRunState("open(fork)").evaluate(branch)).isFalse();
+        assertThat(Condition.parseWithRunState("open(fork)").evaluate(run)).as("not a branch of it").isFalse();
         // a workflow's own condition has no such words
         assertThatThrownBy(() -> Condition.parse("ran(check)")).isInstanceOf(TemplateException.class)
                 .hasMessageContaining("unexpected 'ran'");

@@ -52,12 +52,14 @@ public final class ForEachNode {
      */
     public static void compile(WorkflowNode node, CompileContext context, ProcessorDefinition<?> step,
                                Consumer<ProcessorDefinition<?>> body) {
-        Template items = context.template(node, NodeSpecs.ForEach.ITEMS.name());
         int concurrency = (int) node.config().number(NodeSpecs.ForEach.CONCURRENCY);
         int max = (int) node.config().number(NodeSpecs.ForEach.MAX_ITEMS);
         String id = node.id();
-        step.process(context.bean(node, "", new Items(context.workflow().id(), id, items, max)))
-                .id(context.camelId(node, "items"));
+        String wf = "workflow=" + context.workflow().id();
+        CaravanSteps.enter(node, context, step);
+        step.setBody(CaravanSteps.template(node.config().string(NodeSpecs.ForEach.ITEMS.name())))
+                .id(context.camelId(node, "render"));
+        step.to(CaravanSteps.uri("items", node, wf + "&max=" + max)).id(context.camelId(node, "items"));
         SplitDefinition split = step.split(new ExchangePropertyExpression(ITEMS + id));
         split.id(context.camelId(node, "each"));
         // streaming: items are taken one by one, so that none starts once one failed
@@ -65,12 +67,12 @@ public final class ForEachNode {
         if (concurrency > 1) {
             split.parallelProcessing().executorService(context.bean(node, "pool", pool(context.camelId(node, ""), concurrency)));
         }
-        split.process(context.bean(node, "item", new Item(context.workflow().id(), id))).id(context.camelId(node, "item"));
+        split.to(CaravanSteps.uri("item", node, wf)).id(context.camelId(node, "item"));
         body.accept(split);
-        split.process(context.bean(node, "result", new Result(id, context.workflow().loopBody(id))))
+        split.to(CaravanSteps.uri("item-done", node, "nodes=" + String.join(",", context.workflow().loopBody(id))))
                 .id(context.camelId(node, "result"));
         split.end();
-        step.process(context.bean(node, "output", new Output(context.workflow().id(), id))).id(context.camelId(node, "output"));
+        step.to(CaravanSteps.uri("loop-done", node, wf)).id(context.camelId(node, "output"));
     }
 
     /**
@@ -88,21 +90,19 @@ public final class ForEachNode {
         return pool;
     }
 
-    /** Renders the items, checks they are an array within max_items, and sets up the results. */
+    /** Takes the items (the body), checks they are an array within max_items, and sets up the results. */
     static final class Items extends NodeProcessor {
 
-        private final Template items;
         private final int max;
 
-        Items(String workflowId, String nodeId, Template items, int max) {
+        Items(String workflowId, String nodeId, int max) {
             super(workflowId, nodeId);
-            this.items = items;
             this.max = max;
         }
 
         @Override
         protected void run(Exchange exchange, RunContext run) {
-            Object value = items.renderValue(run);
+            Object value = exchange.getMessage().getBody();
             if (value instanceof String s) {
                 value = Json.parseIfJson(s);
             }

@@ -20,7 +20,6 @@ import java.util.function.BiConsumer;
 import org.apache.camel.AggregationStrategy;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangePropertyKey;
-import org.apache.camel.Predicate;
 import org.apache.camel.model.MulticastDefinition;
 import org.apache.camel.model.ProcessorDefinition;
 
@@ -56,8 +55,9 @@ public final class ParallelNode {
         WorkflowNode join = context.workflow().node(fork.join()).orElseThrow();
         boolean any = "any".equals(join.config().string(NodeSpecs.Join.WAIT));
         Duration timeout = join.config().duration(NodeSpecs.Join.TIMEOUT);
-        String wf = context.workflow().id();
-        step.process(context.bean(node, "", new Open(wf, node.id(), fork.starts().size(), any)))
+        String wf = "workflow=" + context.workflow().id();
+        CaravanSteps.enter(node, context, step);
+        step.to(CaravanSteps.uri("fork", node, wf + "&branches=" + fork.starts().size() + (any ? "&wait=any" : "")))
                 .id(context.camelId(node, "open"));
         MulticastDefinition multicast = step.multicast();
         multicast.id(context.camelId(node, "branches"));
@@ -67,25 +67,23 @@ public final class ParallelNode {
         if (timeout != null) {
             multicast.timeout(timeout.toMillis());
         }
-        String gate = context.bean(node, "open", new Open.Gate(node.id()));
         for (int i = 0; i < fork.starts().size(); i++) {
             ProcessorDefinition<?> pipeline = multicast.pipeline();
             pipeline.id(context.camelId(node, "branch-" + fork.starts().get(i)));
-            pipeline.process(context.bean(node, "branch-" + fork.starts().get(i), new BranchStart(wf, node.id())))
+            pipeline.to(CaravanSteps.uri("branch", node, wf))
                     .id(context.camelId(node, "branch-" + fork.starts().get(i) + ".start"));
-            branch.compile(i, pipeline, gate);
-            pipeline.process(context.bean(node, "branch-" + fork.starts().get(i) + ".end",
-                            new BranchEnd(node.id(), fork.branches().get(i))))
+            branch.compile(i, pipeline, node.id());
+            pipeline.to(CaravanSteps.uri("branch-done", node, "nodes=" + String.join(",", fork.branches().get(i))))
                     .id(context.camelId(node, "branch-" + fork.starts().get(i) + ".end"));
             pipeline.end();
         }
         multicast.end();
     }
 
-    /** Compiles one branch's nodes into its pipeline, each behind {@code gate}. */
+    /** Compiles one branch's nodes into its pipeline, each behind the gate {@code open(<parallel>)}. */
     @FunctionalInterface
     public interface Branch {
-        void compile(int index, ProcessorDefinition<?> pipeline, String gate);
+        void compile(int index, ProcessorDefinition<?> pipeline, String parallelId);
     }
 
     /** What the branches of one run's fork share: their results, the first failure, the winner. */
@@ -140,20 +138,6 @@ public final class ParallelNode {
             exchange.setProperty(FORK + nodeId, new State(branches, any, Runs.openItemFailures(exchange, nodeId)));
             run.putOutput(nodeId, Map.of("branches", branches));
         }
-
-        /** The gate before each node of a branch: true while the join's outcome is open. */
-        record Gate(String parallelId) implements Predicate {
-            @Override
-            public boolean matches(Exchange exchange) {
-                State state = exchange.getProperty(FORK + parallelId, State.class);
-                return state != null && state.open();
-            }
-
-            @Override
-            public String toString() {
-                return "branches of " + parallelId + " still open";
-            }
-        }
     }
 
     /** First step of a branch: its own copy of the run, whose failures are recorded for the join. */
@@ -165,7 +149,10 @@ public final class ParallelNode {
 
         @Override
         protected void run(Exchange exchange, RunContext run) {
-            Runs.start(exchange, run.child());
+            RunContext branch = run.child();
+            State state = exchange.getProperty(FORK + nodeId, State.class);
+            branch.gate(nodeId, state::open);
+            Runs.start(exchange, branch);
             exchange.setProperty(Runs.LOOP, nodeId);
         }
     }
@@ -218,8 +205,11 @@ public final class ParallelNode {
         @Override
         public void compile(WorkflowNode node, CompileContext context, ProcessorDefinition<?> step) {
             Fork fork = context.workflow().forkOfJoin(node.id());
-            step.process(context.bean(node, "", new Join(context.workflow().id(), node.id(), fork,
-                    node.config().duration(NodeSpecs.Join.TIMEOUT)))).id(context.camelId(node, "join"));
+            Duration timeout = node.config().duration(NodeSpecs.Join.TIMEOUT);
+            CaravanSteps.enter(node, context, step);
+            step.to(CaravanSteps.uri("join", node, "workflow=" + context.workflow().id() + "&parallel=" + fork.parallel()
+                    + "&starts=" + String.join(",", fork.starts()) + (timeout == null ? "" : "&timeout=" + timeout.toMillis())))
+                    .id(context.camelId(node, "join"));
         }
     }
 

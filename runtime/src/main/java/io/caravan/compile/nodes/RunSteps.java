@@ -1,0 +1,59 @@
+package io.caravan.compile.nodes;
+
+import io.caravan.workflow.Fork;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import org.apache.camel.Processor;
+
+/**
+ * The processors behind the {@code caravan:} endpoints of loops and forks (see
+ * {@link io.caravan.camel.CaravanComponent}): each made from the endpoint's URI alone, so a
+ * compiled route names an endpoint, not a bean of its workflow.
+ */
+public final class RunSteps {
+
+    private RunSteps() {
+    }
+
+    /** {@code caravan:items/<loop>?max=N}: the body holds the items. */
+    public static Processor items(String workflowId, String loop, int max) {
+        return new ForEachNode.Items(workflowId, loop, max);
+    }
+
+    /** {@code caravan:item/<loop>}: one item starts on its own copy of the run. */
+    public static Processor item(String workflowId, String loop) {
+        return new ForEachNode.Item(workflowId, loop);
+    }
+
+    /** {@code caravan:item-done/<loop>?nodes=...}: the item's result. */
+    public static Processor itemDone(String loop, List<String> body) {
+        return new ForEachNode.Result(loop, Set.copyOf(body));
+    }
+
+    /** {@code caravan:loop-done/<loop>}: the loop's output, or its first item's failure. */
+    public static Processor loopDone(String workflowId, String loop) {
+        return new ForEachNode.Output(workflowId, loop);
+    }
+
+    /** {@code caravan:fork/<parallel>?branches=N&wait=all|any}. */
+    public static Processor fork(String workflowId, String parallel, int branches, boolean any) {
+        return new ParallelNode.Open(workflowId, parallel, branches, any);
+    }
+
+    /** {@code caravan:branch/<parallel>}: a branch starts on its own copy of the run. */
+    public static Processor branch(String workflowId, String parallel) {
+        return new ParallelNode.BranchStart(workflowId, parallel);
+    }
+
+    /** {@code caravan:branch-done/<parallel>?nodes=...}: the branch's result. */
+    public static Processor branchDone(String parallel, List<String> nodes) {
+        return new ParallelNode.BranchEnd(parallel, Set.copyOf(nodes));
+    }
+
+    /** {@code caravan:join/<join>?parallel=p&starts=a,b&timeout=ms}. */
+    public static Processor join(String workflowId, String join, String parallel, List<String> starts, long timeoutMs) {
+        return new ParallelNode.Join(workflowId, join, new Fork(parallel, join, starts, List.of()),
+                timeoutMs > 0 ? Duration.ofMillis(timeoutMs) : null);
+    }
+}

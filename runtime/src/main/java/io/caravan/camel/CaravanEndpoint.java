@@ -26,7 +26,7 @@ import org.slf4j.event.Level;
 public final class CaravanEndpoint extends DefaultEndpoint {
 
     static final List<String> ACTIONS = List.of("enter", "output", "result", "log", "finish", "items", "item",
-            "item-done", "loop-done", "fork", "branch", "branch-done", "join");
+            "item-done", "loop-done", "fork", "branch", "branch-done", "join", "call", "called");
 
     private final String action;
     private final String node;
@@ -54,6 +54,10 @@ public final class CaravanEndpoint extends DefaultEndpoint {
     private String starts = "";
     @UriParam(description = "join: the time its branches had, in ms (0: none)")
     private long timeout;
+    @UriParam(description = "call, called: the workflow called")
+    private String target;
+    @UriParam(description = "call, called: sync or async", defaultValue = "sync")
+    private String mode = "sync";
 
     CaravanEndpoint(String uri, CaravanComponent component, String action, String node) {
         super(uri, component);
@@ -107,6 +111,14 @@ public final class CaravanEndpoint extends DefaultEndpoint {
         this.starts = starts;
     }
 
+    public void setTarget(String target) {
+        this.target = target;
+    }
+
+    public void setMode(String mode) {
+        this.mode = mode;
+    }
+
     public void setTimeout(long timeout) {
         this.timeout = timeout;
     }
@@ -134,6 +146,8 @@ public final class CaravanEndpoint extends DefaultEndpoint {
             case "branch" -> RunSteps.branch(wf, node);
             case "branch-done" -> RunSteps.branchDone(node, list(nodes));
             case "join" -> RunSteps.join(wf, node, parallel, list(starts), timeout);
+            case "call" -> RunSteps.call(wf, node, target, "async".equals(mode));
+            case "called" -> RunSteps.called(wf, node, "async".equals(mode));
             default -> null;
         };
         return new DefaultProducer(this) {

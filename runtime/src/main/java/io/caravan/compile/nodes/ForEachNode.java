@@ -3,6 +3,7 @@ package io.caravan.compile.nodes;
 import io.caravan.CaravanException;
 import io.caravan.ErrorCode;
 import io.caravan.Json;
+import io.caravan.camel.CaravanPool;
 import io.caravan.compile.CompileContext;
 import io.caravan.compile.NodeProcessor;
 import io.caravan.compile.Runs;
@@ -15,11 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.apache.camel.Exchange;
@@ -65,7 +61,7 @@ public final class ForEachNode {
         // streaming: items are taken one by one, so that none starts once one failed
         split.streaming();
         if (concurrency > 1) {
-            split.parallelProcessing().executorService(context.bean(node, "pool", pool(context.camelId(node, ""), concurrency)));
+            split.parallelProcessing().executorService(CaravanPool.reference(context.camelId(node, ""), concurrency));
         }
         split.to(CaravanSteps.uri("item", node, wf)).id(context.camelId(node, "item"));
         body.accept(split);
@@ -73,21 +69,6 @@ public final class ForEachNode {
                 .id(context.camelId(node, "result"));
         split.end();
         step.to(CaravanSteps.uri("loop-done", node, wf)).id(context.camelId(node, "output"));
-    }
-
-    /**
-     * At most {@code size} items at once. Idle threads end after a while, so a workflow that is
-     * redeployed leaves no threads behind.
-     */
-    static ExecutorService pool(String name, int size) {
-        AtomicInteger count = new AtomicInteger();
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(size, size, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-            Thread t = new Thread(r, "caravan-" + name + "-" + count.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        pool.allowCoreThreadTimeOut(true);
-        return pool;
     }
 
     /** Takes the items (the body), checks they are an array within max_items, and sets up the results. */

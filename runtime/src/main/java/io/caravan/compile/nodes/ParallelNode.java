@@ -2,6 +2,7 @@ package io.caravan.compile.nodes;
 
 import io.caravan.CaravanException;
 import io.caravan.ErrorCode;
+import io.caravan.camel.CaravanPool;
 import io.caravan.compile.CompileContext;
 import io.caravan.compile.NodeProcessor;
 import io.caravan.compile.Runs;
@@ -16,12 +17,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BiConsumer;
-import org.apache.camel.AggregationStrategy;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangePropertyKey;
 import org.apache.camel.model.MulticastDefinition;
 import org.apache.camel.model.ProcessorDefinition;
+import org.apache.camel.processor.aggregate.UseOriginalAggregationStrategy;
 
 /**
  * {@code parallel} and its {@code join}: Camel's {@code multicast} with parallel processing, one
@@ -61,9 +61,10 @@ public final class ParallelNode {
                 .id(context.camelId(node, "open"));
         MulticastDefinition multicast = step.multicast();
         multicast.id(context.camelId(node, "branches"));
-        multicast.parallelProcessing().executorService(context.bean(node, "pool",
-                ForEachNode.pool(context.camelId(node, ""), fork.starts().size())));
-        multicast.aggregationStrategy(context.bean(node, "keep-run", new KeepRun()));
+        multicast.parallelProcessing().executorService(CaravanPool.reference(context.camelId(node, ""), fork.starts().size()));
+        // the run's exchange goes on as it was (the branches' results are in the fork's state):
+        // Camel's default, UseLatest, would copy a branch's run over it
+        multicast.aggregationStrategy("#class:" + UseOriginalAggregationStrategy.class.getName());
         if (timeout != null) {
             multicast.timeout(timeout.toMillis());
         }
@@ -177,20 +178,6 @@ public final class ParallelNode {
                 state.finish(exchange.getProperty(ExchangePropertyKey.MULTICAST_INDEX, Integer.class), last,
                         branch.output(last));
             }
-        }
-    }
-
-    /** The multicast's aggregation: the run's exchange goes on unchanged (the branches' results are in the fork's state). */
-    static final class KeepRun implements AggregationStrategy {
-
-        @Override
-        public Exchange aggregate(Exchange oldExchange, Exchange newExchange) {
-            return oldExchange != null ? oldExchange : newExchange;
-        }
-
-        @Override
-        public Exchange aggregate(Exchange oldExchange, Exchange newExchange, Exchange inputExchange) {
-            return inputExchange;
         }
     }
 

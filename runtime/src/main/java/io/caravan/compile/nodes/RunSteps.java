@@ -56,4 +56,14 @@ public final class RunSteps {
         return new ParallelNode.Join(workflowId, join, new Fork(parallel, join, starts, List.of()),
                 timeoutMs > 0 ? Duration.ofMillis(timeoutMs) : null);
     }
+
+    /** {@code caravan:call/<node>?target=t[&mode=async]}: the body is the called run's input. */
+    public static Processor call(String workflowId, String node, String target, boolean async) {
+        return new WorkflowCalls.Prepare(workflowId, node, target, async);
+    }
+
+    /** {@code caravan:called/<node>[?mode=async]}: the call's output. */
+    public static Processor called(String workflowId, String node, boolean async) {
+        return new WorkflowCalls.Output(workflowId, node, async);
+    }
 }

@@ -10,7 +10,6 @@ import io.caravan.compile.RunEvents;
 import io.caravan.compile.Runs;
 import io.caravan.compile.TriggerCompiler;
 import io.caravan.template.RunContext;
-import io.caravan.template.Template;
 import io.caravan.workflow.NodeSpecs;
 import io.caravan.workflow.NodeType;
 import io.caravan.workflow.WorkflowNode;
@@ -132,36 +131,36 @@ public final class WorkflowCalls {
         public void compile(WorkflowNode node, CompileContext context, ProcessorDefinition<?> step) {
             String target = node.config().string(NodeSpecs.Call.WORKFLOW_ID);
             boolean async = "async".equals(node.config().string(NodeSpecs.Call.MODE));
-            Template input = context.template(node, NodeSpecs.Call.INPUT.name());
             String wf = context.workflow().id();
             context.classifier(node.id(), failure -> new CaravanException(ErrorCode.INTERNAL, "node '" + node.id()
                     + "': calling workflow '" + target + "' failed: " + failure.getMessage(), node.id(), failure));
-            step.process(context.bean(node, "", new Prepare(wf, node.id(), target, input, async)))
-                    .id(context.camelId(node, "input"));
+            CaravanSteps.enter(node, context, step);
+            String input = node.config().string(NodeSpecs.Call.INPUT.name());
+            step.setBody(CaravanSteps.template(input == null ? "{{input}}" : input)).id(context.camelId(node, "render"));
+            String query = "workflow=" + wf + "&target=" + target + (async ? "&mode=async" : "");
+            step.to(CaravanSteps.uri("call", node, query)).id(context.camelId(node, "input"));
             if (async) {
                 step.wireTap(endpoint(target)).id(context.camelId(node, "start"));
             } else {
                 EnrichDefinition enrich = new EnrichDefinition();
                 enrich.setExpression(new ConstantExpression(endpoint(target)));
-                enrich.setAggregationStrategy(context.bean(node, "reply", new Reply(node.id(), target)));
+                enrich.setAggregationStrategy("#class:" + Reply.class.getName() + "('" + node.id() + "', '" + target + "')");
                 enrich.id(context.camelId(node, "run"));
                 step.addOutput(enrich);
             }
-            step.process(context.bean(node, "output", new Output(wf, node.id(), async))).id(context.camelId(node, "output"));
+            step.to(CaravanSteps.uri("called", node, query)).id(context.camelId(node, "output"));
         }
     }
 
-    /** Renders the input into the body, one level deeper, and names the caller for the called run. */
-    static final class Prepare extends NodeProcessor {
+    /** The body (the rendered input) is the called run's input; one level deeper; names the caller. */
+    public static final class Prepare extends NodeProcessor {
 
         private final String target;
-        private final Template input;
         private final boolean async;
 
-        Prepare(String workflowId, String nodeId, String target, Template input, boolean async) {
+        public Prepare(String workflowId, String nodeId, String target, boolean async) {
             super(workflowId, nodeId);
             this.target = target;
-            this.input = input;
             this.async = async;
         }
 
@@ -172,7 +171,7 @@ public final class WorkflowCalls {
                 throw new CaravanException(ErrorCode.INTERNAL, "node '" + nodeId + "': calling workflow '" + target
                         + "' would nest calls more than " + NodeSpecs.Call.MAX_DEPTH + " deep", nodeId, null);
             }
-            Object value = input == null ? run.root(RunContext.INPUT) : input.renderValue(run);
+            Object value = exchange.getMessage().getBody();
             if (value instanceof String s) {
                 value = Json.parseIfJson(s);
             }
@@ -194,12 +193,12 @@ public final class WorkflowCalls {
      * The enrich's aggregation: the called run's answer becomes the caller's node output, or
      * its failure, set on the caller's exchange so the node's retries call again.
      */
-    static final class Reply implements AggregationStrategy {
+    public static final class Reply implements AggregationStrategy {
 
         private final String nodeId;
         private final String target;
 
-        Reply(String nodeId, String target) {
+        public Reply(String nodeId, String target) {
             this.nodeId = nodeId;
             this.target = target;
         }
@@ -237,11 +236,11 @@ public final class WorkflowCalls {
     }
 
     /** The node's output: the called workflow's (sync) or the called run's execution id (async). */
-    static final class Output extends NodeProcessor {
+    public static final class Output extends NodeProcessor {
 
         private final boolean async;
 
-        Output(String workflowId, String nodeId, boolean async) {
+        public Output(String workflowId, String nodeId, boolean async) {
             super(workflowId, nodeId);
             this.async = async;
         }

@@ -2,6 +2,7 @@ package io.caravan.camel;
 
 import io.caravan.Json;
 import io.caravan.compile.FinishProcessor;
+import io.caravan.compile.RunEvents;
 import io.caravan.compile.Runs;
 import io.caravan.compile.nodes.RunSteps;
 import io.caravan.template.RunContext;
@@ -26,7 +27,8 @@ import org.slf4j.event.Level;
 public final class CaravanEndpoint extends DefaultEndpoint {
 
     static final List<String> ACTIONS = List.of("enter", "output", "result", "log", "finish", "items", "item",
-            "item-done", "loop-done", "fork", "branch", "branch-done", "join", "call", "called");
+            "item-done", "loop-done", "fork", "branch", "branch-done", "join", "call", "called",
+            "stash", "text", "sent");
 
     private final String action;
     private final String node;
@@ -54,6 +56,10 @@ public final class CaravanEndpoint extends DefaultEndpoint {
     private String starts = "";
     @UriParam(description = "join: the time its branches had, in ms (0: none)")
     private long timeout;
+    @UriParam(description = "sent: the broker's queue_type")
+    private String queueType;
+    @UriParam(description = "sent: where the message went (give it as RAW(...))")
+    private String destination;
     @UriParam(description = "call, called: the workflow called")
     private String target;
     @UriParam(description = "call, called: sync or async", defaultValue = "sync")
@@ -111,6 +117,14 @@ public final class CaravanEndpoint extends DefaultEndpoint {
         this.starts = starts;
     }
 
+    public void setQueueType(String queueType) {
+        this.queueType = queueType;
+    }
+
+    public void setDestination(String destination) {
+        this.destination = destination;
+    }
+
     public void setTarget(String target) {
         this.target = target;
     }
@@ -137,6 +151,7 @@ public final class CaravanEndpoint extends DefaultEndpoint {
         Level logLevel = Level.valueOf(level.toUpperCase(Locale.ROOT));
         FinishProcessor finish = new FinishProcessor(replies);
         String wf = workflow == null ? "route" : workflow;
+        RunEvents events = RunEvents.of(getCamelContext());
         Processor structure = switch (action) {
             case "items" -> RunSteps.items(wf, node, max);
             case "item" -> RunSteps.item(wf, node);
@@ -162,6 +177,9 @@ public final class CaravanEndpoint extends DefaultEndpoint {
                     case "output" -> output(exchange);
                     case "result" -> CaravanLanguage.runOf(exchange).putOutput(node, Map.of("result", value));
                     case "finish" -> finish.process(exchange);
+                    case "stash" -> Runs.stashHeaders(exchange);
+                    case "text" -> text(exchange);
+                    case "sent" -> sent(exchange, events);
                     default -> log(exchange, logger, logLevel);
                 }
             }
@@ -170,6 +188,28 @@ public final class CaravanEndpoint extends DefaultEndpoint {
 
     private static List<String> list(String commaSeparated) {
         return commaSeparated.isBlank() ? List.of() : List.of(commaSeparated.split(","));
+    }
+
+    /** What a producer sends is text: a body or header the language gave as a value is written as JSON. */
+    private static void text(Exchange exchange) {
+        var message = exchange.getMessage();
+        if (message.getBody() != null && !(message.getBody() instanceof String)) {
+            message.setBody(Json.write(message.getBody()));
+        }
+        message.getHeaders().replaceAll((name, value) -> value == null || value instanceof String ? value : Json.write(value));
+    }
+
+    /** The broker took the message: the node's output, the run's headers back, counted as sent. */
+    private void sent(Exchange exchange, RunEvents events) {
+        Map<String, Object> output = new java.util.LinkedHashMap<>();
+        output.put("success", true);
+        output.put("message_id", exchange.getMessage().getHeader(io.caravan.binding.Messages.MESSAGE_ID, String.class));
+        output.put("queue_type", queueType);
+        output.put("destination", destination);
+        output.put("sent_at", java.time.Instant.now().toString());
+        CaravanLanguage.runOf(exchange).putOutput(node, output);
+        Runs.restoreHeaders(exchange);
+        events.sent(workflow, node, queueType, destination);
     }
 
     private void enter(Exchange exchange) {

@@ -12,6 +12,12 @@ public interface RunEvents {
     RunEvents NONE = new RunEvents() {
     };
 
+    /** The runtime's listeners, which it puts in Camel's registry; none in a plain Camel. */
+    static RunEvents of(org.apache.camel.CamelContext context) {
+        RunEvents found = context.getRegistry().findSingleByType(RunEvents.class);
+        return found == null ? NONE : found;
+    }
+
     /** A trigger started a run: a message consumed, a webhook call, a schedule fired. */
     default void received(String workflowId, String nodeId, String queueType, String source) {
     }
@@ -45,7 +51,7 @@ public interface RunEvents {
      * after compiling (metrics, before the runtime starts) are called too: pass a thread-safe
      * list such as a CopyOnWriteArrayList.
      */
-    static RunEvents all(List<RunEvents> listeners) {
+    public static RunEvents all(List<RunEvents> listeners) {
         return new RunEvents() {
             @Override
             public void received(String workflowId, String nodeId, String queueType, String source) {

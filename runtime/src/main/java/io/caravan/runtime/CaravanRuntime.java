@@ -54,6 +54,8 @@ public final class CaravanRuntime implements AutoCloseable {
     private final Main main;
     private final WorkflowCompiler compiler;
     private final List<RunEvents> listeners = new CopyOnWriteArrayList<>();
+    /** All listeners as one; also in Camel's registry, where caravan: endpoints find it by type. */
+    private final RunEvents events;
     private final Observability observability;
     private final Management management;
     private WorkflowDeployer deployer;
@@ -71,7 +73,8 @@ public final class CaravanRuntime implements AutoCloseable {
         this.management = new Management(properties);
         listeners.add(management.runEvents());
         // listeners may be added after compiling, until the runtime starts
-        this.compiler = WorkflowCompiler.standard(RunEvents.all(listeners));
+        this.events = RunEvents.all(listeners);
+        this.compiler = WorkflowCompiler.standard(events);
         List<Workflow> loaded = WorkflowSet.load(sources.workflows(), credentials);
         // a workflow another one calls gets a call entry, whatever its trigger; reloads ask the deployer
         this.compiler.calledBy(id -> io.caravan.workflow.CallGraph.calledIds(deployer == null ? loaded
@@ -228,6 +231,7 @@ public final class CaravanRuntime implements AutoCloseable {
                 dependencies = Dependencies.install(context, properties, Dependencies.libDir(options, properties),
                         sources.routes().stream().map(r -> r.toAbsolutePath().getParent()).distinct().toList());
                 context.getRegistry().bind(FixedPortHttpEngine.NAME, new FixedPortHttpEngine(httpPort()));
+                context.getRegistry().bind("caravan-run-events", RunEvents.class, events);
                 Bindings.ALL.forEach(b -> b.register(context));
                 deployer = new WorkflowDeployer(context, compiler, credentials);
                 deployer.prepare(workflows, viaYaml);

@@ -1,24 +1,15 @@
 package io.caravan.compile.nodes;
 
 import io.caravan.binding.Binding;
-import io.caravan.spec.Field;
 import io.caravan.binding.BindingSupport;
 import io.caravan.binding.Channel;
 import io.caravan.binding.Messages;
 import io.caravan.compile.CompileContext;
 import io.caravan.compile.NodeCompiler;
-import io.caravan.compile.NodeProcessor;
-import io.caravan.compile.RunEvents;
-import io.caravan.compile.Runs;
-import io.caravan.template.RunContext;
-import io.caravan.template.Template;
+import io.caravan.spec.Field;
 import io.caravan.workflow.NodeSpecs;
 import io.caravan.workflow.NodeType;
 import io.caravan.workflow.WorkflowNode;
-import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import org.apache.camel.Exchange;
 import org.apache.camel.ExchangePattern;
 import org.apache.camel.model.ProcessorDefinition;
 
@@ -39,81 +30,29 @@ public final class SendMessageNode implements NodeCompiler {
         Binding binding = context.binding(node);
         Channel channel = context.channel(node);
         context.classifier(node.id(), e -> binding.provisioner().classify(e, channel));
-        Map<String, Template> fields = new LinkedHashMap<>();
+        CaravanSteps.enter(node, context, step);
+        // the producer sees only the headers this node sets: the run's others wait aside
+        step.to(CaravanSteps.uri("stash", node, "")).id(context.camelId(node, "stash"));
+        step.setBody(CaravanSteps.template(node.config().string(NodeSpecs.Send.MESSAGE.name())))
+                .id(context.camelId(node, "render"));
+        int[] attribute = {0};
+        // attributes are plain headers (a name that is a broker's control header is dropped), the
+        // broker's own fields are control headers (Messages)
+        node.config().stringMap(NodeSpecs.Send.ATTRIBUTES.name()).forEach((name, template) -> {
+            if (!BindingSupport.isControlName(name)) {
+                step.setHeader(name, CaravanSteps.template(template)).id(context.camelId(node, "attribute-" + attribute[0]++));
+            }
+        });
         for (Field field : binding.spec().sendFields()) {
             if (field.kind() == Field.Kind.TEMPLATE && node.config().has(field)) {
-                fields.put(field.name(), context.template(node, field.name()));
+                step.setHeader(Messages.field(field.name()), CaravanSteps.template(node.config().string(field)))
+                        .id(context.camelId(node, field.name()));
             }
         }
-        Prepare prepare = new Prepare(node.id(), binding, channel, context.template(node, NodeSpecs.Send.MESSAGE.name()),
-                context.templates(node, NodeSpecs.Send.ATTRIBUTES.name()), fields);
-        step.process(context.bean(node, "", prepare)).id(context.camelId(node, "render"));
+        step.to(CaravanSteps.uri("text", node, "")).id(context.camelId(node, "text"));
         // InOnly: a webhook exchange is InOut, and request-reply producers would wait for an answer
         step.to(ExchangePattern.InOnly, binding.producerUri(channel)).id(context.camelId(node, "send"));
-        step.process(context.bean(node, "output", new Output(node.id(), binding, channel, context.events()))).id(context.camelId(node, "output"));
-    }
-
-    static final class Prepare extends NodeProcessor {
-
-        private final Template message;
-        private final Map<String, Template> attributes;
-        private final Map<String, Template> fields;
-
-        Prepare(String nodeId, Binding binding, Channel channel, Template message, Map<String, Template> attributes,
-                Map<String, Template> fields) {
-            super(channel.workflowId(), nodeId);
-            this.message = message;
-            this.attributes = attributes;
-            this.fields = fields;
-        }
-
-        @Override
-        public void run(Exchange exchange, RunContext run) {
-            String body = message.render(run);
-            Map<String, String> renderedAttributes = render(attributes, run);
-            Map<String, String> renderedFields = render(fields, run);
-            Runs.stashHeaders(exchange);
-            exchange.getIn().setBody(body);
-            // attributes are plain headers, the broker's own fields control headers (Messages)
-            renderedAttributes.forEach((name, value) -> {
-                if (!BindingSupport.isControlName(name)) {
-                    exchange.getIn().setHeader(name, value);
-                }
-            });
-            renderedFields.forEach((name, value) -> exchange.getIn().setHeader(Messages.field(name), value));
-        }
-
-        private static Map<String, String> render(Map<String, Template> templates, RunContext run) {
-            Map<String, String> out = new LinkedHashMap<>();
-            templates.forEach((k, t) -> out.put(k, t.render(run)));
-            return out;
-        }
-    }
-
-    static final class Output extends NodeProcessor {
-
-        private final Binding binding;
-        private final Channel channel;
-        private final RunEvents events;
-
-        Output(String nodeId, Binding binding, Channel channel, RunEvents events) {
-            super(channel.workflowId(), nodeId);
-            this.binding = binding;
-            this.channel = channel;
-            this.events = events;
-        }
-
-        @Override
-        public void run(Exchange exchange, RunContext run) {
-            Map<String, Object> output = new LinkedHashMap<>();
-            output.put("success", true);
-            output.put("message_id", exchange.getMessage().getHeader(Messages.MESSAGE_ID, String.class));
-            output.put("queue_type", binding.queueType());
-            output.put("destination", channel.target(binding.spec()));
-            output.put("sent_at", Instant.now().toString());
-            run.putOutput(nodeId, output);
-            Runs.restoreHeaders(exchange);
-            events.sent(workflowId, nodeId, binding.queueType(), (String) output.get("destination"));
-        }
+        step.to(CaravanSteps.uri("sent", node, "workflow=" + context.workflow().id() + "&queueType=" + binding.queueType()
+                + "&destination=RAW(" + channel.target(binding.spec()) + ")")).id(context.camelId(node, "output"));
     }
 }

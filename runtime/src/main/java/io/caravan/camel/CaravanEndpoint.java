@@ -28,11 +28,11 @@ public final class CaravanEndpoint extends DefaultEndpoint {
 
     static final List<String> ACTIONS = List.of("enter", "output", "result", "log", "finish", "items", "item",
             "item-done", "loop-done", "fork", "branch", "branch-done", "join", "call", "called",
-            "stash", "text", "sent");
+            "stash", "text", "sent", "http");
 
     private final String action;
     private final String node;
-    @UriParam(description = "output: read a JSON text body as the value it holds")
+    @UriParam(description = "output: read a JSON text body as the value it holds; http: the body is JSON")
     private boolean json;
     @UriParam(description = "result: the condition's result")
     private boolean value;
@@ -54,8 +54,16 @@ public final class CaravanEndpoint extends DefaultEndpoint {
     private String parallel;
     @UriParam(description = "join: the first node of each branch, comma-separated")
     private String starts = "";
-    @UriParam(description = "join: the time its branches had, in ms (0: none)")
+    @UriParam(description = "join: the time its branches had, in ms (0: none); http: the time to wait for the answer")
     private long timeout;
+    @UriParam(description = "http: the method", defaultValue = "GET")
+    private String method = "GET";
+    @UriParam(description = "http: a 4xx answer fails the node")
+    private boolean failOn4xx;
+    @UriParam(description = "http: a 5xx answer fails the node")
+    private boolean failOn5xx;
+    @UriParam(description = "http: the CA certificates (PEM) to trust (give it as RAW(...))")
+    private String caFile;
     @UriParam(description = "sent: the broker's queue_type")
     private String queueType;
     @UriParam(description = "sent: where the message went (give it as RAW(...))")
@@ -117,6 +125,22 @@ public final class CaravanEndpoint extends DefaultEndpoint {
         this.starts = starts;
     }
 
+    public void setMethod(String method) {
+        this.method = method;
+    }
+
+    public void setFailOn4xx(boolean failOn4xx) {
+        this.failOn4xx = failOn4xx;
+    }
+
+    public void setFailOn5xx(boolean failOn5xx) {
+        this.failOn5xx = failOn5xx;
+    }
+
+    public void setCaFile(String caFile) {
+        this.caFile = caFile;
+    }
+
     public void setQueueType(String queueType) {
         this.queueType = queueType;
     }
@@ -163,6 +187,7 @@ public final class CaravanEndpoint extends DefaultEndpoint {
             case "join" -> RunSteps.join(wf, node, parallel, list(starts), timeout);
             case "call" -> RunSteps.call(wf, node, target, "async".equals(mode));
             case "called" -> RunSteps.called(wf, node, "async".equals(mode));
+            case "http" -> RunSteps.http(wf, node, method, timeout, failOn4xx, failOn5xx, caFile, json);
             default -> null;
         };
         return new DefaultProducer(this) {

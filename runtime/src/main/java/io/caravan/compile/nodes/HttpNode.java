@@ -56,48 +56,80 @@ public final class HttpNode implements NodeCompiler {
         return NodeType.HTTP;
     }
 
+    /**
+     * Exchange property prefixes: a node's rendered url, body and headers (per node, so that a
+     * failed node's headers never reach another node's call). Kept until the call succeeds, so a
+     * retry makes the same call.
+     */
+    static final String URL = "CaravanHttpUrl.";
+    static final String BODY = "CaravanHttpBody.";
+    static final String HEADER = "CaravanHttpHeader.";
+
     @Override
     public void compile(WorkflowNode node, CompileContext context, ProcessorDefinition<?> step) {
         // a status is a failure only when the node asks to retry on it; otherwise a condition reads it
         ErrorHandling.Retry retry = context.workflow().errorHandling(node).retry();
         List<String> failOn = retry == null ? List.of() : retry.retryOn();
         String ca = node.config().string(Tls.CA_FILE.name());
+        String body = node.config().string("body");
+        CaravanSteps.enter(node, context, step);
+        step.setProperty(URL + node.id(), CaravanSteps.template(node.config().string("url"))).id(context.camelId(node, "url"));
+        int i = 0;
+        for (Map.Entry<String, String> h : node.config().stringMap("headers").entrySet()) {
+            step.setProperty(HEADER + node.id() + "." + h.getKey(), CaravanSteps.template(h.getValue()))
+                    .id(context.camelId(node, "header-" + i++));
+        }
+        if (body != null) {
+            step.setProperty(BODY + node.id(), CaravanSteps.template(body)).id(context.camelId(node, "body"));
+        }
+        String query = "workflow=" + context.workflow().id() + "&method=" + node.config().string("method")
+                + "&timeout=" + node.config().duration("timeout").toMillis()
+                + (failOn.contains("HTTP_4XX") ? "&failOn4xx=true" : "") + (failOn.contains("HTTP_5XX") ? "&failOn5xx=true" : "")
+                + (body != null && Template.parse(body).isJson() ? "&json=true" : "")
+                + (ca == null ? "" : "&caFile=RAW(" + ca + ")");
+        step.to(CaravanSteps.uri("http", node, query)).id(context.camelId(node, "call"));
+    }
+
+    /** The call, from the rendered url, headers and body on the exchange. */
+    public static org.apache.camel.Processor call(String workflowId, String nodeId, String method, Duration timeout,
+                                                  boolean failOn4xx, boolean failOn5xx, String caFile, boolean jsonBody) {
         // a node that trusts its own certificates has a client of its own; the others share one
-        HttpClient client = ca == null ? null : builder().sslContext(Tls.context(Path.of(ca))).build();
-        Call call = new Call(context.workflow().id(), node.id(), node.config().string("method"),
-                context.template(node, "url"), context.templates(node, "headers"), context.template(node, "body"),
-                node.config().duration("timeout"), failOn.contains("HTTP_4XX"), failOn.contains("HTTP_5XX"), client);
-        step.process(context.bean(node, "", call)).id(context.camelId(node, "call"));
+        HttpClient client = caFile == null ? null : builder().sslContext(Tls.context(Path.of(caFile))).build();
+        return new Call(workflowId, nodeId, method, timeout, failOn4xx, failOn5xx, client, jsonBody);
     }
 
     static final class Call extends NodeProcessor {
 
         private final String method;
-        private final Template url;
-        private final Map<String, Template> headers;
-        private final Template body;
         private final Duration timeout;
         private final boolean failOn4xx;
         private final boolean failOn5xx;
         private final HttpClient client;
+        private final boolean jsonBody;
 
         /** @param client this node's own client (it trusts its tls_ca_file), or null for the shared one */
-        Call(String workflowId, String nodeId, String method, Template url, Map<String, Template> headers,
-             Template body, Duration timeout, boolean failOn4xx, boolean failOn5xx, HttpClient client) {
+        Call(String workflowId, String nodeId, String method, Duration timeout, boolean failOn4xx, boolean failOn5xx,
+             HttpClient client, boolean jsonBody) {
             super(workflowId, nodeId);
             this.client = client;
             this.method = method;
-            this.url = url;
-            this.headers = headers;
-            this.body = body;
             this.timeout = timeout;
             this.failOn4xx = failOn4xx;
             this.failOn5xx = failOn5xx;
+            this.jsonBody = jsonBody;
         }
 
         @Override
         public void run(Exchange exchange, RunContext run) throws Exception {
-            String target = url.render(run);
+            String target = Template.asText(exchange.getProperty(URL + nodeId));
+            String headerPrefix = HEADER + nodeId + ".";
+            Map<String, String> headers = new LinkedHashMap<>();
+            for (Map.Entry<String, Object> p : exchange.getProperties().entrySet()) {
+                if (p.getKey().startsWith(headerPrefix)) {
+                    headers.put(p.getKey().substring(headerPrefix.length()), Template.asText(p.getValue()));
+                }
+            }
+            Object body = exchange.getProperty(BODY + nodeId);
             URI uri;
             try {
                 uri = URI.create(target);
@@ -110,15 +142,15 @@ public final class HttpNode implements NodeCompiler {
             }
             HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(timeout);
             boolean hasContentType = false;
-            for (Map.Entry<String, Template> h : headers.entrySet()) {
-                request.header(h.getKey(), h.getValue().render(run));
+            for (Map.Entry<String, String> h : headers.entrySet()) {
+                request.header(h.getKey(), h.getValue());
                 hasContentType |= h.getKey().equalsIgnoreCase("content-type");
             }
             HttpRequest.BodyPublisher publisher = HttpRequest.BodyPublishers.noBody();
             if (body != null) {
-                String text = body.render(run);
+                String text = Template.asText(body);
                 publisher = HttpRequest.BodyPublishers.ofString(text, StandardCharsets.UTF_8);
-                if (!hasContentType && body.isJson()) {
+                if (!hasContentType && jsonBody) {
                     request.header("Content-Type", "application/json");
                 }
             }
@@ -147,6 +179,9 @@ public final class HttpNode implements NodeCompiler {
             output.put("headers", responseHeaders);
             output.put("response", Json.parseIfJson(response.body()));
             run.putOutput(nodeId, output);
+            exchange.removeProperty(URL + nodeId);
+            exchange.removeProperty(BODY + nodeId);
+            headers.keySet().forEach(name -> exchange.removeProperty(headerPrefix + name));
         }
     }
 }

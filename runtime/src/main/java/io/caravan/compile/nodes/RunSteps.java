@@ -66,4 +66,10 @@ public final class RunSteps {
     public static Processor called(String workflowId, String node, boolean async) {
         return new WorkflowCalls.Output(workflowId, node, async);
     }
+
+    /** {@code caravan:http/<node>?method=...&timeout=ms[&failOn4xx][&failOn5xx][&json][&caFile=RAW(...)]}. */
+    public static Processor http(String workflowId, String node, String method, long timeoutMs, boolean failOn4xx,
+                                 boolean failOn5xx, String caFile, boolean jsonBody) {
+        return HttpNode.call(workflowId, node, method, Duration.ofMillis(timeoutMs), failOn4xx, failOn5xx, caFile, jsonBody);
+    }
 }

@@ -28,7 +28,7 @@ public final class CaravanEndpoint extends DefaultEndpoint {
 
     static final List<String> ACTIONS = List.of("enter", "output", "result", "log", "finish", "items", "item",
             "item-done", "loop-done", "fork", "branch", "branch-done", "join", "call", "called",
-            "stash", "text", "sent", "http");
+            "stash", "text", "sent", "http", "call-start");
 
     private final String action;
     private final String node;
@@ -188,6 +188,7 @@ public final class CaravanEndpoint extends DefaultEndpoint {
             case "call" -> RunSteps.call(wf, node, target, "async".equals(mode));
             case "called" -> RunSteps.called(wf, node, "async".equals(mode));
             case "http" -> RunSteps.http(wf, node, method, timeout, failOn4xx, failOn5xx, caFile, json);
+            case "call-start" -> RunSteps.callStart(wf, node, RunEvents.of(getCamelContext()));
             default -> null;
         };
         return new DefaultProducer(this) {

@@ -16,6 +16,11 @@ public interface TriggerCompiler {
 
     Processor start(WorkflowNode node, CompileContext context);
 
+    /** Adds the start step to the route: by default the {@link #start} processor, as a bean of the workflow. */
+    default void compileStart(WorkflowNode node, CompileContext context, org.apache.camel.model.RouteDefinition route) {
+        route.process(context.bean(node, "start", start(node, context))).id(context.camelId(node, "start"));
+    }
+
     /** Whether the caller waits for the run's result (a webhook answers with it). */
     default boolean replies() {
         return false;

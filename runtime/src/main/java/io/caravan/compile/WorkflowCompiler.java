@@ -123,7 +123,7 @@ public final class WorkflowCompiler {
         ErrorHandlerCompiler.compile(route, context, triggerCompiler.replies(), context.bean("failed", failure),
                 asWritten ? bindings : null);
 
-        route.process(context.bean(trigger, "start", triggerCompiler.start(trigger, context))).id(context.camelId(trigger, "start"));
+        triggerCompiler.compileStart(trigger, context, route);
 
         // with idempotency, every node runs inside Camel's idempotentConsumer block
         ProcessorDefinition<?> nodes = asWritten ? IdempotencyCompiler.open(route, trigger, context) : route;

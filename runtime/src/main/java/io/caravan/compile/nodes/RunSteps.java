@@ -72,4 +72,9 @@ public final class RunSteps {
                                  boolean failOn5xx, String caFile, boolean jsonBody) {
         return HttpNode.call(workflowId, node, method, Duration.ofMillis(timeoutMs), failOn4xx, failOn5xx, caFile, jsonBody);
     }
+
+    /** {@code caravan:call-start/<trigger>}: a called run starts with the body as its input. */
+    public static Processor callStart(String workflowId, String trigger, io.caravan.compile.RunEvents events) {
+        return new WorkflowCalls.Start(workflowId, trigger, events);
+    }
 }

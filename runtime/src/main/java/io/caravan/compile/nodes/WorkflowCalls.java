@@ -70,6 +70,12 @@ public final class WorkflowCalls {
         }
 
         @Override
+        public void compileStart(WorkflowNode node, CompileContext context, org.apache.camel.model.RouteDefinition route) {
+            route.to(CaravanSteps.uri("call-start", node, "workflow=" + context.workflow().id()))
+                    .id(context.camelId(node, "start"));
+        }
+
+        @Override
         public boolean replies() {
             return true;
         }
@@ -80,11 +86,11 @@ public final class WorkflowCalls {
      * caller. The exchange is the caller's copy, so the caller's own run bookkeeping (its run,
      * node, loop, fork) is dropped here, all but the call depth.
      */
-    static final class Start extends NodeProcessor {
+    public static final class Start extends NodeProcessor {
 
         private final RunEvents events;
 
-        Start(String workflowId, String nodeId, RunEvents events) {
+        public Start(String workflowId, String nodeId, RunEvents events) {
             super(workflowId, nodeId);
             this.events = events;
         }

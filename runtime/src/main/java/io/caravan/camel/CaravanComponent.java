@@ -16,10 +16,17 @@ import org.apache.camel.support.DefaultComponent;
  *   <li>{@code log}: logs the body as the node's line ({@code level}, {@code workflow});</li>
  *   <li>{@code finish} (the node: the trigger): the run is over; {@code replies=true} answers
  *       the caller with the last node's output;</li>
+ *   <li>a send's {@code stash} (the run's headers aside), {@code text} (body and headers as
+ *       text) and {@code sent} ({@code queueType}, {@code destination}: the output, the headers
+ *       back, the sent count);</li>
+ *   <li>{@code http} ({@code method}, {@code timeout}, {@code failOn4xx}, {@code failOn5xx},
+ *       {@code json}, {@code caFile}): the call, from the url, headers and body the route rendered;</li>
  *   <li>a loop's {@code items} ({@code max}), {@code item}, {@code item-done} ({@code nodes}) and
  *       {@code loop-done}; a parallel's {@code fork} ({@code branches}, {@code wait}),
  *       {@code branch}, {@code branch-done} ({@code nodes}) and its {@code join} ({@code parallel},
- *       {@code starts}, {@code timeout}): see {@link io.caravan.compile.nodes.RunSteps}.</li>
+ *       {@code starts}, {@code timeout}); a workflow node's {@code call} and {@code called}
+ *       ({@code target}, {@code mode}) and a called workflow's {@code call-start}: see
+ *       {@link io.caravan.compile.nodes.RunSteps}.</li>
  * </ul>
  */
 public final class CaravanComponent extends DefaultComponent {

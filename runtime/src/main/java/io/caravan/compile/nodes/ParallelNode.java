@@ -48,7 +48,7 @@ public final class ParallelNode {
 
     /**
      * Compiles the fork into {@code step}; {@code branch} compiles branch {@code i}'s nodes into
-     * a pipeline of the multicast, each behind the gate whose bean name it is given.
+     * a pipeline of the multicast, each behind the gate {@code open(<parallel>)}.
      */
     public static void compile(WorkflowNode node, Fork fork, CompileContext context, ProcessorDefinition<?> step,
                                Branch branch) {

@@ -65,6 +65,15 @@ public final class Runs {
         return exchange.getProperty(LOOP) != null;
     }
 
+    /**
+     * Starts a loop item or a parallel branch on its exchange (a copy of the run's): {@code copy}
+     * is its own run, and its failures are recorded for {@code ownerId}, the for_each or parallel.
+     */
+    public static void startCopy(Exchange exchange, RunContext copy, String ownerId) {
+        start(exchange, copy);
+        exchange.setProperty(LOOP, ownerId);
+    }
+
     /** Opens the failure slot of a loop's items on the run's exchange. */
     public static AtomicReference<CaravanException> openItemFailures(Exchange exchange, String loopId) {
         AtomicReference<CaravanException> slot = new AtomicReference<>();

@@ -76,9 +76,12 @@ public final class CaravanRuntime implements AutoCloseable {
         this.events = RunEvents.all(listeners);
         this.compiler = WorkflowCompiler.standard(events);
         List<Workflow> loaded = WorkflowSet.load(sources.workflows(), credentials);
-        // a workflow another one calls gets a call entry, whatever its trigger; reloads ask the deployer
-        this.compiler.calledBy(id -> io.caravan.workflow.CallGraph.calledIds(deployer == null ? loaded
-                : deployer.runningAndWaiting().stream().map(CompiledWorkflow::workflow).toList()).contains(id));
+        // a workflow another one calls gets a call entry, whatever its trigger: worked out once for
+        // the start; a reload asks the deployer what runs then
+        java.util.Set<String> calledAtStart = io.caravan.workflow.CallGraph.calledIds(loaded);
+        this.compiler.calledBy(id -> deployer == null ? calledAtStart.contains(id)
+                : io.caravan.workflow.CallGraph.calledIds(deployer.runningAndWaiting().stream()
+                        .map(CompiledWorkflow::workflow).toList()).contains(id));
         this.workflows = loaded.stream().map(compiler::compile).toList();
         RouteIds.requireUnique(sources.routes(), workflows);
         List<io.caravan.source.Diagnostic> sameSource = new ArrayList<>(TriggerSources.clashes(workflows));

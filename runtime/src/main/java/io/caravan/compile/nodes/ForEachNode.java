@@ -139,8 +139,7 @@ public final class ForEachNode {
             output.put("item", exchange.getIn().getBody());
             output.put("index", index);
             item.putOutput(nodeId, output);
-            Runs.start(exchange, item);
-            exchange.setProperty(Runs.LOOP, nodeId);
+            Runs.startCopy(exchange, item, nodeId);
         }
     }
 

@@ -153,8 +153,7 @@ public final class ParallelNode {
             RunContext branch = run.child();
             State state = exchange.getProperty(FORK + nodeId, State.class);
             branch.gate(nodeId, state::open);
-            Runs.start(exchange, branch);
-            exchange.setProperty(Runs.LOOP, nodeId);
+            Runs.startCopy(exchange, branch, nodeId);
         }
     }
 
@@ -213,10 +212,11 @@ public final class ParallelNode {
         private final List<String> starts;
         private final Duration timeout;
 
-        public Join(String workflowId, String nodeId, Fork fork, Duration timeout) {
+        /** @param starts the first node of each branch, in the parallel's edge order */
+        public Join(String workflowId, String nodeId, String parallelId, List<String> starts, Duration timeout) {
             super(workflowId, nodeId);
-            this.parallelId = fork.parallel();
-            this.starts = fork.starts();
+            this.parallelId = parallelId;
+            this.starts = List.copyOf(starts);
             this.timeout = timeout;
         }
 

@@ -1,6 +1,5 @@
 package io.caravan.compile.nodes;
 
-import io.caravan.workflow.Fork;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -53,8 +52,7 @@ public final class RunSteps {
 
     /** {@code caravan:join/<join>?parallel=p&starts=a,b&timeout=ms}. */
     public static Processor join(String workflowId, String join, String parallel, List<String> starts, long timeoutMs) {
-        return new ParallelNode.Join(workflowId, join, new Fork(parallel, join, starts, List.of()),
-                timeoutMs > 0 ? Duration.ofMillis(timeoutMs) : null);
+        return new ParallelNode.Join(workflowId, join, parallel, starts, timeoutMs > 0 ? Duration.ofMillis(timeoutMs) : null);
     }
 
     /** {@code caravan:call/<node>?target=t[&mode=async]}: the body is the called run's input. */

@@ -3,7 +3,9 @@ package io.caravan.camel;
 import io.caravan.Json;
 import io.caravan.compile.FinishProcessor;
 import io.caravan.compile.RunEvents;
+import io.caravan.binding.Channel;
 import io.caravan.compile.Runs;
+import io.caravan.compile.errors.FailureSteps;
 import io.caravan.compile.nodes.RunSteps;
 import io.caravan.template.RunContext;
 import java.util.List;
@@ -26,11 +28,29 @@ import org.slf4j.event.Level;
         category = {org.apache.camel.Category.CORE})
 public final class CaravanEndpoint extends DefaultEndpoint {
 
-    static final List<String> ACTIONS = List.of("enter", "output", "result", "log", "finish", "items", "item",
-            "item-done", "loop-done", "fork", "branch", "branch-done", "join", "call", "called",
-            "stash", "text", "sent", "http", "call-start");
+    /** The actions, as written in a URI. */
+    enum Action {
+        ENTER, OUTPUT, RESULT, LOG, FINISH, ITEMS, ITEM, ITEM_DONE, LOOP_DONE, FORK, BRANCH, BRANCH_DONE, JOIN, CALL,
+        CALLED, STASH, TEXT, SENT, HTTP, CALL_START, FAILED, DEAD_LETTER, DEAD_LETTERED, CAUGHT;
 
-    private final String action;
+        final String uriName = name().toLowerCase(Locale.ROOT).replace('_', '-');
+
+        static Action of(String uriName) {
+            for (Action a : values()) {
+                if (a.uriName.equals(uriName)) {
+                    return a;
+                }
+            }
+            return null;
+        }
+
+        static String names() {
+            return String.join(", ", java.util.Arrays.stream(values()).map(a -> a.uriName).toList());
+        }
+    }
+
+    private final String actionName;
+    private final Action action;
     private final String node;
     @UriParam(description = "output: read a JSON text body as the value it holds; http: the body is JSON")
     private boolean json;
@@ -64,10 +84,14 @@ public final class CaravanEndpoint extends DefaultEndpoint {
     private boolean failOn5xx;
     @UriParam(description = "http: the CA certificates (PEM) to trust (give it as RAW(...))")
     private String caFile;
-    @UriParam(description = "sent: the broker's queue_type")
+    @UriParam(description = "enter (a send_message), sent, dead-lettered: the broker's queue_type")
     private String queueType;
-    @UriParam(description = "sent: where the message went (give it as RAW(...))")
+    @UriParam(description = "sent, dead-lettered: where the message went (give it as RAW(...))")
     private String destination;
+    @UriParam(description = "enter (a send_message): the credential id")
+    private String credential;
+    @UriParam(description = "enter (a send_message): the queue, topic or stream (give it as RAW(...))")
+    private String address;
     @UriParam(description = "call, called: the workflow called")
     private String target;
     @UriParam(description = "call, called: sync or async", defaultValue = "sync")
@@ -75,16 +99,17 @@ public final class CaravanEndpoint extends DefaultEndpoint {
 
     CaravanEndpoint(String uri, CaravanComponent component, String action, String node) {
         super(uri, component);
-        this.action = action;
+        this.actionName = action;
+        this.action = Action.of(action);
         this.node = node;
     }
 
     void check() {
-        if (!ACTIONS.contains(action)) {
-            throw new IllegalArgumentException("caravan endpoint '" + getEndpointUri() + "': unknown action '" + action
-                    + "'; actions: " + String.join(", ", ACTIONS));
+        if (action == null) {
+            throw new IllegalArgumentException("caravan endpoint '" + getEndpointUri() + "': unknown action '" + actionName
+                    + "'; actions: " + Action.names());
         }
-        if (action.equals("log")) {
+        if (action == Action.LOG) {
             Level.valueOf(level.toUpperCase(Locale.ROOT)); // a bad level fails here, at start, not per message
         }
     }
@@ -149,6 +174,14 @@ public final class CaravanEndpoint extends DefaultEndpoint {
         this.destination = destination;
     }
 
+    public void setCredential(String credential) {
+        this.credential = credential;
+    }
+
+    public void setAddress(String address) {
+        this.address = address;
+    }
+
     public void setTarget(String target) {
         this.target = target;
     }
@@ -171,44 +204,42 @@ public final class CaravanEndpoint extends DefaultEndpoint {
 
     @Override
     public Producer createProducer() {
-        Logger logger = LoggerFactory.getLogger("caravan.workflow." + (workflow == null ? "route" : workflow));
-        Level logLevel = Level.valueOf(level.toUpperCase(Locale.ROOT));
-        FinishProcessor finish = new FinishProcessor(replies);
-        String wf = workflow == null ? "route" : workflow;
-        RunEvents events = RunEvents.of(getCamelContext());
-        Processor structure = switch (action) {
-            case "items" -> RunSteps.items(wf, node, max);
-            case "item" -> RunSteps.item(wf, node);
-            case "item-done" -> RunSteps.itemDone(node, list(nodes));
-            case "loop-done" -> RunSteps.loopDone(wf, node);
-            case "fork" -> RunSteps.fork(wf, node, branches, "any".equals(wait));
-            case "branch" -> RunSteps.branch(wf, node);
-            case "branch-done" -> RunSteps.branchDone(node, list(nodes));
-            case "join" -> RunSteps.join(wf, node, parallel, list(starts), timeout);
-            case "call" -> RunSteps.call(wf, node, target, "async".equals(mode));
-            case "called" -> RunSteps.called(wf, node, "async".equals(mode));
-            case "http" -> RunSteps.http(wf, node, method, timeout, failOn4xx, failOn5xx, caFile, json);
-            case "call-start" -> RunSteps.callStart(wf, node, RunEvents.of(getCamelContext()));
-            default -> null;
-        };
+        Processor processor = processor(workflow == null ? "route" : workflow, RunEvents.of(getCamelContext()));
         return new DefaultProducer(this) {
             @Override
             public void process(Exchange exchange) throws Exception {
-                if (structure != null) {
-                    structure.process(exchange);
-                    return;
-                }
-                switch (action) {
-                    case "enter" -> enter(exchange);
-                    case "output" -> output(exchange);
-                    case "result" -> CaravanLanguage.runOf(exchange).putOutput(node, Map.of("result", value));
-                    case "finish" -> finish.process(exchange);
-                    case "stash" -> Runs.stashHeaders(exchange);
-                    case "text" -> text(exchange);
-                    case "sent" -> sent(exchange, events);
-                    default -> log(exchange, logger, logLevel);
-                }
+                processor.process(exchange);
             }
+        };
+    }
+
+    /** What the action does; {@code wf} is the workflow ("route" in a hand-written route). */
+    private Processor processor(String wf, RunEvents events) {
+        return switch (action) {
+            case ENTER -> enter(wf);
+            case OUTPUT -> this::output;
+            case RESULT -> exchange -> CaravanLanguage.runOf(exchange).putOutput(node, Map.of("result", value));
+            case LOG -> log(LoggerFactory.getLogger("caravan.workflow." + wf), Level.valueOf(level.toUpperCase(Locale.ROOT)));
+            case FINISH -> new FinishProcessor(replies);
+            case STASH -> Runs::stashHeaders;
+            case TEXT -> CaravanEndpoint::text;
+            case SENT -> exchange -> sent(exchange, events);
+            case ITEMS -> RunSteps.items(wf, node, max);
+            case ITEM -> RunSteps.item(wf, node);
+            case ITEM_DONE -> RunSteps.itemDone(node, list(nodes));
+            case LOOP_DONE -> RunSteps.loopDone(wf, node);
+            case FORK -> RunSteps.fork(wf, node, branches, "any".equals(wait));
+            case BRANCH -> RunSteps.branch(wf, node);
+            case BRANCH_DONE -> RunSteps.branchDone(node, list(nodes));
+            case JOIN -> RunSteps.join(wf, node, parallel, list(starts), timeout);
+            case CALL -> RunSteps.call(wf, node, target, "async".equals(mode));
+            case CALLED -> RunSteps.called(wf, node, "async".equals(mode));
+            case HTTP -> RunSteps.http(wf, node, method, timeout, failOn4xx, failOn5xx, caFile, json);
+            case CALL_START -> RunSteps.callStart(wf, node, events);
+            case FAILED -> FailureSteps.failed(wf, replies, events);
+            case DEAD_LETTER -> FailureSteps.deadLetter(wf);
+            case DEAD_LETTERED -> FailureSteps.deadLettered(wf, queueType, destination, events);
+            case CAUGHT -> FailureSteps.caught(wf, node);
         };
     }
 
@@ -238,12 +269,23 @@ public final class CaravanEndpoint extends DefaultEndpoint {
         events.sent(workflow, node, queueType, destination);
     }
 
-    private void enter(Exchange exchange) {
-        if (!node.equals(exchange.getProperty(Runs.NODE))) {
-            // attempts count per node: a retry in an earlier node is not this node's
-            exchange.removeProperty(Runs.REDELIVERIES);
-        }
-        exchange.setProperty(Runs.NODE, node);
+    /**
+     * The node starts: failures from here on are its own. A send_message's names its broker, so
+     * that a failure there is classified by that broker's binding (see Failures).
+     */
+    private Processor enter(String wf) {
+        Runs.Broker broker = queueType == null ? null
+                : new Runs.Broker(queueType, new Channel(wf, node, credential, address, null));
+        return exchange -> {
+            if (!node.equals(exchange.getProperty(Runs.NODE))) {
+                // attempts count per node: a retry in an earlier node is not this node's
+                exchange.removeProperty(Runs.REDELIVERIES);
+            }
+            exchange.setProperty(Runs.NODE, node);
+            if (broker != null) {
+                exchange.setProperty(Runs.BROKER, broker);
+            }
+        };
     }
 
     private void output(Exchange exchange) {
@@ -257,6 +299,10 @@ public final class CaravanEndpoint extends DefaultEndpoint {
         }
     }
 
+    private Processor log(Logger logger, Level logLevel) {
+        return exchange -> log(exchange, logger, logLevel);
+    }
+
     private void log(Exchange exchange, Logger logger, Level logLevel) {
         String text = exchange.getMessage().getBody(String.class);
         text = text == null ? "" : text;
@@ -267,6 +313,6 @@ public final class CaravanEndpoint extends DefaultEndpoint {
 
     @Override
     public Consumer createConsumer(Processor processor) {
-        throw new UnsupportedOperationException("caravan:" + action + " only takes messages (a producer)");
+        throw new UnsupportedOperationException("caravan:" + actionName + " only takes messages (a producer)");
     }
 }

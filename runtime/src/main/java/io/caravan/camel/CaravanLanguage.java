@@ -4,6 +4,7 @@ import io.caravan.CaravanException;
 import io.caravan.ErrorCode;
 import io.caravan.Json;
 import io.caravan.compile.Runs;
+import io.caravan.compile.errors.Failures;
 import io.caravan.template.Condition;
 import io.caravan.template.MissingValueException;
 import io.caravan.template.RunContext;
@@ -22,7 +23,9 @@ import org.apache.camel.support.LanguageSupport;
  * Caravan's templates and conditions as a Camel language, {@code caravan}: an expression is a
  * template ({@code '{"id": "${input.id}"}'}), a predicate a condition
  * ({@code ${input.amount} >= 1000}), which may also ask {@code ran(<node>)} and
- * {@code failed(<node>)}. In Camel YAML DSL:
+ * {@code failed(<node>)}. A predicate may instead be one of the failure predicates a workflow's
+ * error handling uses ({@code retry(<node>, <CODE>...)}, {@code failedIn(<node>...)},
+ * {@code deadLetter(own|default)}, {@code handled(reply|none|own|default)}: {@link Failures#predicate}). In Camel YAML DSL:
  * {@code setBody: {expression: {language: {language: caravan, expression: "..."}}}}.
  *
  * <p>References are written {@code ${...}} here, not {@code {{...}}} as in a workflow: Camel reads
@@ -102,6 +105,10 @@ public final class CaravanLanguage extends LanguageSupport {
 
     @Override
     public Predicate createPredicate(String camelText) {
+        Predicate failure = parse(() -> Failures.predicate(camelText.trim()), camelText);
+        if (failure != null) {
+            return failure;
+        }
         String text = caravanText(camelText);
         Condition condition = parse(() -> Condition.parseWithRunState(text), text);
         return new Predicate() {
@@ -120,7 +127,7 @@ public final class CaravanLanguage extends LanguageSupport {
     private static <T> T parse(Supplier<T> parser, String text) {
         try {
             return parser.get();
-        } catch (TemplateException e) {
+        } catch (TemplateException | IllegalArgumentException e) {
             throw new IllegalArgumentException("caravan expression \"" + text + "\": " + e.getMessage(), e);
         }
     }

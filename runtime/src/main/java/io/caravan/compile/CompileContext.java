@@ -1,7 +1,5 @@
 package io.caravan.compile;
 
-import io.caravan.CaravanException;
-import io.caravan.ErrorCode;
 import io.caravan.binding.Binding;
 import io.caravan.binding.Channel;
 import io.caravan.template.Template;
@@ -20,7 +18,6 @@ public final class CompileContext {
     private final Workflow workflow;
     private final Function<String, Binding> bindings;
     private final Map<String, Object> beans = new LinkedHashMap<>();
-    private final Map<String, Function<Throwable, CaravanException>> classifiers = new LinkedHashMap<>();
 
     private final RunEvents events;
     private final java.util.List<org.apache.camel.model.RouteDefinition> nodeRoutes = new java.util.ArrayList<>();
@@ -97,24 +94,6 @@ public final class CompileContext {
         Map<String, Template> out = new LinkedHashMap<>();
         node.config().stringMap(field).forEach((k, v) -> out.put(k, Template.parse(v)));
         return out;
-    }
-
-    /** How failures inside {@code nodeId} map to error codes (a broker node asks its binding). */
-    public void classifier(String nodeId, Function<Throwable, CaravanException> classifier) {
-        classifiers.put(nodeId, classifier);
-    }
-
-    /** The failure as a CaravanException naming the node it happened in. */
-    public CaravanException classify(Throwable failure, String nodeId) {
-        if (failure instanceof CaravanException ce) {
-            return ce.inNode(nodeId);
-        }
-        Function<Throwable, CaravanException> classifier = nodeId == null ? null : classifiers.get(nodeId);
-        if (classifier != null) {
-            return classifier.apply(failure).inNode(nodeId);
-        }
-        String message = failure.getMessage() == null ? failure.getClass().getSimpleName() : failure.getMessage();
-        return new CaravanException(ErrorCode.INTERNAL, message, nodeId, failure);
     }
 
     /** Adds a route the workflow's route calls (see {@link CompiledWorkflow#nodeRoutes}). */

@@ -25,6 +25,16 @@ public final class Runs {
      * redelivery headers before a handled onException clause runs.
      */
     public static final String REDELIVERIES = "CaravanRedeliveries";
+    /**
+     * Exchange property: the broker the running node talks to ({@code caravan:enter} of a
+     * send_message), so that its failure is classified by that broker's binding.
+     */
+    public static final String BROKER = "CaravanBroker";
+
+    /** A broker node's broker ({@code queue_type}) and channel (node, credential, address). */
+    public record Broker(String queueType, io.caravan.binding.Channel channel) {
+    }
+
     /** Exchange property: set once the message is confirmed in its dead-letter destination. */
     public static final String DEAD_LETTERED = "CaravanDeadLettered";
 

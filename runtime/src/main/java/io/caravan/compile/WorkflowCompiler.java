@@ -119,9 +119,7 @@ public final class WorkflowCompiler {
         route.routeGroup(workflow.id());
         route.routeDescription(asWritten ? workflow.name() : workflow.name() + " (called by a workflow node)");
 
-        FailureProcessor failure = new FailureProcessor(workflow, triggerCompiler.replies(), context::classify, events);
-        ErrorHandlerCompiler.compile(route, context, triggerCompiler.replies(), context.bean("failed", failure),
-                asWritten ? bindings : null);
+        ErrorHandlerCompiler.compile(route, context, triggerCompiler.replies(), asWritten ? bindings : null);
 
         triggerCompiler.compileStart(trigger, context, route);
 
@@ -200,7 +198,7 @@ public final class WorkflowCompiler {
             }
             if (attempt != null) {
                 attempt.doCatch(Throwable.class).id(context.camelId(node, "error"))
-                        .process(context.bean(node, "error", new ErrorBranch(workflow.id(), node.id(), context::classify)))
+                        .to("caravan:caught/" + node.id() + "?workflow=" + workflow.id())
                         .id(context.camelId(node, "caught"));
                 attempt.end();
             }

@@ -8,22 +8,26 @@ import io.caravan.workflow.ErrorHandling;
 import io.caravan.workflow.NodeType;
 import io.caravan.workflow.Workflow;
 import io.caravan.workflow.WorkflowNode;
-import java.util.LinkedHashMap;
+import io.caravan.camel.CaravanComponent;
+import io.caravan.camel.CaravanLanguage;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Function;
+import org.apache.camel.ExchangePattern;
 import org.apache.camel.LoggingLevel;
 import org.apache.camel.model.ExpressionSubElementDefinition;
+import org.apache.camel.model.FilterDefinition;
 import org.apache.camel.model.OnExceptionDefinition;
 import org.apache.camel.model.RouteDefinition;
-import org.apache.camel.model.language.RefExpression;
 
 /**
  * Compiles a workflow's {@code error_handling} into the route's {@code onException} clauses:
- * one per node with a retry (its redelivery policy, limited by {@code onWhen} to failures of
- * that node whose code is in {@code retry_on}), and a last one for every other failure. Each
- * clause dead-letters the original message when a dead letter is set, then records the
- * failure. Camel redelivers at the point of failure, so a retry repeats only the node's call.
+ * one per node with a retry (its redelivery policy, limited by {@code onWhen: retry(<node>,
+ * <codes>)} to failures of that node whose code is in {@code retry_on}), one per node with a
+ * dead letter of its own ({@code onWhen: failedIn(<node>)}), and a last one for every other
+ * failure. Each clause sends the original message to its dead letter through the broker's own
+ * endpoint when one is set, then records the failure ({@code caravan:failed}). Camel redelivers
+ * at the point of failure, so a retry repeats only the node's call. The predicates are the
+ * {@code caravan} language's ({@link Failures#predicate}).
  */
 public final class ErrorHandlerCompiler {
 
@@ -31,37 +35,32 @@ public final class ErrorHandlerCompiler {
     }
 
     /**
-     * @param failed the bean name of the processor that logs the failure and answers a webhook
      * @param bindings the brokers dead letters go to; null: this route dead-letters nothing (a
      *                 workflow's call entry, whose failures go back to its caller)
      */
-    public static void compile(RouteDefinition route, CompileContext context, boolean replies, String failed,
+    public static void compile(RouteDefinition route, CompileContext context, boolean replies,
                                Function<String, Binding> bindings) {
         Workflow workflow = context.workflow();
-        Map<String, DeadLetterProcessor.Target> targets = new LinkedHashMap<>();
-        for (WorkflowNode node : bindings == null ? List.<WorkflowNode>of() : workflow.nodes()) {
-            DeadLetterProcessor.Target t = target(workflow, node.id(), workflow.errorHandling(node).deadLetter(), bindings);
-            if (t != null) {
-                targets.put(node.id(), t);
-            }
-        }
-        DeadLetterProcessor.Target workflowTarget = bindings == null ? null
-                : target(workflow, null, workflow.errorHandling().deadLetter(), bindings);
-        DeadLetterProcessor deadLetterProcessor = targets.isEmpty() && workflowTarget == null ? null
-                : new DeadLetterProcessor(workflow.id(), targets, workflowTarget, context::classify, context.events());
-        String deadLetter = deadLetterProcessor == null ? null : context.bean("dead-letter", deadLetterProcessor);
-        String handled = context.bean("handled", new HandledPredicate(replies, deadLetterProcessor));
-        String retried = context.bean("retried", new RetriedProcessor(workflow.id(), context.events()));
-
+        ErrorHandling.DeadLetter workflowLetter = bindings == null ? null : workflow.errorHandling().deadLetter();
         for (WorkflowNode node : workflow.nodes()) {
             if (!retries(workflow, node) || hasErrorBranch(workflow, node)) {
                 continue; // a node with an error branch retries in its own route (retryClause)
             }
-            OnExceptionDefinition clause = retryClause(route, node, context, retried);
-            steps(clause, context, context.camelId(node, "retry"), handled, deadLetter, failed);
+            OnExceptionDefinition clause = retryClause(route, node, context);
+            steps(clause, context, context.camelId(node, "retry"), replies,
+                    bindings == null ? null : workflow.errorHandling(node).deadLetter(), node.id(), bindings);
+        }
+        // a node with a dead letter of its own: a clause for its other failures
+        for (WorkflowNode node : bindings == null ? List.<WorkflowNode>of() : workflow.nodes()) {
+            ErrorHandling.DeadLetter own = workflow.errorHandling(node).deadLetter();
+            if (own != null && own != workflowLetter) {
+                OnExceptionDefinition clause = route.onException(Throwable.class).logExhausted(false);
+                clause.onWhen(CaravanLanguage.expression("failedIn(" + node.id() + ")"));
+                steps(clause, context, context.camelId(node, "failure"), replies, own, node.id(), bindings);
+            }
         }
         OnExceptionDefinition last = route.onException(Throwable.class).logExhausted(false);
-        steps(last, context, context.camelId("failure"), handled, deadLetter, failed);
+        steps(last, context, context.camelId("failure"), replies, workflowLetter, null, bindings);
     }
 
     /**
@@ -90,22 +89,19 @@ public final class ErrorHandlerCompiler {
         route.routeId(context.camelId(node, "retries"));
         route.routeGroup(context.workflow().id());
         route.routeDescription("retries of node '" + node.id() + "' before its error branch");
-        String retried = context.bean(node, "retried", new RetriedProcessor(context.workflow().id(), context.events()));
         // the clause needs a step: Camel's YAML DSL reads a route whose onException has none as a
         // route with no outputs
-        retryClause(route, node, context, retried)
+        retryClause(route, node, context)
                 .log(LoggingLevel.DEBUG, "io.caravan.run", "node '" + node.id() + "' failed after its retries; its error branch runs")
                 .id(context.camelId(node, "retries-exhausted"))
                 .end();
         return route;
     }
 
-    private static OnExceptionDefinition retryClause(RouteDefinition route, WorkflowNode node, CompileContext context,
-                                                     String retried) {
+    private static OnExceptionDefinition retryClause(RouteDefinition route, WorkflowNode node, CompileContext context) {
         ErrorHandling.Retry retry = context.workflow().errorHandling(node).retry();
         OnExceptionDefinition clause = route.onException(Throwable.class);
-        clause.onWhen(new RefExpression(context.bean(node, "retryable",
-                new RetryablePredicate(node.id(), retry.retryOn(), context::classify))));
+        clause.onWhen(CaravanLanguage.expression("retry(" + node.id() + ", " + String.join(", ", retry.retryOn()) + ")"));
         clause.maximumRedeliveries(retry.maxAttempts() - 1)
                 .redeliveryDelay(retry.initialDelay().toMillis())
                 .maximumRedeliveryDelay(retry.maxDelay().toMillis())
@@ -115,7 +111,7 @@ public final class ErrorHandlerCompiler {
                 .asyncDelayedRedelivery()
                 .retryAttemptedLogLevel(LoggingLevel.WARN)
                 .logExhausted(false)
-                .onRedeliveryRef(retried);
+                .onRedeliveryRef(RetriedProcessor.REF);
         if (retry.multiplier() > 1.0) {
             clause.useExponentialBackOff().backOffMultiplier(retry.multiplier());
         }
@@ -125,27 +121,36 @@ public final class ErrorHandlerCompiler {
         return clause;
     }
 
-    private static void steps(OnExceptionDefinition clause, CompileContext context, String idPrefix, String handled,
-                              String deadLetter, String failed) {
+    /**
+     * A failure clause's steps: whether the failure counts as handled, the dead letter (when the
+     * run came from a broker: {@code deadLetter(..)}), then {@code caravan:failed}.
+     * {@code nodeId}: the node whose dead letter this is, null for the workflow's.
+     */
+    private static void steps(OnExceptionDefinition clause, CompileContext context, String idPrefix, boolean replies,
+                              ErrorHandling.DeadLetter deadLetter, String nodeId, Function<String, Binding> bindings) {
+        Workflow workflow = context.workflow();
+        boolean sends = deadLetter != null && !deadLetter.nativeDlq();
+        String which = deadLetter != null && deadLetter.byDefault() ? "default" : "own";
         // handled as a model expression: the YAML dumper drops a handled flag given as a boolean
-        clause.setHandled(new ExpressionSubElementDefinition(new RefExpression(handled)));
-        if (deadLetter != null) {
-            clause.process(deadLetter).id(idPrefix + ".dead-letter");
+        clause.setHandled(new ExpressionSubElementDefinition(CaravanLanguage.expression(
+                "handled(" + (replies ? "reply" : sends ? which : "none") + ")")));
+        String trigger = workflow.trigger().id();
+        if (sends) {
+            Binding binding = bindings.apply(deadLetter.queueType());
+            Channel channel = new Channel(workflow.id(), nodeId == null ? "dead-letter" : nodeId,
+                    deadLetter.credentialId(), deadLetter.destination(), deadLetter.config());
+            FilterDefinition filter = clause.filter(CaravanLanguage.expression("deadLetter(" + which + ")"));
+            filter.id(idPrefix + ".dead-letter");
+            filter.to(CaravanComponent.SCHEME + ":dead-letter/" + trigger + "?workflow=" + workflow.id())
+                    .id(idPrefix + ".letter");
+            filter.to(ExchangePattern.InOnly, binding.producerUri(channel)).id(idPrefix + ".dead-letter-send");
+            filter.to(CaravanComponent.SCHEME + ":dead-lettered/" + trigger + "?workflow=" + workflow.id()
+                    + "&queueType=" + binding.queueType() + "&destination=RAW(" + channel.target(binding.spec()) + ")")
+                    .id(idPrefix + ".dead-lettered");
+            filter.end();
         }
-        clause.process(failed).id(idPrefix + ".failed");
+        clause.to(CaravanComponent.SCHEME + ":failed/" + trigger + "?workflow=" + workflow.id()
+                + (replies ? "&replies=true" : "")).id(idPrefix + ".failed");
         clause.end();
-    }
-
-    private static DeadLetterProcessor.Target target(Workflow workflow, String nodeId, ErrorHandling.DeadLetter dl,
-                                                     Function<String, Binding> bindings) {
-        if (dl == null) {
-            return null;
-        }
-        if (dl.nativeDlq()) {
-            return new DeadLetterProcessor.Target(null, null, true, false);
-        }
-        Binding binding = bindings.apply(dl.queueType());
-        return new DeadLetterProcessor.Target(binding, new Channel(workflow.id(), nodeId == null ? "dead-letter" : nodeId,
-                dl.credentialId(), dl.destination(), dl.config()), false, dl.byDefault());
     }
 }

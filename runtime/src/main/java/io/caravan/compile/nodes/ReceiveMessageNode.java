@@ -49,7 +49,6 @@ public final class ReceiveMessageNode implements TriggerCompiler, NodeCompiler {
     public Processor start(WorkflowNode node, CompileContext context) {
         Binding binding = context.binding(node);
         Channel channel = context.channel(node);
-        context.classifier(node.id(), e -> binding.provisioner().classify(e, channel));
         // a message that keeps coming back goes to the dead letter Caravan sends to; without one
         // (or with the broker's own) failing it early would only stop it from ever succeeding
         ErrorHandling.DeadLetter deadLetter = context.workflow().errorHandling(node).deadLetter();
@@ -63,7 +62,6 @@ public final class ReceiveMessageNode implements TriggerCompiler, NodeCompiler {
     public void compile(WorkflowNode node, CompileContext context, ProcessorDefinition<?> step) {
         Binding binding = context.binding(node);
         Channel channel = context.channel(node);
-        context.classifier(node.id(), e -> binding.provisioner().classify(e, channel));
         step.process(context.bean(node, "", new Pull(node, binding, channel))).id(context.camelId(node, "pull"));
     }
 

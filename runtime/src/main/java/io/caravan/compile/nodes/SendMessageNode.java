@@ -29,8 +29,11 @@ public final class SendMessageNode implements NodeCompiler {
     public void compile(WorkflowNode node, CompileContext context, ProcessorDefinition<?> step) {
         Binding binding = context.binding(node);
         Channel channel = context.channel(node);
-        context.classifier(node.id(), e -> binding.provisioner().classify(e, channel));
-        CaravanSteps.enter(node, context, step);
+        // the broker's own classification of a failure needs to know which broker and queue
+        step.to(CaravanSteps.uri("enter", node, "workflow=" + context.workflow().id() + "&queueType=" + binding.queueType()
+                + (channel.credentialId() == null ? "" : "&credential=" + channel.credentialId())
+                + (channel.address() == null ? "" : "&address=RAW(" + channel.address() + ")")))
+                .id(context.camelId(node, "enter"));
         // the producer sees only the headers this node sets: the run's others wait aside
         step.to(CaravanSteps.uri("stash", node, "")).id(context.camelId(node, "stash"));
         step.setBody(CaravanSteps.template(node.config().string(NodeSpecs.Send.MESSAGE.name())))

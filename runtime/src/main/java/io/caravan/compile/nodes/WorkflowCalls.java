@@ -138,8 +138,6 @@ public final class WorkflowCalls {
             String target = node.config().string(NodeSpecs.Call.WORKFLOW_ID);
             boolean async = "async".equals(node.config().string(NodeSpecs.Call.MODE));
             String wf = context.workflow().id();
-            context.classifier(node.id(), failure -> new CaravanException(ErrorCode.INTERNAL, "node '" + node.id()
-                    + "': calling workflow '" + target + "' failed: " + failure.getMessage(), node.id(), failure));
             CaravanSteps.enter(node, context, step);
             String input = node.config().string(NodeSpecs.Call.INPUT.name());
             step.setBody(CaravanSteps.template(input == null ? "{{input}}" : input)).id(context.camelId(node, "render"));
@@ -214,8 +212,14 @@ public final class WorkflowCalls {
             if (called == null) {
                 return caller;
             }
-            if (called.getException() != null) {
-                caller.setException(called.getException());
+            Exception failure = called.getException();
+            if (failure instanceof CaravanException) {
+                caller.setException(failure);
+                return caller;
+            }
+            if (failure != null) {
+                caller.setException(new CaravanException(ErrorCode.INTERNAL, "node '" + nodeId + "': calling workflow '"
+                        + target + "' failed: " + failure.getMessage(), nodeId, failure));
                 return caller;
             }
             Object answer = Json.parseIfJson(called.getMessage().getBody(String.class));

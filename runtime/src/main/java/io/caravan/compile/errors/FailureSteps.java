@@ -1,0 +1,147 @@
+package io.caravan.compile.errors;
+
+import io.caravan.CaravanException;
+import io.caravan.ErrorCode;
+import io.caravan.binding.BindingSupport;
+import io.caravan.binding.Messages;
+import io.caravan.compile.FinishProcessor;
+import io.caravan.compile.RunEvents;
+import io.caravan.compile.Runs;
+import io.caravan.template.RunContext;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The steps of a workflow's failure handling, as {@code caravan:} actions (see
+ * {@link io.caravan.camel.CaravanComponent}): the run failed ({@code failed}), its original
+ * message becomes the dead letter ({@code dead-letter}) which the broker's own endpoint then
+ * sends, the broker confirmed it ({@code dead-lettered}), an error branch takes a node's failure
+ * ({@code caught}). Each reads the failure from the exchange ({@link Failures#classify}).
+ */
+public final class FailureSteps {
+
+    private static final Logger LOG = LoggerFactory.getLogger("io.caravan.run");
+
+    private FailureSteps() {
+    }
+
+    /**
+     * The run failed: logs it with its code and node and, for a trigger that answers (a webhook),
+     * sets the answer {@code {"execution_id", "status": "failed", "error": {"code", "message", "node"}}}.
+     * A loop item's or a branch's failure is only recorded: its loop or join fails the run.
+     */
+    public static Processor failed(String workflowId, boolean replies, RunEvents events) {
+        return exchange -> {
+            CaravanException error = Failures.classify(exchange);
+            if (Runs.inItem(exchange)) {
+                Runs.failItem(exchange, error); // the run fails with it once the loop is over, and is handled once there
+                return;
+            }
+            RunContext run = exchange.getProperty(Runs.RUN, RunContext.class);
+            String executionId = run == null ? exchange.getExchangeId() : run.executionId();
+            LOG.warn("workflow '{}' execution {} failed in node '{}': {}: {}", workflowId, executionId,
+                    error.node(), error.code(), oneLine(error.getMessage()));
+            events.failed(workflowId, error);
+            if (!replies) {
+                return;
+            }
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("execution_id", executionId);
+            body.put("status", "failed");
+            body.put("error", error.describe());
+            FinishProcessor.reply(exchange, httpStatus(error.code()), body);
+        };
+    }
+
+    /**
+     * The message becomes the dead letter: the original message, unchanged (the broker's bytes
+     * where known), with the failure in {@code caravan-*} attributes and the source's key and
+     * partition (Kafka). Nothing of the failed run's own headers goes with it. The broker's
+     * endpoint after this step sends it; its confirmation is {@link #deadLettered}.
+     */
+    public static Processor deadLetter(String workflowId) {
+        return exchange -> {
+            Runs.Original original = exchange.getProperty(Runs.ORIGINAL, Runs.Original.class);
+            CaravanException error = Failures.classify(exchange);
+            Map<String, String> attributes = new LinkedHashMap<>(original.attributes());
+            attributes.put("caravan-error-code", error.code().name());
+            attributes.put("caravan-error-message", String.valueOf(error.getMessage()));
+            attributes.put("caravan-failed-node", String.valueOf(error.node()));
+            attributes.put("caravan-workflow", workflowId);
+            attributes.put("caravan-attempts", String.valueOf(attempts(exchange)));
+            attributes.put("caravan-original-source", original.source());
+            attributes.put("caravan-failed-at", Instant.now().toString());
+            var letter = exchange.getMessage();
+            letter.getHeaders().clear();
+            letter.setBody(original.deadLetterBody());
+            attributes.forEach((name, value) -> {
+                if (!BindingSupport.isControlName(name)) {
+                    letter.setHeader(name, value);
+                }
+            });
+            if (original.key() != null) {
+                letter.setHeader(Messages.KEY, original.key());
+            }
+            if (original.partition() != null) {
+                // the producer uses it where the dead-letter destination has that partition
+                letter.setHeader(Messages.PARTITION, original.partition());
+            }
+        };
+    }
+
+    /** The broker confirmed the dead letter: counted and logged; the run is handled. */
+    public static Processor deadLettered(String workflowId, String queueType, String destination, RunEvents events) {
+        return exchange -> {
+            Runs.Original original = exchange.getProperty(Runs.ORIGINAL, Runs.Original.class);
+            CaravanException error = Failures.classify(exchange);
+            exchange.setProperty(Runs.DEAD_LETTERED, Boolean.TRUE);
+            exchange.getMessage().getHeaders().clear();
+            events.deadLettered(workflowId, error.node(), queueType, destination);
+            LOG.warn("workflow '{}': message from {} dead-lettered to {} {} after {} attempt(s): {}", workflowId,
+                    original.source(), queueType, destination, attempts(exchange), error.code());
+        };
+    }
+
+    /**
+     * The {@code doCatch} of a node that has an error branch: records the failure as
+     * {@code {{error.code}}}, {@code {{error.message}}} and {@code {{error.node}}}, so that the nodes
+     * after the node's {@code label: error} edges run and the others do not.
+     */
+    public static Processor caught(String workflowId, String nodeId) {
+        return exchange -> {
+            Runs.Failure failure = Runs.failure(exchange);
+            CaravanException error = Failures.classify(exchange, failure.cause(),
+                    failure.node() == null ? nodeId : failure.node());
+            RunContext run = Runs.of(exchange);
+            run.fail(nodeId, error.describe());
+            exchange.removeProperty(Runs.REDELIVERIES);
+            LOG.info("workflow '{}' execution {}: node '{}' failed ({}{}), its error branch runs", workflowId,
+                    run.executionId(), nodeId, error.code(), nodeId.equals(error.node()) ? "" : " in node '" + error.node() + "'");
+        };
+    }
+
+    private static int attempts(Exchange exchange) {
+        return exchange.getProperty(Runs.REDELIVERIES, 0, Integer.class) + 1;
+    }
+
+    static int httpStatus(ErrorCode code) {
+        return switch (code) {
+            case BAD_PAYLOAD -> 400;
+            case TEMPLATE_VALUE_MISSING -> 422;
+            case CONNECTION_FAILED, QUEUE_NOT_FOUND, HTTP_ERROR, HTTP_4XX, HTTP_5XX, CREDENTIAL_NOT_FOUND -> 502;
+            case TIMEOUT -> 504;
+            case CIRCUIT_OPEN -> 503;
+            case INTERNAL, TOO_MANY_DELIVERIES -> 500;
+        };
+    }
+
+    /** Log lines stay one line whatever a message holds (no forged log lines). */
+    static String oneLine(String text) {
+        return text == null ? "" : text.replace("\r", "\\r").replace("\n", "\\n");
+    }
+}

@@ -5,8 +5,13 @@ import io.caravan.compile.FinishProcessor;
 import io.caravan.compile.RunEvents;
 import io.caravan.binding.Channel;
 import io.caravan.compile.Runs;
+import io.caravan.compile.errors.CircuitBreakers;
+import io.caravan.compile.idempotency.IdempotencyCompiler;
 import io.caravan.compile.errors.FailureSteps;
+import io.caravan.compile.nodes.ReceiveMessageNode;
 import io.caravan.compile.nodes.RunSteps;
+import io.caravan.compile.nodes.ScheduleTrigger;
+import io.caravan.compile.nodes.WebhookTrigger;
 import io.caravan.template.RunContext;
 import java.util.List;
 import java.util.Locale;
@@ -31,7 +36,7 @@ public final class CaravanEndpoint extends DefaultEndpoint {
     /** The actions, as written in a URI. */
     enum Action {
         ENTER, OUTPUT, RESULT, LOG, FINISH, ITEMS, ITEM, ITEM_DONE, LOOP_DONE, FORK, BRANCH, BRANCH_DONE, JOIN, CALL,
-        CALLED, STASH, TEXT, SENT, HTTP, CALL_START, FAILED, DEAD_LETTER, DEAD_LETTERED, CAUGHT;
+        CALLED, STASH, TEXT, SENT, HTTP, CALL_START, FAILED, DEAD_LETTER, DEAD_LETTERED, CAUGHT, FALLBACK, FALLBACK_OUTPUT, WEBHOOK, SCHEDULE, RECEIVE, PULL, IN_FLIGHT, DUPLICATE;
 
         final String uriName = name().toLowerCase(Locale.ROOT).replace('_', '-');
 
@@ -62,7 +67,7 @@ public final class CaravanEndpoint extends DefaultEndpoint {
     private String workflow;
     @UriParam(description = "finish: the caller waits for the result (a webhook, a call)")
     private boolean replies;
-    @UriParam(description = "items: most items a loop takes")
+    @UriParam(description = "items: most items a loop takes; pull: most messages")
     private int max = Integer.MAX_VALUE;
     @UriParam(description = "item-done, branch-done: the nodes of the loop body or the branch, comma-separated")
     private String nodes = "";
@@ -88,10 +93,38 @@ public final class CaravanEndpoint extends DefaultEndpoint {
     private String queueType;
     @UriParam(description = "sent, dead-lettered: where the message went (give it as RAW(...))")
     private String destination;
-    @UriParam(description = "enter (a send_message): the credential id")
+    @UriParam(description = "enter (a send_message), pull: the credential id")
     private String credential;
     @UriParam(description = "enter (a send_message): the queue, topic or stream (give it as RAW(...))")
     private String address;
+    @UriParam(description = "webhook: none, hmac, api_key or basic", defaultValue = "none")
+    private String auth;
+    @UriParam(description = "webhook: the header with the signature or key")
+    private String header;
+    @UriParam(description = "webhook: the header with the request's time (hmac)")
+    private String timestampHeader;
+    @UriParam(description = "webhook: how far a request's time may be from now, in ms")
+    private Long tolerance;
+    @UriParam(description = "webhook: the callers' addresses let in (comma-separated, CIDR)")
+    private String allowedIps;
+    @UriParam(description = "webhook: the largest request body, in bytes")
+    private Long maxBody;
+    @UriParam(description = "schedule: the run's input (JSON)")
+    private String payload;
+    @UriParam(description = "schedule: the run's input (JSON, base64url)")
+    private String payloadBase64;
+    @UriParam(description = "schedule: skip or allow a tick while the previous run goes on", defaultValue = "skip")
+    private String overlap;
+    @UriParam(description = "receive, pull: the queue, topic or stream")
+    private String source;
+    @UriParam(description = "receive: deliveries after which a message is dead-lettered without running")
+    private long maxDeliveries = Long.MAX_VALUE;
+    @UriParam(description = "pull: how long to wait for messages, in ms")
+    private long waitTime;
+    @UriParam(description = "pull: delete (acknowledge) what was pulled")
+    private boolean deleteAfter;
+    @UriParam(description = "fallback: the node's fallback as written; fallback-output: the fallback node")
+    private String fallback;
     @UriParam(description = "call, called: the workflow called")
     private String target;
     @UriParam(description = "call, called: sync or async", defaultValue = "sync")
@@ -174,6 +207,62 @@ public final class CaravanEndpoint extends DefaultEndpoint {
         this.destination = destination;
     }
 
+    public void setAuth(String auth) {
+        this.auth = auth;
+    }
+
+    public void setHeader(String header) {
+        this.header = header;
+    }
+
+    public void setTimestampHeader(String timestampHeader) {
+        this.timestampHeader = timestampHeader;
+    }
+
+    public void setTolerance(Long tolerance) {
+        this.tolerance = tolerance;
+    }
+
+    public void setAllowedIps(String allowedIps) {
+        this.allowedIps = allowedIps;
+    }
+
+    public void setMaxBody(Long maxBody) {
+        this.maxBody = maxBody;
+    }
+
+    public void setPayload(String payload) {
+        this.payload = payload;
+    }
+
+    public void setPayloadBase64(String payloadBase64) {
+        this.payloadBase64 = payloadBase64;
+    }
+
+    public void setOverlap(String overlap) {
+        this.overlap = overlap;
+    }
+
+    public void setSource(String source) {
+        this.source = source;
+    }
+
+    public void setMaxDeliveries(long maxDeliveries) {
+        this.maxDeliveries = maxDeliveries;
+    }
+
+    public void setWaitTime(long waitTime) {
+        this.waitTime = waitTime;
+    }
+
+    public void setDeleteAfter(boolean deleteAfter) {
+        this.deleteAfter = deleteAfter;
+    }
+
+    public void setFallback(String fallback) {
+        this.fallback = fallback;
+    }
+
     public void setCredential(String credential) {
         this.credential = credential;
     }
@@ -205,6 +294,25 @@ public final class CaravanEndpoint extends DefaultEndpoint {
     @Override
     public Producer createProducer() {
         Processor processor = processor(workflow == null ? "route" : workflow, RunEvents.of(getCamelContext()));
+        if (processor instanceof org.apache.camel.AsyncProcessor async) {
+            // one that may park the exchange without holding the thread (in-flight): asynchronous, and started and stopped with the route
+            return new org.apache.camel.support.DefaultAsyncProducer(this) {
+                @Override
+                public boolean process(Exchange exchange, org.apache.camel.AsyncCallback callback) {
+                    return async.process(exchange, callback);
+                }
+
+                @Override
+                protected void doStart() throws Exception {
+                    org.apache.camel.support.service.ServiceHelper.startService(async);
+                }
+
+                @Override
+                protected void doStop() throws Exception {
+                    org.apache.camel.support.service.ServiceHelper.stopService(async);
+                }
+            };
+        }
         return new DefaultProducer(this) {
             @Override
             public void process(Exchange exchange) throws Exception {
@@ -240,6 +348,17 @@ public final class CaravanEndpoint extends DefaultEndpoint {
             case DEAD_LETTER -> FailureSteps.deadLetter(wf);
             case DEAD_LETTERED -> FailureSteps.deadLettered(wf, queueType, destination, events);
             case CAUGHT -> FailureSteps.caught(wf, node);
+            case FALLBACK -> CircuitBreakers.fallback(node, fallback);
+            case FALLBACK_OUTPUT -> CircuitBreakers.fallbackOutput(node, fallback);
+            case WEBHOOK -> WebhookTrigger.start(wf, node, events, auth, credential, header, timestampHeader, tolerance,
+                    allowedIps, maxBody);
+            case SCHEDULE -> ScheduleTrigger.start(wf, node, payloadBase64 == null ? payload
+                    : new String(java.util.Base64.getUrlDecoder().decode(payloadBase64), java.nio.charset.StandardCharsets.UTF_8),
+                    !"allow".equals(overlap), events);
+            case RECEIVE -> ReceiveMessageNode.start(wf, node, queueType, source, maxDeliveries, events);
+            case IN_FLIGHT -> IdempotencyCompiler.inFlight(wf, node);
+            case DUPLICATE -> IdempotencyCompiler.duplicate(wf, node, events);
+            case PULL -> ReceiveMessageNode.pull(wf, node, queueType, credential, source, max, waitTime, deleteAfter);
         };
     }
 

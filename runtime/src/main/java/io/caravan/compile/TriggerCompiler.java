@@ -2,11 +2,11 @@ package io.caravan.compile;
 
 import io.caravan.workflow.NodeType;
 import io.caravan.workflow.WorkflowNode;
-import org.apache.camel.Processor;
+import org.apache.camel.model.RouteDefinition;
 
 /**
- * Compiles one trigger node type: the endpoint the route consumes from, and the processor that
- * turns what arrived into the run's {@code trigger} and {@code input}.
+ * Compiles one trigger node type: the endpoint the route consumes from, and the step that turns
+ * what arrived into the run's {@code trigger} and {@code input} (a {@code caravan:} action).
  */
 public interface TriggerCompiler {
 
@@ -14,12 +14,8 @@ public interface TriggerCompiler {
 
     String fromUri(WorkflowNode node, CompileContext context);
 
-    Processor start(WorkflowNode node, CompileContext context);
-
-    /** Adds the start step to the route: by default the {@link #start} processor, as a bean of the workflow. */
-    default void compileStart(WorkflowNode node, CompileContext context, org.apache.camel.model.RouteDefinition route) {
-        route.process(context.bean(node, "start", start(node, context))).id(context.camelId(node, "start"));
-    }
+    /** Adds the start step to the route. */
+    void compileStart(WorkflowNode node, CompileContext context, RouteDefinition route);
 
     /** Whether the caller waits for the run's result (a webhook answers with it). */
     default boolean replies() {

@@ -1,13 +1,14 @@
 package io.caravan.compile.idempotency;
 
 import io.caravan.compile.CompileContext;
-import io.caravan.template.Template;
+import io.caravan.camel.CaravanComponent;
+import io.caravan.camel.CaravanLanguage;
 import io.caravan.workflow.Idempotency;
 import io.caravan.workflow.WorkflowNode;
 import org.apache.camel.model.IdempotentConsumerDefinition;
 import org.apache.camel.model.ProcessorDefinition;
 import org.apache.camel.model.RouteDefinition;
-import org.apache.camel.model.language.RefExpression;
+import org.apache.camel.model.language.ExchangePropertyExpression;
 
 /**
  * Compiles a receiving trigger's {@code idempotency} into an in-flight guard and Camel's
@@ -45,17 +46,40 @@ public final class IdempotencyCompiler {
         if (settings == null) {
             return route;
         }
-        KeyExpression expression = new KeyExpression(Template.parse(settings.key()));
-        String key = context.bean(trigger, "idempotency-key", expression);
-        String repository = context.bean(trigger, "idempotency-repository",
-                Repositories.create(settings, context.workflow().id()));
-        route.process(context.bean(trigger, "in-flight", new InFlightGuard(expression,
-                context.workflow().id() + "." + trigger.id()))).id(context.camelId(trigger, "in-flight"));
-        IdempotentConsumerDefinition block = route.idempotentConsumer(new RefExpression(key));
-        block.idempotentRepository(repository);
+        String wf = context.workflow().id();
+        // the key once, in a property: the in-flight guard and the block read it there
+        route.setProperty(KEY, CaravanLanguage.expression(settings.key())).id(context.camelId(trigger, "idempotency-key"));
+        route.to(CaravanComponent.SCHEME + ":in-flight/" + trigger.id() + "?workflow=" + wf)
+                .id(context.camelId(trigger, "in-flight"));
+        IdempotentConsumerDefinition block = route.idempotentConsumer(new ExchangePropertyExpression(KEY));
+        block.idempotentRepository(repository(settings, trigger, context));
         block.eager(true).removeOnFailure(true).completionEager(false).skipDuplicate(true);
         block.id(context.camelId(trigger, "idempotency"));
         return block;
+    }
+
+    /** The exchange property holding the run's idempotency key. */
+    public static final String KEY = "CaravanIdempotencyKey";
+
+    /**
+     * The repository as {@code #class:} {@link Store}, which Camel makes; a store whose url, user
+     * or password is literal text (a secret) rather than an environment reference is registered
+     * by the runtime under the workflow's name instead, so that compiled routes never print it.
+     */
+    private static String repository(Idempotency s, WorkflowNode trigger, CompileContext context) {
+        boolean printable = java.util.stream.Stream.of(s.url(), s.user(), s.password())
+                .allMatch(v -> v == null || Repositories.isEnvReference(v));
+        if (!printable) {
+            return context.bean(trigger, "idempotency-repository", Repositories.create(s, context.workflow().id()));
+        }
+        return "#class:" + Store.class.getName() + "('" + s.store() + "', '" + context.workflow().id() + "', "
+                + s.maxEntries() + ", " + (s.ttl() == null ? 0 : s.ttl().toMillis()) + ", "
+                + (s.lease() == null ? 0 : s.lease().toMillis()) + ", '" + text(s.table()) + "', '" + text(s.url()) + "', '"
+                + text(s.user()) + "', '" + text(s.password()) + "')";
+    }
+
+    private static String text(String value) {
+        return value == null ? "" : value;
     }
 
     /** Closes the block {@link #open} returned and adds the duplicate count after it. */
@@ -65,7 +89,18 @@ public final class IdempotencyCompiler {
             return;
         }
         block.end();
-        route.process(context.bean(trigger, "duplicate", new DuplicateProcessor(context.workflow().id(), trigger.id(),
-                context.events()))).id(context.camelId(trigger, "duplicate"));
+        route.to(CaravanComponent.SCHEME + ":duplicate/" + trigger.id() + "?workflow=" + context.workflow().id())
+                .id(context.camelId(trigger, "duplicate"));
+    }
+
+    /** {@code caravan:in-flight}: see {@link InFlightGuard}. */
+    public static org.apache.camel.AsyncProcessor inFlight(String workflowId, String triggerId) {
+        return new InFlightGuard(org.apache.camel.support.builder.ExpressionBuilder.exchangePropertyExpression(KEY),
+                workflowId + "." + triggerId);
+    }
+
+    /** {@code caravan:duplicate}: see {@link DuplicateProcessor}. */
+    public static org.apache.camel.Processor duplicate(String workflowId, String triggerId, io.caravan.compile.RunEvents events) {
+        return new DuplicateProcessor(workflowId, triggerId, events);
     }
 }

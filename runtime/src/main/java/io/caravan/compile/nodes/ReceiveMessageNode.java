@@ -26,6 +26,7 @@ import java.util.Map;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.apache.camel.model.ProcessorDefinition;
+import org.apache.camel.model.RouteDefinition;
 
 /**
  * {@code receive_message}. As the first node it is a trigger that consumes its source
@@ -45,38 +46,68 @@ public final class ReceiveMessageNode implements TriggerCompiler, NodeCompiler {
         return context.binding(node).consumerUri(context.channel(node), deadLetter != null && deadLetter.nativeDlq());
     }
 
+    /**
+     * {@code caravan:receive/<trigger>} with the broker ({@code queueType}), the {@code source} and,
+     * when the workflow dead-letters by itself, {@code maxDeliveries}: a message that keeps coming
+     * back goes to the dead letter Caravan sends to; without one (or with the broker's own) failing
+     * it early would only stop it from ever succeeding.
+     */
     @Override
-    public Processor start(WorkflowNode node, CompileContext context) {
+    public void compileStart(WorkflowNode node, CompileContext context, RouteDefinition route) {
         Binding binding = context.binding(node);
         Channel channel = context.channel(node);
-        // a message that keeps coming back goes to the dead letter Caravan sends to; without one
-        // (or with the broker's own) failing it early would only stop it from ever succeeding
         ErrorHandling.DeadLetter deadLetter = context.workflow().errorHandling(node).deadLetter();
-        long maxDeliveries = deadLetter != null && !deadLetter.nativeDlq()
-                ? node.config().optionalNumber(NodeSpecs.Receive.MAX_DELIVERIES)
-                        .orElse((Long) NodeSpecs.Receive.MAX_DELIVERIES.defaultValue()) : Long.MAX_VALUE;
-        return new Start(node.id(), binding, channel, context.events(), maxDeliveries);
+        String maxDeliveries = deadLetter != null && !deadLetter.nativeDlq()
+                ? "&maxDeliveries=" + node.config().optionalNumber(NodeSpecs.Receive.MAX_DELIVERIES)
+                        .orElse((Long) NodeSpecs.Receive.MAX_DELIVERIES.defaultValue()) : "";
+        route.to(CaravanSteps.uri("receive", node, "workflow=" + context.workflow().id() + "&queueType="
+                + binding.queueType() + "&source=RAW(" + channel.address() + ")" + maxDeliveries))
+                .id(context.camelId(node, "start"));
     }
 
+    /** The start of a run of a consumed message, from {@code caravan:receive}'s options. */
+    public static Processor start(String workflowId, String nodeId, String queueType, String source, long maxDeliveries,
+                                  RunEvents events) {
+        return new Start(workflowId, nodeId, queueType, source, events, maxDeliveries);
+    }
+
+    /**
+     * A pull: {@code caravan:pull/<node>} with the broker, credential, {@code source}, {@code max}
+     * messages, {@code waitTime} (ms) and {@code deleteAfter}.
+     */
     @Override
     public void compile(WorkflowNode node, CompileContext context, ProcessorDefinition<?> step) {
         Binding binding = context.binding(node);
         Channel channel = context.channel(node);
-        step.process(context.bean(node, "", new Pull(node, binding, channel))).id(context.camelId(node, "pull"));
+        step.to(CaravanSteps.uri("pull", node, "workflow=" + context.workflow().id() + "&queueType=" + binding.queueType()
+                + (channel.credentialId() == null ? "" : "&credential=" + channel.credentialId())
+                + "&source=RAW(" + channel.address() + ")&max=" + BindingSupport.maxMessages(channel)
+                + "&waitTime=" + node.config().duration(NodeSpecs.Receive.WAIT_TIME).toMillis()
+                + "&deleteAfter=" + node.config().bool(NodeSpecs.Receive.DELETE_AFTER)))
+                .id(context.camelId(node, "pull"));
+    }
+
+    /** A pull, from {@code caravan:pull}'s options. */
+    public static Processor pull(String workflowId, String nodeId, String queueType, String credential, String source,
+                                 int max, long waitMs, boolean deleteAfter) {
+        Binding binding = io.caravan.binding.Bindings.forQueueType(queueType)
+                .orElseThrow(() -> new IllegalArgumentException("no broker with queue_type " + queueType));
+        return new Pull(nodeId, binding, new Channel(workflowId, nodeId, credential, source, null), max,
+                java.time.Duration.ofMillis(waitMs), deleteAfter);
     }
 
     /** One consumed message becomes the run's trigger; every other inbound header is dropped. */
     static final class Start extends NodeProcessor {
 
-        private final Binding binding;
-        private final Channel channel;
+        private final String queueType;
+        private final String source;
         private final RunEvents events;
         private final long maxDeliveries;
 
-        Start(String nodeId, Binding binding, Channel channel, RunEvents events, long maxDeliveries) {
-            super(channel.workflowId(), nodeId);
-            this.binding = binding;
-            this.channel = channel;
+        Start(String workflowId, String nodeId, String queueType, String source, RunEvents events, long maxDeliveries) {
+            super(workflowId, nodeId);
+            this.queueType = queueType;
+            this.source = source;
             this.events = events;
             this.maxDeliveries = maxDeliveries;
         }
@@ -88,19 +119,19 @@ public final class ReceiveMessageNode implements TriggerCompiler, NodeCompiler {
             Map<String, Object> output = message.toOutput();
             Object input = Json.parseIfJson(message.body());
             output.put("body", input);
-            output.put("queue_type", binding.queueType());
-            output.put("source", channel.address());
+            output.put("queue_type", queueType);
+            output.put("source", source);
             run.startWith(nodeId, output, input);
             Runs.start(exchange, run);
             Object key = message.metadata() == null ? null : message.metadata().get("key");
-            String where = binding.queueType() + ":" + channel.address()
+            String where = queueType + ":" + source
                     + (message.receipt() == null ? "" : " (" + message.receipt() + ")");
             exchange.setProperty(Runs.ORIGINAL, new Runs.Original(message.body(), message.attributes(), where,
                     key == null ? null : key.toString(),
                     message.metadata() != null && message.metadata().get("partition") instanceof Integer p ? p : null,
                     exchange.getIn().getBody() instanceof byte[] bytes ? bytes : null));
             Runs.dropInboundHeaders(exchange);
-            events.received(workflowId, nodeId, binding.queueType(), channel.address());
+            events.received(workflowId, nodeId, queueType, source);
             if (message.deliveryCount().isPresent() && message.deliveryCount().getAsInt() > maxDeliveries) {
                 throw new CaravanException(ErrorCode.TOO_MANY_DELIVERIES, "message " + message.id() + " was delivered "
                         + message.deliveryCount().getAsInt() + " times, more than max_deliveries " + maxDeliveries
@@ -118,13 +149,13 @@ public final class ReceiveMessageNode implements TriggerCompiler, NodeCompiler {
         private final java.time.Duration wait;
         private final boolean deleteAfter;
 
-        Pull(WorkflowNode node, Binding binding, Channel channel) {
-            super(channel.workflowId(), node.id());
+        Pull(String nodeId, Binding binding, Channel channel, int max, java.time.Duration wait, boolean deleteAfter) {
+            super(channel.workflowId(), nodeId);
             this.binding = binding;
             this.channel = channel;
-            this.max = BindingSupport.maxMessages(channel);
-            this.wait = node.config().duration(NodeSpecs.Receive.WAIT_TIME);
-            this.deleteAfter = node.config().bool(NodeSpecs.Receive.DELETE_AFTER);
+            this.max = max;
+            this.wait = wait;
+            this.deleteAfter = deleteAfter;
         }
 
         @Override

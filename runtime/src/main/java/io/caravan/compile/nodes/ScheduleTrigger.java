@@ -20,6 +20,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.camel.Exchange;
 import org.apache.camel.support.SynchronizationAdapter;
 import org.apache.camel.Processor;
+import io.caravan.Json;
+import org.apache.camel.model.RouteDefinition;
 
 /**
  * {@code schedule}: a Quartz cron trigger or a fixed-interval timer. The run's input is the
@@ -45,11 +47,27 @@ public final class ScheduleTrigger implements TriggerCompiler {
         return "timer:" + name + "?period=" + node.config().duration("interval").toMillis();
     }
 
+    /**
+     * {@code caravan:schedule/<trigger>} with the payload as JSON ({@code payload}), or as base64
+     * of it ({@code payloadBase64}) when it holds what Camel would read as a property placeholder
+     * or that would end a RAW() value, or any character outside printable ASCII; {@code overlap=allow} when set.
+     */
     @Override
-    public Processor start(WorkflowNode node, CompileContext context) {
+    public void compileStart(WorkflowNode node, CompileContext context, RouteDefinition route) {
         Object payload = node.config().has("payload") ? node.config().get("payload") : Map.of();
-        boolean skip = !"allow".equals(node.config().string(NodeSpecs.Schedule.OVERLAP.name()));
-        return new Start(context.workflow().id(), node.id(), payload, context.events(), skip);
+        String json = Json.write(payload);
+        boolean plain = json.chars().allMatch(c -> c >= 0x20 && c < 0x7f);
+        String encoded = !plain || json.contains("{{") || json.contains("}}") || json.contains(")")
+                ? "payloadBase64=" + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(json.getBytes(StandardCharsets.UTF_8))
+                : "payload=RAW(" + json + ")";
+        boolean allow = "allow".equals(node.config().string(NodeSpecs.Schedule.OVERLAP.name()));
+        route.to(CaravanSteps.uri("schedule", node, "workflow=" + context.workflow().id() + "&" + encoded
+                + (allow ? "&overlap=allow" : ""))).id(context.camelId(node, "start"));
+    }
+
+    /** The start of a schedule's run; {@code payloadJson} is the input. */
+    public static Processor start(String workflowId, String nodeId, String payloadJson, boolean skip, RunEvents events) {
+        return new Start(workflowId, nodeId, Json.parseIfJson(payloadJson), events, skip);
     }
 
     static final class Start extends NodeProcessor {

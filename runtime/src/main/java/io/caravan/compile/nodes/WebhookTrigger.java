@@ -17,11 +17,13 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
+import org.apache.camel.model.RouteDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,15 +45,62 @@ public final class WebhookTrigger implements TriggerCompiler {
         return "platform-http:/webhooks/" + context.workflow().id() + "?httpMethodRestrict=POST";
     }
 
+    /**
+     * {@code caravan:webhook/<trigger>}, with the node's {@code auth} (its type, credential id,
+     * headers and tolerance; never a secret: the guard finds the credential by id when it runs),
+     * {@code allowed_ips} and {@code max_body} as options.
+     */
     @Override
-    public Processor start(WorkflowNode node, CompileContext context) {
-        WebhookGuard guard = WebhookGuard.of(context.workflow().id(), node.config().get(WebhookAuth.AUTH.name()),
-                node.config().get(WebhookAuth.ALLOWED_IPS.name()), node.config().get(WebhookAuth.MAX_BODY.name()));
-        if (guard.open()) {
-            LOG.warn("webhook '{}' lets anybody in (auth: none); set auth (hmac, api_key or basic) on its webhook node",
-                    context.workflow().id());
+    public void compileStart(WorkflowNode node, CompileContext context, RouteDefinition route) {
+        String wf = context.workflow().id();
+        Object auth = node.config().get(WebhookAuth.AUTH.name());
+        Object allowed = node.config().get(WebhookAuth.ALLOWED_IPS.name());
+        Object maxBody = node.config().get(WebhookAuth.MAX_BODY.name());
+        if (WebhookGuard.of(wf, auth, allowed, maxBody).open()) {
+            LOG.warn("webhook '{}' lets anybody in (auth: none); set auth (hmac, api_key or basic) on its webhook node", wf);
         }
-        return new Start(context.workflow().id(), node.id(), context.events(), guard);
+        StringBuilder query = new StringBuilder("workflow=" + wf);
+        if (auth instanceof Map<?, ?> a) {
+            option(query, "auth", a.get(WebhookAuth.TYPE.name()));
+            option(query, "credential", a.get(WebhookAuth.CREDENTIAL_ID.name()));
+            option(query, "header", a.get(WebhookAuth.HEADER.name()));
+            option(query, "timestampHeader", a.get(WebhookAuth.TIMESTAMP_HEADER.name()));
+            option(query, "tolerance", a.get(WebhookAuth.TOLERANCE.name()) instanceof java.time.Duration d ? d.toMillis() : null);
+        }
+        option(query, "allowedIps", allowed instanceof List<?> ips
+                ? ips.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(",")) : null);
+        option(query, "maxBody", maxBody);
+        route.to(CaravanSteps.uri("webhook", node, query.toString())).id(context.camelId(node, "start"));
+    }
+
+    private static void option(StringBuilder query, String name, Object value) {
+        if (value != null) {
+            query.append('&').append(name).append("=RAW(").append(value).append(')');
+        }
+    }
+
+    /**
+     * The start of a webhook's run, from {@code caravan:webhook}'s options: the same fields as
+     * the node's {@code auth}, {@code allowed_ips} (comma-separated) and {@code max_body}.
+     */
+    public static Processor start(String workflowId, String nodeId, RunEvents events, String auth, String credential,
+                                  String header, String timestampHeader, Long toleranceMs, String allowedIps, Long maxBody) {
+        Map<String, Object> a = new LinkedHashMap<>();
+        a.put(WebhookAuth.TYPE.name(), auth == null ? WebhookAuth.NONE : auth);
+        if (credential != null) {
+            a.put(WebhookAuth.CREDENTIAL_ID.name(), credential);
+        }
+        if (header != null) {
+            a.put(WebhookAuth.HEADER.name(), header);
+        }
+        if (timestampHeader != null) {
+            a.put(WebhookAuth.TIMESTAMP_HEADER.name(), timestampHeader);
+        }
+        if (toleranceMs != null) {
+            a.put(WebhookAuth.TOLERANCE.name(), java.time.Duration.ofMillis(toleranceMs));
+        }
+        List<String> ips = allowedIps == null || allowedIps.isBlank() ? null : List.of(allowedIps.split(","));
+        return new Start(workflowId, nodeId, events, WebhookGuard.of(workflowId, a, ips, maxBody));
     }
 
     @Override

@@ -65,11 +65,6 @@ public final class WorkflowCalls {
         }
 
         @Override
-        public Processor start(WorkflowNode node, CompileContext context) {
-            return new Start(context.workflow().id(), node.id(), context.events());
-        }
-
-        @Override
         public void compileStart(WorkflowNode node, CompileContext context, org.apache.camel.model.RouteDefinition route) {
             route.to(CaravanSteps.uri("call-start", node, "workflow=" + context.workflow().id()))
                     .id(context.camelId(node, "start"));

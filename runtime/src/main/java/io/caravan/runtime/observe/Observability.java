@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.apache.camel.CamelContext;
 import org.apache.camel.StartupListener;
+import org.apache.camel.component.resilience4j.ResilienceProcessor;
 import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.MainListenerSupport;
@@ -40,6 +41,10 @@ public final class Observability extends MainListenerSupport {
     public static final String IN_FLIGHT = "caravan.messages.in.flight";
     public static final String BREAKER_STATE = "caravan.circuit.breaker.state";
     private final java.util.Set<String> breakerGauges = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Breakers whose state changes are logged; a reloaded route's old breaker drops out. */
+    private final Set<CircuitBreaker> loggedBreakers =
+            java.util.Collections.synchronizedSet(java.util.Collections.newSetFromMap(new java.util.WeakHashMap<>()));
+    private static final Logger BREAKER_LOG = LoggerFactory.getLogger("io.caravan.breaker");
     /** Registry name camel-micrometer(-prometheus) looks up (MicrometerConstants.METRICS_REGISTRY_NAME). */
     static final String REGISTRY_NAME = "metricsRegistry";
 
@@ -122,35 +127,43 @@ public final class Observability extends MainListenerSupport {
 
     /**
      * {@code caravan_circuit_breaker_state}: 0 closed, 1 open, 2 half-open, 3 another state
-     * (disabled, forced open, metrics only). The gauge reads the breaker running now, so a
-     * reloaded workflow's new breaker is the one reported.
+     * (disabled, forced open, metrics only). The gauge reads the breaker of the route running
+     * now (Camel makes it from the route's inline settings), so a reloaded workflow's new breaker
+     * is the one reported; its state changes are logged once it has started.
      */
-    private void breakerGauges(CompiledWorkflow cw) {
-        String prefix = "caravan." + cw.workflow().id() + "/";
-        cw.beans().forEach((name, bean) -> {
-            if (bean instanceof CircuitBreaker && name.startsWith(prefix) && name.endsWith(":breaker")
-                    && breakerGauges.add(name)) {
-                String workflowId = cw.workflow().id();
-                String nodeId = name.substring(prefix.length(), name.length() - ":breaker".length());
-                Gauge.builder(BREAKER_STATE, () -> breakerState(workflowId, name))
-                        .description("circuit breaker of a node: 0 closed, 1 open, 2 half-open, 3 other")
-                        .tag("workflow", workflowId).tag("node", nodeId).register(registry);
+    private void breakerGauges(CamelContext context, CompiledWorkflow cw) {
+        String workflowId = cw.workflow().id();
+        for (var node : cw.workflow().nodes()) {
+            if (cw.workflow().errorHandling(node).circuitBreaker() == null) {
+                continue;
             }
-        });
-    }
-
-    private double breakerState(String workflowId, String beanName) {
-        for (CompiledWorkflow cw : workflows.get()) {
-            if (cw.workflow().id().equals(workflowId) && cw.beans().get(beanName) instanceof CircuitBreaker breaker) {
-                return switch (breaker.getState()) {
-                    case CLOSED -> 0;
-                    case OPEN -> 1;
-                    case HALF_OPEN -> 2;
-                    default -> 3;
-                };
+            String id = workflowId + "." + node.id() + ".breaker";
+            if (breakerGauges.add(id)) {
+                Gauge.builder(BREAKER_STATE, () -> breakerState(context, id))
+                        .description("circuit breaker of a node: 0 closed, 1 open, 2 half-open, 3 other")
+                        .tag("workflow", workflowId).tag("node", node.id()).register(registry);
+            }
+            ResilienceProcessor processor = context.getProcessor(id, ResilienceProcessor.class);
+            CircuitBreaker breaker = processor == null ? null : processor.getCircuitBreaker();
+            if (breaker != null && loggedBreakers.add(breaker)) {
+                breaker.getEventPublisher().onStateTransition(e -> BREAKER_LOG.warn("circuit breaker {}: {}", id,
+                        e.getStateTransition()));
             }
         }
-        return Double.NaN;
+    }
+
+    private static double breakerState(CamelContext context, String id) {
+        ResilienceProcessor processor = context.getProcessor(id, ResilienceProcessor.class);
+        CircuitBreaker breaker = processor == null ? null : processor.getCircuitBreaker();
+        if (breaker == null) {
+            return Double.NaN;
+        }
+        return switch (breaker.getState()) {
+            case CLOSED -> 0;
+            case OPEN -> 1;
+            case HALF_OPEN -> 2;
+            default -> 3;
+        };
     }
 
     /** Meters for workflows deployed since the last round, then the depth probe. */
@@ -159,7 +172,7 @@ public final class Observability extends MainListenerSupport {
             for (CompiledWorkflow cw : workflows.get()) {
                 String id = cw.workflow().id();
                 runMetrics.register(cw.workflow());
-                breakerGauges(cw);
+                breakerGauges(context, cw);
                 if (inflightGauges.add(id)) {
                     Gauge.builder(IN_FLIGHT, context, c -> c.getInflightRepository().size(id))
                             .description("exchanges of a workflow being processed now (Camel's InflightRepository)")

@@ -29,7 +29,7 @@ import org.apache.camel.support.DefaultComponent;
  *       {@link io.caravan.compile.nodes.RunSteps}.</li>
  * </ul>
  */
-public final class CaravanComponent extends DefaultComponent {
+public final class CaravanComponent extends io.caravan.camel.CredentialBeans.Component {
 
     public static final String SCHEME = "caravan";
 

@@ -40,7 +40,7 @@ public final class Caravan {
               dev       like run, after starting in-process Kafka, SQS and (if none answers) AMQP brokers
               validate  check workflow and route files and folders; every problem as
                         FILE:LINE:COL: error: ...
-              compile   print the Camel YAML routes a workflow file compiles to
+              compile   print the Camel YAML routes workflow files (or directories) compile to
               reference print the reference of every node type, broker, credential and setting
                         (Markdown, as docs/reference.md)
 
@@ -151,14 +151,16 @@ public final class Caravan {
     }
 
     private int compile(Args args) throws Exception {
-        if (args.paths.size() != 1) {
-            err.println("caravan compile: give exactly one workflow file");
+        if (args.paths.isEmpty()) {
+            err.println("caravan compile: give the workflow files or directories to compile");
             return 2;
         }
         RuntimeOptions options = options(args);
         CredentialStore credentials = WorkflowSet.loadCredentials(options);
         List<Workflow> workflows = WorkflowSet.load(args.paths, credentials);
-        WorkflowCompiler compiler = WorkflowCompiler.standard();
+        // a workflow another one calls gets its call entry too, as when they run together
+        WorkflowCompiler compiler = WorkflowCompiler.standard()
+                .calledBy(io.caravan.workflow.CallGraph.calledIds(workflows)::contains);
         List<CompiledWorkflow> compiled = workflows.stream().map(compiler::compile).toList();
         out.print(YamlPrinter.print(compiled));
         return 0;

@@ -74,7 +74,12 @@ public final class BrokerClients {
 
     /** The first message on an SQS queue within 30 s, with all its attributes; not deleted. */
     public static Message sqsReceiveOne(String queue) {
-        try (SqsClient client = TestBrokers.sqs().client()) {
+        return sqsReceiveOne(TestBrokers.sqs(), queue);
+    }
+
+    /** The first message on an SQS queue of {@code sqs}, waiting up to 30 s. */
+    public static Message sqsReceiveOne(io.caravan.brokers.EmbeddedSqs sqs, String queue) {
+        try (SqsClient client = sqs.client()) {
             String url = client.getQueueUrl(b -> b.queueName(queue)).queueUrl();
             long deadline = System.currentTimeMillis() + 30_000;
             while (System.currentTimeMillis() < deadline) {

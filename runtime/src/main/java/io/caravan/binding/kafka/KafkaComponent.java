@@ -16,7 +16,7 @@ import org.apache.camel.support.DefaultComponent;
  * costs that interval in latency at low rates. {@link KafkaSource} keeps many runs in flight and
  * commits, per partition, only up to the first record whose run has not finished.
  */
-public final class KafkaComponent extends DefaultComponent {
+public final class KafkaComponent extends io.caravan.camel.CredentialBeans.Component {
 
     public static final String SCHEME = "caravan-kafka";
 

@@ -20,7 +20,7 @@ import org.apache.camel.support.DefaultComponent;
  * (consumer: an unhandled failure is nacked with requeue; false rejects it to the queue's
  * dead-letter exchange).
  */
-public final class RabbitMqComponent extends DefaultComponent {
+public final class RabbitMqComponent extends io.caravan.camel.CredentialBeans.Component {
 
     /**
      * Unacknowledged messages, hence runs, in flight per trigger when the node does not set

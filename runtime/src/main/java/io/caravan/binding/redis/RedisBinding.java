@@ -63,7 +63,7 @@ public final class RedisBinding implements Binding {
         return provisioner;
     }
 
-    /** caravan-redis is found by scheme here, not through a META-INF service file. */
+    /** caravan-redis is added here too: a context made before the component was first looked up finds it by scheme. */
     @Override
     public void register(CamelContext context) {
         if (context.hasComponent(RedisComponent.SCHEME) == null) {

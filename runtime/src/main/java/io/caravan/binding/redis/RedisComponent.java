@@ -19,7 +19,7 @@ import org.apache.camel.support.DefaultComponent;
  * a workflow trigger reads attributes from the received message; a kamelet wants them as headers);
  * producer: {@code maxLength}.
  */
-public final class RedisComponent extends DefaultComponent {
+public final class RedisComponent extends io.caravan.camel.CredentialBeans.Component {
 
     public static final String SCHEME = "caravan-redis";
 

@@ -12,7 +12,7 @@ import software.amazon.awssdk.services.sqs.SqsClient;
  * camel-aws2-sqs does not do (one SendMessage and one DeleteMessage per exchange, one exchange at a
  * time per poll). The client is always a registry bean, so a URI carries no secret.
  */
-public final class SqsComponent extends DefaultComponent {
+public final class SqsComponent extends io.caravan.camel.CredentialBeans.Component {
 
     private ExecutorService pool;
 

@@ -62,13 +62,16 @@ public final class IdempotencyCompiler {
     public static final String KEY = "CaravanIdempotencyKey";
 
     /**
-     * The repository as {@code #class:} {@link Store}, which Camel makes; a store whose url, user
-     * or password is literal text (a secret) rather than an environment reference is registered
-     * by the runtime under the workflow's name instead, so that compiled routes never print it.
+     * The repository as {@code #class:} {@link Store}, which Camel makes; a store whose password,
+     * or a url holding one (user info, a password parameter), is written as literal text rather
+     * than an environment reference is registered by the runtime under the workflow's name
+     * instead, so that compiled routes never print a secret.
      */
     private static String repository(Idempotency s, WorkflowNode trigger, CompileContext context) {
-        boolean printable = java.util.stream.Stream.of(s.url(), s.user(), s.password())
-                .allMatch(v -> v == null || Repositories.isEnvReference(v));
+        // a url with user info or a password parameter, or a literal password, is a secret
+        boolean printable = (s.url() == null || Repositories.isEnvReference(s.url())
+                || !(s.url().contains("@") || s.url().toLowerCase(java.util.Locale.ROOT).contains("password")))
+                && (s.password() == null || Repositories.isEnvReference(s.password()));
         if (!printable) {
             return context.bean(trigger, "idempotency-repository", Repositories.create(s, context.workflow().id()));
         }

@@ -10,10 +10,10 @@ import org.apache.camel.support.service.ServiceSupport;
  * A workflow's idempotent repository as a compiled route names it,
  * {@code #class:io.caravan.compile.idempotency.Store('<store>', '<workflow>', maxEntries, ttlMs,
  * leaseMs, '<table>', '<url>', '<user>', '<password>')}: Camel makes it when the route starts.
- * {@code url}, {@code user} and {@code password} are written as environment references
- * ({@code ${NAME}}), resolved here; a workflow that gives them as literal text has its
- * repository registered by the runtime instead, so that no secret is printed (see
- * {@link IdempotencyCompiler}). Empty text stands for "not set".
+ * {@code ${NAME}} in {@code url}, {@code user} and {@code password} is resolved here from the
+ * environment; a workflow that writes a secret as literal text has its repository registered by
+ * the runtime instead, so that no secret is printed (see {@link IdempotencyCompiler}). Empty text
+ * stands for "not set".
  */
 public final class Store extends ServiceSupport implements IdempotentRepository {
 

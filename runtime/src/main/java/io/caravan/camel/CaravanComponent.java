@@ -26,8 +26,21 @@ import org.apache.camel.support.DefaultComponent;
  *       {@code branch}, {@code branch-done} ({@code nodes}) and its {@code join} ({@code parallel},
  *       {@code starts}, {@code timeout}); a workflow node's {@code call} and {@code called}
  *       ({@code target}, {@code mode}) and a called workflow's {@code call-start}: see
- *       {@link io.caravan.compile.nodes.RunSteps}.</li>
+ *       {@link io.caravan.compile.nodes.RunSteps};</li>
+ *   <li>a trigger's start: {@code webhook} ({@code auth}, {@code credential}, {@code header},
+ *       {@code timestampHeader}, {@code tolerance}, {@code allowedIps}, {@code maxBody}),
+ *       {@code schedule} ({@code payload} or {@code payloadBase64}, {@code overlap}),
+ *       {@code receive} ({@code queueType}, {@code source}, {@code maxDeliveries}); a pull,
+ *       {@code pull} ({@code queueType}, {@code credential}, {@code source}, {@code max},
+ *       {@code waitTime}, {@code deleteAfter});</li>
+ *   <li>failure handling: {@code failed} ({@code replies}), {@code dead-letter} and
+ *       {@code dead-lettered} around the broker's own endpoint, an error branch's {@code caught},
+ *       a breaker's {@code fallback} and {@code fallback-output} ({@code fallback}); see
+ *       {@link io.caravan.compile.errors.FailureSteps};</li>
+ *   <li>idempotency: {@code in-flight} before the idempotentConsumer, {@code duplicate} after it.</li>
  * </ul>
+ * The component also binds the credentials of the file the Camel property
+ * {@value CredentialBeans#PROPERTY} names ({@link CredentialBeans}), for a plain camel-main.
  */
 public final class CaravanComponent extends io.caravan.camel.CredentialBeans.Component {
 

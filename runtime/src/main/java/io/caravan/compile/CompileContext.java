@@ -11,18 +11,17 @@ import java.util.function.Function;
 
 /**
  * What node compilers share while one workflow compiles: the workflow, the bindings, and the
- * beans (processors, predicates) the route refers to by name.
+ * routes a node adds beside the workflow's.
  */
 public final class CompileContext {
 
     private final Workflow workflow;
     private final Function<String, Binding> bindings;
-    private final Map<String, Object> beans = new LinkedHashMap<>();
 
     private final RunEvents events;
     private final java.util.List<org.apache.camel.model.RouteDefinition> nodeRoutes = new java.util.ArrayList<>();
 
-    /** Empty, or what sets a second route of the workflow apart ("call"): in its ids and bean names. */
+    /** Empty, or what sets a second route of the workflow apart ("call"): in its ids. */
     private final String scope;
 
     CompileContext(Workflow workflow, Function<String, Binding> bindings, RunEvents events, String scope) {
@@ -48,27 +47,6 @@ public final class CompileContext {
     /** The channel of a send_message (destination) or receive_message (source) node. */
     public Channel channel(WorkflowNode node) {
         return Channel.of(workflow.id(), node);
-    }
-
-    /**
-     * Registers {@code bean} for the route to refer to, named after the workflow, the node and
-     * its role ({@code caravan.<workflow>/<node>[:<role>]}), and returns that name. Neither ids
-     * hold '/' or ':', so no two workflows' or nodes' names meet.
-     */
-    public String bean(WorkflowNode node, String role, Object bean) {
-        return register("caravan." + workflow.id() + scope + "/" + node.id() + (role.isEmpty() ? "" : ":" + role), bean);
-    }
-
-    /** Registers a bean of the whole workflow: {@code caravan.<workflow>:<name>}. */
-    public String bean(String localName, Object bean) {
-        return register("caravan." + workflow.id() + scope + ":" + localName, bean);
-    }
-
-    private String register(String name, Object bean) {
-        if (beans.putIfAbsent(name, bean) != null) {
-            throw new IllegalStateException("bean " + name + " registered twice");
-        }
-        return name;
     }
 
     /**
@@ -103,9 +81,5 @@ public final class CompileContext {
 
     java.util.List<org.apache.camel.model.RouteDefinition> nodeRoutes() {
         return java.util.List.copyOf(nodeRoutes);
-    }
-
-    Map<String, Object> beans() {
-        return beans;
     }
 }

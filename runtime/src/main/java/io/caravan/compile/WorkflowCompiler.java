@@ -89,18 +89,15 @@ public final class WorkflowCompiler {
         WorkflowNode trigger = workflow.trigger();
         RouteDefinition route = route(workflow, context, triggers.get(trigger.type()), workflow.id(), true);
         List<RouteDefinition> routes = new java.util.ArrayList<>();
-        Map<String, Object> beans = new java.util.LinkedHashMap<>();
         if (trigger.type() != NodeType.CALL && called.test(workflow.id())) {
             // called by another workflow too: the same nodes behind a call trigger, in a route of
             // their own whose ids and beans are scoped ".call"; no idempotency, no dead letter
             CompileContext call = new CompileContext(workflow, bindings, events, "call");
             routes.add(route(workflow, call, new WorkflowCalls.Trigger(), workflow.id() + ".call", false));
             routes.addAll(call.nodeRoutes());
-            beans.putAll(call.beans());
         }
         routes.addAll(context.nodeRoutes());
-        beans.putAll(context.beans());
-        return new CompiledWorkflow(workflow, route, routes, Map.copyOf(beans));
+        return new CompiledWorkflow(workflow, route, routes);
     }
 
     /**

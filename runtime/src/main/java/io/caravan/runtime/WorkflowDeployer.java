@@ -80,7 +80,6 @@ public final class WorkflowDeployer {
     synchronized void prepare(List<CompiledWorkflow> workflows, boolean routesAdded) {
         for (CompiledWorkflow cw : workflows) {
             bindCredentials(cw.workflow());
-            cw.bindBeans(context);
             if (routesAdded) {
                 running.put(cw.workflow().id(), cw);
             } else {
@@ -251,7 +250,6 @@ public final class WorkflowDeployer {
             undeploy(id);
         }
         bindCredentials(cw.workflow());
-        cw.bindBeans(context);
         ((ModelCamelContext) context).addRouteDefinitions(cw.routes());
         running.put(id, cw);
         LOG.info("workflow '{}' deployed from {} (version {})", id, cw.workflow().sourceFile(), cw.workflow().version());
@@ -265,7 +263,6 @@ public final class WorkflowDeployer {
         // stopRoute waits for in-flight exchanges (bounded by the shutdown strategy's timeout)
         context.getRouteController().stopRoute(id);
         removeRoutes(cw);
-        cw.unbindBeans(context);
         LOG.info("workflow '{}' undeployed", id);
     }
 

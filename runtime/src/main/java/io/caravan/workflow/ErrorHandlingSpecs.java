@@ -44,7 +44,7 @@ public final class ErrorHandlingSpecs {
                     .withDefault(10L),
             Field.of("sliding_window", WHOLE_NUMBER, "calls the rate is computed over").between(1, 100_000)
                     .withDefault(20L),
-            Field.of("wait_in_open", DURATION, "time open before half-open probes").mustBePositive()
+            Field.of("wait_in_open", DURATION, "time open before half-open probes, in whole seconds (Camel's resilience4j option takes seconds: 1500ms waits 2s)").mustBePositive()
                     .withDefault(Duration.ofSeconds(30)),
             Field.of("half_open_calls", WHOLE_NUMBER, "probe calls while half-open").between(1, 10_000)
                     .withDefault(3L),

@@ -73,6 +73,7 @@ final class IdempotencyReader {
         }
         checkKey(map, (String) values.get(IdempotencyStores.KEY.name()));
         checkUrl(map, store, (String) values.get(IdempotencyStores.URL.name()));
+        checkPassword(map, values.get(IdempotencyStores.PASSWORD.name()));
         checkTable(map, store, (String) values.get(IdempotencyStores.TABLE.name()));
         if (problems.size() > before) {
             return null;
@@ -128,10 +129,27 @@ final class IdempotencyReader {
         if (url == null || ENV.matcher(url).matches() || store.urlScheme() == null) {
             return;
         }
+        // the url is a secret (it may hold a password), so it is not repeated
         if (!url.startsWith(store.urlScheme())) {
-            // the url is a secret (it may hold a password), so it is not repeated
             problems.add(map.get(IdempotencyStores.URL.name()).orElseThrow().location(), "url for store " + store.name()
                     + " must start with " + store.urlScheme() + " or be an environment reference like ${IDEMPOTENCY_URL}");
+        } else if (holdsPassword(url)) {
+            problems.add(map.get(IdempotencyStores.URL.name()).orElseThrow().location(), "url for store " + store.name()
+                    + " holds a password: write the url as an environment reference like ${IDEMPOTENCY_URL}, so that no"
+                    + " secret is in the workflow file or in the routes caravan compile prints");
+        }
+    }
+
+    /** Whether a store url carries a password: user info ({@code user:pw@}) or a password parameter. */
+    public static boolean holdsPassword(String url) {
+        return url.contains("@") || url.toLowerCase(java.util.Locale.ROOT).contains("password");
+    }
+
+    private void checkPassword(SourceMap map, Object password) {
+        if (password instanceof String text && !ENV.matcher(text).matches()) {
+            problems.add(map.get(IdempotencyStores.PASSWORD.name()).orElseThrow().location(), "password must be an"
+                    + " environment reference like ${DB_PASSWORD}, so that no secret is in the workflow file or in the"
+                    + " routes caravan compile prints");
         }
     }
 

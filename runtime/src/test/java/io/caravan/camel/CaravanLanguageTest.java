@@ -107,4 +107,34 @@ class CaravanLanguageTest {
                     .hasMessageContaining("caravan expression");
         }
     }
+
+    @Test
+    void failurePredicatesReadTheFailureOnTheExchange() throws Exception {
+        try (DefaultCamelContext context = new DefaultCamelContext()) {
+            context.start();
+            var language = context.resolveLanguage("caravan");
+            Exchange exchange = new org.apache.camel.support.DefaultExchange(context);
+            exchange.setProperty(Runs.NODE, "send");
+            exchange.setException(new CaravanException(ErrorCode.TIMEOUT, "slow", "send", null));
+            assertThat(language.createPredicate("retry(send, CONNECTION_FAILED, TIMEOUT)").matches(exchange)).isTrue();
+            assertThat(language.createPredicate("retry(send, CONNECTION_FAILED)").matches(exchange)).isFalse();
+            assertThat(language.createPredicate("retry(other, TIMEOUT)").matches(exchange)).isFalse();
+            assertThat(language.createPredicate("failedIn(a, send)").matches(exchange)).isTrue();
+            assertThat(language.createPredicate("failedIn(a)").matches(exchange)).isFalse();
+            // a run that came from a broker has its original message; a webhook's answers instead
+            assertThat(language.createPredicate("handled(none)").matches(exchange)).isFalse();
+            assertThat(language.createPredicate("handled(reply)").matches(exchange)).isTrue();
+            assertThat(language.createPredicate("deadLetter(own)").matches(exchange)).isFalse();
+            exchange.setProperty(Runs.ORIGINAL, new Runs.Original("{}", Map.of(), "kafka:orders", null, null));
+            assertThat(language.createPredicate("deadLetter(own)").matches(exchange)).isTrue();
+            assertThat(language.createPredicate("handled(default)").matches(exchange)).isTrue();
+            // a source that dead-letters by itself takes the failure instead of the default dead letter
+            exchange.setProperty(io.caravan.binding.Messages.SOURCE_DEAD_LETTERS, true);
+            assertThat(language.createPredicate("handled(default)").matches(exchange)).isFalse();
+            assertThat(language.createPredicate("handled(own)").matches(exchange)).isTrue();
+
+            assertThatThrownBy(() -> language.createPredicate("retry(send, SLOW)")).hasMessageContaining("SLOW");
+            assertThatThrownBy(() -> language.createPredicate("handled(maybe)")).hasMessageContaining("reply, none, own, default");
+        }
+    }
 }

@@ -63,4 +63,40 @@ class WorkflowCompilerTest {
         // credentials are referenced by bean name, never inlined
         assertThat(yaml).doesNotContain("guest:guest").doesNotContain("secret_access_key");
     }
+
+    /**
+     * A schedule's payload is a literal, not a template: one holding what Camel would read as a
+     * property placeholder, or text that would end a RAW() value, reaches the run unchanged.
+     */
+    @org.junit.jupiter.api.Test
+    void aSchedulePayloadReachesTheRunAsWritten(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        for (String payload : List.of("{\"n\": 1, \"tag\": \"plain & simple\"}",
+                "{\"text\": \"{{not.a.placeholder}} (and a paren) & été\"}")) {
+            Path file = dir.resolve("tick.yaml");
+            Files.writeString(file, """
+                    id: tick
+                    nodes:
+                      - id: every
+                        type: schedule
+                        config: {interval: 1h, payload: %s}
+                      - id: note
+                        type: log
+                        config: {message: "{{input}}"}
+                    edges:
+                      - {from: every, to: note}
+                    """.formatted(payload));
+            Workflow workflow = WorkflowSet.load(List.of(file), CredentialStore.empty()).get(0);
+            String uri = WorkflowCompiler.standard().compile(workflow).route().getOutputs().stream()
+                    .filter(o -> o instanceof org.apache.camel.model.ToDefinition)
+                    .map(o -> ((org.apache.camel.model.ToDefinition) o).getUri())
+                    .filter(u -> u.startsWith("caravan:schedule/")).findFirst().orElseThrow();
+            try (var context = new org.apache.camel.impl.DefaultCamelContext()) {
+                context.start();
+                var exchange = new org.apache.camel.support.DefaultExchange(context);
+                context.getEndpoint(uri).createProducer().process(exchange);
+                Object input = Runs.of(exchange).root(io.caravan.template.RunContext.INPUT);
+                assertThat(io.caravan.Json.write(input)).as(uri).isEqualTo(io.caravan.Json.write(io.caravan.Json.parseIfJson(payload)));
+            }
+        }
+    }
 }

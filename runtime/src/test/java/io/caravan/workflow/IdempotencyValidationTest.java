@@ -36,10 +36,10 @@ class IdempotencyValidationTest {
         assertThat(redis.url()).isEqualTo("redis://127.0.0.1:6379");
 
         Idempotency jdbc = Check.yaml(receiving("{key: \"{{input.id}}-{{now}}\", store: jdbc, url: \"${PG_URL}\","
-                + " user: app, password: s3cret}")).trigger().idempotency();
+                + " user: app, password: \"${PG_PASSWORD}\"}")).trigger().idempotency();
         assertThat(jdbc.table()).isEqualTo("caravan_processed");
-        assertThat(jdbc.password()).isEqualTo("s3cret");
-        assertThat(jdbc.toString()).doesNotContain("s3cret");
+        assertThat(jdbc.password()).isEqualTo("${PG_PASSWORD}");
+        assertThat(jdbc.toString()).doesNotContain("PG_PASSWORD");
     }
 
     @Test
@@ -90,6 +90,26 @@ class IdempotencyValidationTest {
                         + " at most 56), got \"t; drop table x\" (at $.nodes[0].idempotency.table)");
         assertThat(Check.problems(receiving("{key: \"{{input.id}}\", store: mongo}"))).containsExactly(
                 "wf.yaml:7:36: error: store must be one of memory, redis, jdbc, got \"mongo\" (at $.nodes[0].idempotency.store)");
+    }
+
+    @Test
+    void aSecretIsAnEnvironmentReferenceNeverLiteralText() {
+        assertThat(Check.problems(receiving("""
+                key: "{{input.id}}"
+                store: jdbc
+                url: "jdbc:postgresql://h/db?user=app&password=hunter2"
+                user: app
+                password: hunter2
+                """))).containsExactly(
+                "wf.yaml:9:12: error: url for store jdbc holds a password: write the url as an environment reference like"
+                        + " ${IDEMPOTENCY_URL}, so that no secret is in the workflow file or in the routes caravan compile"
+                        + " prints (at $.nodes[0].idempotency.url)",
+                "wf.yaml:11:17: error: password must be an environment reference like ${DB_PASSWORD}, so that no secret is"
+                        + " in the workflow file or in the routes caravan compile prints (at $.nodes[0].idempotency.password)");
+        assertThat(Check.problems(receiving("{key: \"{{input.id}}\", store: redis, url: \"redis://:pw@h:6379\"}")))
+                .singleElement().asString().contains("holds a password").doesNotContain("pw@");
+        assertThat(Check.problems(receiving("{key: \"{{input.id}}\", store: jdbc, url: \"${PG_URL}\", password: \"${PG_PW}\"}")))
+                .isEmpty();
     }
 
     @Test

@@ -52,7 +52,7 @@ public final class IdempotencyCompiler {
         route.to(CaravanComponent.SCHEME + ":in-flight/" + trigger.id() + "?workflow=" + wf)
                 .id(context.camelId(trigger, "in-flight"));
         IdempotentConsumerDefinition block = route.idempotentConsumer(new ExchangePropertyExpression(KEY));
-        block.idempotentRepository(repository(settings, trigger, context));
+        block.idempotentRepository(repository(settings, context));
         block.eager(true).removeOnFailure(true).completionEager(false).skipDuplicate(true);
         block.id(context.camelId(trigger, "idempotency"));
         return block;
@@ -62,19 +62,10 @@ public final class IdempotencyCompiler {
     public static final String KEY = "CaravanIdempotencyKey";
 
     /**
-     * The repository as {@code #class:} {@link Store}, which Camel makes; a store whose password,
-     * or a url holding one (user info, a password parameter), is written as literal text rather
-     * than an environment reference is registered by the runtime under the workflow's name
-     * instead, so that compiled routes never print a secret.
+     * The repository as {@code #class:} {@link Store}, which Camel makes. Validation allowed no
+     * secret here but as an environment reference ({@code ${NAME}}), so printing it prints none.
      */
-    private static String repository(Idempotency s, WorkflowNode trigger, CompileContext context) {
-        // a url with user info or a password parameter, or a literal password, is a secret
-        boolean printable = (s.url() == null || Repositories.isEnvReference(s.url())
-                || !(s.url().contains("@") || s.url().toLowerCase(java.util.Locale.ROOT).contains("password")))
-                && (s.password() == null || Repositories.isEnvReference(s.password()));
-        if (!printable) {
-            return context.bean(trigger, "idempotency-repository", Repositories.create(s, context.workflow().id()));
-        }
+    private static String repository(Idempotency s, CompileContext context) {
         return "#class:" + Store.class.getName() + "('" + s.store() + "', '" + context.workflow().id() + "', "
                 + s.maxEntries() + ", " + (s.ttl() == null ? 0 : s.ttl().toMillis()) + ", "
                 + (s.lease() == null ? 0 : s.lease().toMillis()) + ", '" + text(s.table()) + "', '" + text(s.url()) + "', '"

@@ -11,9 +11,8 @@ import org.apache.camel.support.service.ServiceSupport;
  * {@code #class:io.caravan.compile.idempotency.Store('<store>', '<workflow>', maxEntries, ttlMs,
  * leaseMs, '<table>', '<url>', '<user>', '<password>')}: Camel makes it when the route starts.
  * {@code ${NAME}} in {@code url}, {@code user} and {@code password} is resolved here from the
- * environment; a workflow that writes a secret as literal text has its repository registered by
- * the runtime instead, so that no secret is printed (see {@link IdempotencyCompiler}). Empty text
- * stands for "not set".
+ * environment (validation lets a password, or a url holding one, be nothing else, so no secret is
+ * printed). Empty text stands for "not set".
  */
 public final class Store extends ServiceSupport implements IdempotentRepository {
 

@@ -97,7 +97,14 @@ public final class Management {
     public void attach(CamelContext context, WorkflowDeployer deployer, Supplier<List<String>> failedRoutes) throws Exception {
         WorkflowMBeans mbeans = new WorkflowMBeans(context, deployer, records);
         deployer.addListener(mbeans);
-        context.getManagementStrategy().addEventNotifier(new SimpleEventNotifierSupport() {
+        SimpleEventNotifierSupport started = new SimpleEventNotifierSupport() {
+            {
+                // the context's start only: a notifier that takes exchange events makes Camel build a
+                // sending and a sent event for every step of every message (each caravan: step's `to`)
+                setupIgnore(true);
+                setIgnoreCamelContextEvents(false);
+            }
+
             @Override
             public void notify(CamelEvent event) {
                 if (event.getType() == CamelEvent.Type.CamelContextStarted) {
@@ -105,7 +112,8 @@ public final class Management {
                     mbeans.registerRouteFiles(failedRoutes);
                 }
             }
-        });
+        };
+        context.getManagementStrategy().addEventNotifier(started);
         if (remote != null) {
             context.addService(new ServiceSupport() {
                 @Override

@@ -44,7 +44,10 @@ public final class FailureSteps {
             }
             RunContext run = exchange.getProperty(Runs.RUN, RunContext.class);
             String executionId = run == null ? exchange.getExchangeId() : run.executionId();
-            LOG.warn("workflow '{}' execution {} failed in node '{}': {}: {}", workflowId, executionId,
+            // a dead-lettered run was logged once, with its failure, where the broker confirmed the letter
+            boolean deadLettered = Boolean.TRUE.equals(exchange.getProperty(Runs.DEAD_LETTERED));
+            LOG.atLevel(deadLettered ? org.slf4j.event.Level.DEBUG : org.slf4j.event.Level.WARN).log(
+                    "workflow '{}' execution {} failed in node '{}': {}: {}", workflowId, executionId,
                     error.node(), error.code(), oneLine(error.getMessage()));
             events.failed(workflowId, error);
             if (!replies) {
@@ -102,8 +105,9 @@ public final class FailureSteps {
             exchange.setProperty(Runs.DEAD_LETTERED, Boolean.TRUE);
             exchange.getMessage().getHeaders().clear();
             events.deadLettered(workflowId, error.node(), queueType, destination);
-            LOG.warn("workflow '{}': message from {} dead-lettered to {} {} after {} attempt(s): {}", workflowId,
-                    original.source(), queueType, destination, attempts(exchange), error.code());
+            LOG.warn("workflow '{}': message from {} dead-lettered to {} {} after {} attempt(s): failed in node '{}': {}: {}",
+                    workflowId, original.source(), queueType, destination, attempts(exchange), error.node(), error.code(),
+                    oneLine(error.getMessage()));
         };
     }
 

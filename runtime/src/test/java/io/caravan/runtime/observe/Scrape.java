@@ -13,7 +13,10 @@ import java.util.regex.Pattern;
 /** Reads samples from a Prometheus text scrape, and GETs the management endpoints, for tests. */
 public final class Scrape {
 
-    private static final HttpClient CLIENT = HttpClient.newHttpClient();
+    // HTTP/1.1: the JDK client's h2c upgrade attempt on plain http once left a scrape waiting for
+    // ever in CI (WebhookSecurityIT, 2026-12-01); and a scrape that does not answer fails the test
+    private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(java.time.Duration.ofSeconds(10)).build();
     private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)})?\\s+(\\S+)");
     private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
 
@@ -28,7 +31,8 @@ public final class Scrape {
     }
 
     public static HttpResponse<String> get(int port, String path) throws Exception {
-        return CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).GET().build(),
+        return CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                        .timeout(java.time.Duration.ofSeconds(30)).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 

@@ -39,7 +39,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ControlFlowIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient CLIENT = HttpClient.newHttpClient();
+    private static final HttpClient CLIENT = io.caravan.testing.HttpClients.http11();
     private static final List<String> WORKFLOWS = List.of("lookup-each.yaml", "lookup-each-4.yaml", "fallback-on-error.yaml",
             "fan-out.yaml", "race.yaml", "calls-top.yaml", "calls-middle.yaml", "calls-bottom.yaml", "calls-async.yaml",
             "calls-hooked.yaml", "calls-to-hook.yaml");

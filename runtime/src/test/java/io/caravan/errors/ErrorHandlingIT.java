@@ -41,7 +41,7 @@ import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
 class ErrorHandlingIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient CLIENT = HttpClient.newHttpClient();
+    private static final HttpClient CLIENT = io.caravan.testing.HttpClients.http11();
     private static final String BODY = "plain text, not JSON: <ü> \"quoted\" {{input.x}}";
 
     @TempDir

@@ -189,7 +189,7 @@ class YamlRoutesIT {
     }
 
     private static String post(String path, String contentType, String body) throws Exception {
-        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+        HttpResponse<String> response = io.caravan.testing.HttpClients.http11().send(HttpRequest.newBuilder(
                         URI.create("http://127.0.0.1:" + runtime.httpPort() + path))
                 .header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                 HttpResponse.BodyHandlers.ofString());

@@ -30,7 +30,7 @@ class BrokerDownAtStartIT {
 
     /** /ready once it answers {@code status} with {@code text} in its body (bounded: the probe runs on its interval). */
     private static HttpResponse<String> awaitReady(CaravanRuntime runtime, int status, String text) throws Exception {
-        HttpClient client = HttpClient.newHttpClient();
+        HttpClient client = io.caravan.testing.HttpClients.http11();
         HttpResponse<String> r = null;
         long deadline = System.currentTimeMillis() + 30_000;
         while (System.currentTimeMillis() < deadline) {

@@ -121,7 +121,7 @@ class CamelExampleRoutesIT {
             String base = "http://127.0.0.1:" + runtime.httpPort();
             assertThat(get(base + "/api/hello").body()).isEqualTo("Hello from Camel REST API!");
             // the workflow beside them runs too
-            HttpResponse<String> echo = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+            HttpResponse<String> echo = io.caravan.testing.HttpClients.http11().send(HttpRequest.newBuilder(
                             URI.create(base + "/webhooks/echo")).header("Content-Type", "application/json")
                             .header("x-note", "n")
                     .POST(HttpRequest.BodyPublishers.ofString("{\"text\": \"still here\"}")).build(),
@@ -320,7 +320,7 @@ class CamelExampleRoutesIT {
     }
 
     private static HttpResponse<String> get(String url) throws Exception {
-        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
+        return io.caravan.testing.HttpClients.http11().send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
                 .build(), HttpResponse.BodyHandlers.ofString());
     }
 }

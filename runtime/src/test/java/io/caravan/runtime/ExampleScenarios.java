@@ -180,7 +180,7 @@ abstract class ExampleScenarios {
 
     @Test
     void aShipmentGoesToKafkaAndThroughACalledWorkflowToRedisAtOnce() throws Exception {
-        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+        HttpResponse<String> response = io.caravan.testing.HttpClients.http11().send(HttpRequest.newBuilder(
                         URI.create("http://127.0.0.1:" + port + "/webhooks/shipments-webhook-fan-out"))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"id\": \"s-1\", \"carrier\": \"dhl\"}")).build(),
@@ -298,7 +298,7 @@ abstract class ExampleScenarios {
 
     @Test
     void paymentsWebhookRoutesByAmountToRabbitMq() throws Exception {
-        HttpClient http = HttpClient.newHttpClient();
+        HttpClient http = io.caravan.testing.HttpClients.http11();
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(
                         URI.create("http://127.0.0.1:" + port + "/webhooks/payments-webhook-to-rabbitmq"))
                 .header("Content-Type", "application/json")
@@ -321,7 +321,7 @@ abstract class ExampleScenarios {
 
     @Test
     void signupsFlowFromAWorkflowThroughKafkaToAHandWrittenRouteAndOnToSqs() throws Exception {
-        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+        HttpResponse<String> response = io.caravan.testing.HttpClients.http11().send(HttpRequest.newBuilder(
                         URI.create("http://127.0.0.1:" + port + "/webhooks/signups-webhook-to-kafka"))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"name\": \"Ada\", \"email\": \"ada@example.com\"}")).build(),

@@ -76,7 +76,7 @@ class GracefulShutdownIT {
             // the run is in flight once the message is taken (invisible) from the source
             await(() -> attribute(client, sourceUrl, QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE) == 1);
 
-            HttpClient http = HttpClient.newHttpClient();
+            HttpClient http = io.caravan.testing.HttpClients.http11();
             CompletableFuture<HttpResponse<String>> webhook = http.sendAsync(HttpRequest.newBuilder(
                             URI.create("http://127.0.0.1:" + port + "/webhooks/slow-webhook"))
                     .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class HotReloadIT {
 
-    private static final HttpClient CLIENT = HttpClient.newHttpClient();
+    private static final HttpClient CLIENT = io.caravan.testing.HttpClients.http11();
 
     @TempDir
     Path home;

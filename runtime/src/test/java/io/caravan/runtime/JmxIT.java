@@ -54,7 +54,7 @@ import org.junit.jupiter.api.io.TempDir;
 class JmxIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final HttpClient HTTP = io.caravan.testing.HttpClients.http11();
     private static final String USER = "operator";
     private static final String PASSWORD = "pw-" + UUID.randomUUID();
 

@@ -79,7 +79,7 @@ class ListenersIT {
         try (CaravanRuntime runtime = start(Map.of("caravan.jolokia.enabled", "true", "caravan.management.host", "0.0.0.0",
                 "caravan.jolokia.user", "ops", "caravan.jolokia.password", password))) {
             String url = "http://" + external + ":" + runtime.managementPort() + "/observe/jolokia/version";
-            HttpClient client = HttpClient.newHttpClient();
+            HttpClient client = io.caravan.testing.HttpClients.http11();
             HttpResponse<String> anonymous = client.send(HttpRequest.newBuilder(URI.create(url)).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(anonymous.statusCode()).isEqualTo(401);

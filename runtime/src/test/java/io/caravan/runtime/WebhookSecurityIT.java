@@ -43,7 +43,7 @@ class WebhookSecurityIT {
     static Path home;
     static CaravanRuntime runtime;
     static LogCapture logs;
-    static final HttpClient CLIENT = HttpClient.newHttpClient();
+    static final HttpClient CLIENT = io.caravan.testing.HttpClients.http11();
 
     @BeforeAll
     static void start() throws Exception {

@@ -33,7 +33,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class WebhookWorkflowIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient CLIENT = HttpClient.newHttpClient();
+    private static final HttpClient CLIENT = io.caravan.testing.HttpClients.http11();
 
     @TempDir
     static Path home;

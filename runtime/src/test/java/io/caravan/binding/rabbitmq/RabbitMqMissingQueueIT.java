@@ -155,7 +155,7 @@ class RabbitMqMissingQueueIT {
     }
 
     private static HttpResponse<String> post(CaravanRuntime runtime, String workflow) throws Exception {
-        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+        return io.caravan.testing.HttpClients.http11().send(HttpRequest.newBuilder(
                         URI.create("http://127.0.0.1:" + runtime.httpPort() + "/webhooks/" + workflow))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"n\": 1}")).build(), HttpResponse.BodyHandlers.ofString());

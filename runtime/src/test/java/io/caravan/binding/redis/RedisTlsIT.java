@@ -119,7 +119,7 @@ class RedisTlsIT {
     }
 
     private static JsonNode post(String workflow) throws Exception {
-        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+        HttpResponse<String> response = io.caravan.testing.HttpClients.http11().send(HttpRequest.newBuilder(
                         URI.create("http://127.0.0.1:" + runtime.httpPort() + "/webhooks/" + workflow))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"n\": 1}")).build(), HttpResponse.BodyHandlers.ofString());

@@ -131,7 +131,7 @@ class MetricsIT {
 
     @Test
     void aFailedRunCountsAsFailedInItsNode() throws Exception {
-        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+        HttpResponse<String> response = io.caravan.testing.HttpClients.http11().send(HttpRequest.newBuilder(
                         URI.create("http://127.0.0.1:" + httpPort + "/webhooks/hooks"))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"no_id\": 1}")).build(), HttpResponse.BodyHandlers.ofString());

@@ -352,9 +352,7 @@ public final class CaravanEndpoint extends DefaultEndpoint {
             case FALLBACK_OUTPUT -> CircuitBreakers.fallbackOutput(node, fallback);
             case WEBHOOK -> WebhookTrigger.start(wf, node, events, auth, credential, header, timestampHeader, tolerance,
                     allowedIps, maxBody);
-            case SCHEDULE -> ScheduleTrigger.start(wf, node, payloadBase64 == null ? payload
-                    : new String(java.util.Base64.getUrlDecoder().decode(payloadBase64), java.nio.charset.StandardCharsets.UTF_8),
-                    !"allow".equals(overlap), events);
+            case SCHEDULE -> ScheduleTrigger.start(wf, node, payload, payloadBase64, !"allow".equals(overlap), events);
             case RECEIVE -> ReceiveMessageNode.start(wf, node, queueType, source, maxDeliveries, events);
             case IN_FLIGHT -> IdempotencyCompiler.inFlight(wf, node);
             case DUPLICATE -> IdempotencyCompiler.duplicate(wf, node, events);

@@ -1,6 +1,5 @@
 package io.caravan.camel;
 
-import io.caravan.binding.Binding;
 import io.caravan.binding.Bindings;
 import io.caravan.credential.Credential;
 import io.caravan.credential.CredentialStore;
@@ -45,17 +44,24 @@ public final class CredentialBeans {
             context.getRegistry().bind(LOADED, Boolean.TRUE);
             CredentialStore store = CredentialStore.load(Path.of(file), file, WorkflowSet.credentialSpecs(), System.getenv());
             for (Credential credential : store.all()) {
-                if (credential.type().equals(WebhookAuth.CREDENTIAL.type())) {
-                    context.getRegistry().bind(Bindings.beanName(credential.id()), WebhookAuth.Secret.class,
-                            WebhookAuth.Secret.of(credential));
-                    continue;
-                }
-                Binding binding = Bindings.forCredentialType(credential.type()).orElseThrow();
-                binding.provisioner().bind(context, credential);
-                binding.register(context);
+                bind(context, credential);
+                Bindings.forCredentialType(credential.type()).ifPresent(b -> b.register(context));
             }
             LOG.info("bound {} credential(s) from {}", store.ids().size(), file);
         }
+    }
+
+    /**
+     * Binds one credential by id ({@code caravan-credential-<id>}): a webhook's secret, or its
+     * broker's client factory. Caravan's runtime binds the credentials its workflows use this way too.
+     */
+    public static void bind(CamelContext context, Credential credential) {
+        if (credential.type().equals(WebhookAuth.CREDENTIAL.type())) {
+            context.getRegistry().bind(Bindings.beanName(credential.id()), WebhookAuth.Secret.class,
+                    WebhookAuth.Secret.of(credential));
+            return;
+        }
+        Bindings.forCredentialType(credential.type()).orElseThrow().provisioner().bind(context, credential);
     }
 
     /** The base of Caravan's components: they bind the credentials file's credentials when they start. */

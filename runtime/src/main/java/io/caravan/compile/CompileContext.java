@@ -18,22 +18,15 @@ public final class CompileContext {
     private final Workflow workflow;
     private final Function<String, Binding> bindings;
 
-    private final RunEvents events;
     private final java.util.List<org.apache.camel.model.RouteDefinition> nodeRoutes = new java.util.ArrayList<>();
 
     /** Empty, or what sets a second route of the workflow apart ("call"): in its ids. */
     private final String scope;
 
-    CompileContext(Workflow workflow, Function<String, Binding> bindings, RunEvents events, String scope) {
+    CompileContext(Workflow workflow, Function<String, Binding> bindings, String scope) {
         this.workflow = workflow;
         this.scope = scope.isEmpty() ? "" : "." + scope;
         this.bindings = bindings;
-        this.events = events;
-    }
-
-    /** Where the compiled processors report received, sent and failed runs. */
-    public RunEvents events() {
-        return events;
     }
 
     public Workflow workflow() {

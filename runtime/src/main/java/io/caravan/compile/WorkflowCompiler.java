@@ -45,13 +45,15 @@ import org.apache.camel.model.TryDefinition;
 public final class WorkflowCompiler {
 
     private final Function<String, Binding> bindings;
-    private final RunEvents events;
     private final Map<NodeType, TriggerCompiler> triggers = new EnumMap<>(NodeType.class);
     private final Map<NodeType, NodeCompiler> actions = new EnumMap<>(NodeType.class);
 
-    public WorkflowCompiler(Function<String, Binding> bindings, RunEvents events) {
+    /**
+     * Routes report received, sent and failed runs through the {@link RunEvents} in Camel's
+     * registry when they run, not through the compiler: what it compiles is the same everywhere.
+     */
+    public WorkflowCompiler(Function<String, Binding> bindings) {
         this.bindings = bindings;
-        this.events = events;
         ReceiveMessageNode receive = new ReceiveMessageNode();
         for (TriggerCompiler t : List.of(new WebhookTrigger(), new ScheduleTrigger(), new WorkflowCalls.Trigger(), receive)) {
             triggers.put(t.type(), t);
@@ -64,13 +66,8 @@ public final class WorkflowCompiler {
 
     /** A compiler over the brokers Caravan ships with. */
     public static WorkflowCompiler standard() {
-        return standard(RunEvents.NONE);
-    }
-
-    /** A compiler over the brokers Caravan ships with, whose routes report to {@code events}. */
-    public static WorkflowCompiler standard(RunEvents events) {
         return new WorkflowCompiler(queueType -> Bindings.forQueueType(queueType)
-                .orElseThrow(() -> new IllegalArgumentException("no binding for queue_type " + queueType)), events);
+                .orElseThrow(() -> new IllegalArgumentException("no binding for queue_type " + queueType)));
     }
 
     /**
@@ -85,14 +82,14 @@ public final class WorkflowCompiler {
     private Predicate<String> called = id -> false;
 
     public CompiledWorkflow compile(Workflow workflow) {
-        CompileContext context = new CompileContext(workflow, bindings, events, "");
+        CompileContext context = new CompileContext(workflow, bindings, "");
         WorkflowNode trigger = workflow.trigger();
         RouteDefinition route = route(workflow, context, triggers.get(trigger.type()), workflow.id(), true);
         List<RouteDefinition> routes = new java.util.ArrayList<>();
         if (trigger.type() != NodeType.CALL && called.test(workflow.id())) {
             // called by another workflow too: the same nodes behind a call trigger, in a route of
             // their own whose ids and beans are scoped ".call"; no idempotency, no dead letter
-            CompileContext call = new CompileContext(workflow, bindings, events, "call");
+            CompileContext call = new CompileContext(workflow, bindings, "call");
             routes.add(route(workflow, call, new WorkflowCalls.Trigger(), workflow.id() + ".call", false));
             routes.addAll(call.nodeRoutes());
         }

@@ -74,7 +74,7 @@ public final class CaravanRuntime implements AutoCloseable {
         listeners.add(management.runEvents());
         // listeners may be added after compiling, until the runtime starts
         this.events = RunEvents.all(listeners);
-        this.compiler = WorkflowCompiler.standard(events);
+        this.compiler = WorkflowCompiler.standard();
         List<Workflow> loaded = WorkflowSet.load(sources.workflows(), credentials);
         // a workflow another one calls gets a call entry, whatever its trigger: worked out once for
         // the start; a reload asks the deployer what runs then

@@ -1,13 +1,9 @@
 package io.caravan.runtime;
 
 import io.caravan.source.InvalidFileException;
-import io.caravan.binding.Binding;
-import io.caravan.binding.Bindings;
 import io.caravan.compile.CompiledWorkflow;
 import io.caravan.compile.WorkflowCompiler;
-import io.caravan.credential.Credential;
 import io.caravan.credential.CredentialStore;
-import io.caravan.webhook.WebhookAuth;
 import io.caravan.workflow.Workflow;
 import io.caravan.workflow.WorkflowNode;
 import io.caravan.CaravanException;
@@ -297,13 +293,7 @@ public final class WorkflowDeployer {
     private void bindCredentials(Workflow workflow) {
         for (String id : workflow.credentialIds()) {
             if (boundCredentials.add(id)) {
-                Credential credential = credentials.find(id).orElseThrow();
-                if (credential.type().equals(WebhookAuth.CREDENTIAL.type())) {
-                    context.getRegistry().bind(Bindings.beanName(id), WebhookAuth.Secret.class, WebhookAuth.Secret.of(credential));
-                    continue;
-                }
-                Binding binding = Bindings.forCredentialType(credential.type()).orElseThrow();
-                binding.provisioner().bind(context, credential);
+                io.caravan.camel.CredentialBeans.bind(context, credentials.find(id).orElseThrow());
             }
         }
     }

@@ -141,7 +141,7 @@ final class IdempotencyReader {
     }
 
     /** Whether a store url carries a password: user info ({@code user:pw@}) or a password parameter. */
-    public static boolean holdsPassword(String url) {
+    private static boolean holdsPassword(String url) {
         return url.contains("@") || url.toLowerCase(java.util.Locale.ROOT).contains("password");
     }
 

@@ -42,11 +42,6 @@ final class Repositories {
         return new JdbcRepository(dataSource, settings.table(), workflowId, settings.lease());
     }
 
-    /** Whether {@code value} is one environment reference, {@code ${NAME}}, and nothing else. */
-    static boolean isEnvReference(String value) {
-        return ENV.matcher(value).matches();
-    }
-
     /** ${NAME} references replaced from the environment, as in the credentials file. */
     static String env(String value) {
         Matcher m = ENV.matcher(value);

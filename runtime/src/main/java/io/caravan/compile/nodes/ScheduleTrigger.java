@@ -65,9 +65,12 @@ public final class ScheduleTrigger implements TriggerCompiler {
                 + (allow ? "&overlap=allow" : ""))).id(context.camelId(node, "start"));
     }
 
-    /** The start of a schedule's run; {@code payloadJson} is the input. */
-    public static Processor start(String workflowId, String nodeId, String payloadJson, boolean skip, RunEvents events) {
-        return new Start(workflowId, nodeId, Json.parseIfJson(payloadJson), events, skip);
+    /** The start of a schedule's run: its input is {@code payload}, or {@code payloadBase64} decoded (see {@link #compileStart}). */
+    public static Processor start(String workflowId, String nodeId, String payload, String payloadBase64, boolean skip,
+                                  RunEvents events) {
+        String json = payloadBase64 == null ? payload
+                : new String(java.util.Base64.getUrlDecoder().decode(payloadBase64), StandardCharsets.UTF_8);
+        return new Start(workflowId, nodeId, Json.parseIfJson(json), events, skip);
     }
 
     static final class Start extends NodeProcessor {

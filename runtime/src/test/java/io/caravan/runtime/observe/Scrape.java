@@ -13,10 +13,8 @@ import java.util.regex.Pattern;
 /** Reads samples from a Prometheus text scrape, and GETs the management endpoints, for tests. */
 public final class Scrape {
 
-    // HTTP/1.1: the JDK client's h2c upgrade attempt on plain http once left a scrape waiting for
-    // ever in CI (WebhookSecurityIT, 2026-12-01); and a scrape that does not answer fails the test
-    private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(java.time.Duration.ofSeconds(10)).build();
+    // a scrape that does not answer within its request timeout fails the test (see HttpClients)
+    private static final HttpClient CLIENT = io.caravan.testing.HttpClients.http11();
     private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)})?\\s+(\\S+)");
     private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
 

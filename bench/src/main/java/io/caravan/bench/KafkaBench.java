@@ -107,11 +107,16 @@ final class KafkaBench extends Broker {
         }
     }
 
+    /** Not yet committed by whichever ran: the raw pipes' group, or Caravan's (the prefix plus the workflow id). */
     @Override
     long remaining(String src) throws Exception {
+        return Math.min(remaining(src, group(src)), remaining(src, group(src) + "." + CaravanPipe.WORKFLOW_ID));
+    }
+
+    private long remaining(String src, String group) throws Exception {
         try (Admin admin = admin()) {
             Map<TopicPartition, OffsetAndMetadata> committed =
-                    admin.listConsumerGroupOffsets(group(src)).partitionsToOffsetAndMetadata().get();
+                    admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
             int partitions = admin.describeTopics(List.of(src)).allTopicNames().get().get(src).partitions().size();
             Map<TopicPartition, OffsetSpec> query = new java.util.HashMap<>();
             for (int p = 0; p < partitions; p++) {

@@ -33,6 +33,26 @@ public final class BindingSupport {
         return n.startsWith("camel") || n.startsWith("kafka.") || n.startsWith("org.apache.camel");
     }
 
+    /**
+     * receive_message on a broker with consumer groups (Kafka, Redis): the group to read in,
+     * instead of {@code <credential consumer_group>.<workflow id>}.
+     */
+    public static final Field CONSUMER_GROUP = Field.string("consumer_group", "the consumer group this node reads"
+            + " in; default: <the credential's consumer_group>.<workflow id> (each workflow is its own subscriber"
+            + " and gets every message; instances running one workflow share its messages)").withExample("\"billing\"");
+
+    /** The node's own consumer group and the workflow id, as consumer URI options: {@code &workflow=..[&group=..]}. */
+    public static String groupOptions(Channel channel) {
+        StringBuilder options = new StringBuilder("&workflow=").append(q(channel.workflowId()));
+        field(channel, CONSUMER_GROUP).ifPresent(group -> options.append("&group=").append(q(group)));
+        return options.toString();
+    }
+
+    /** The node's own consumer group, or null when it names none. */
+    public static String explicitGroup(Channel channel) {
+        return field(channel, CONSUMER_GROUP).orElse(null);
+    }
+
     /** The node's max_messages, or the seed's 10 when it does not set one. */
     public static int maxMessages(Channel channel) {
         if (channel.config() != null && channel.config().has(NodeSpecs.Receive.MAX_MESSAGES)) {

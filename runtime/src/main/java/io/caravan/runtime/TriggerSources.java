@@ -12,8 +12,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Two workflows whose triggers compile to the same consumer endpoint (the same source, credential
- * and consumer group) cannot both start: Camel runs one consumer per endpoint ("Multiple consumers
+ * Two workflows whose triggers compile to the same consumer endpoint (the same SQS or RabbitMQ
+ * queue and credential; Kafka and Redis triggers read in each workflow's own group) cannot both start: Camel runs one consumer per endpoint ("Multiple consumers
  * for the same endpoint is not allowed"), and the second workflow used to stop the start-up with
  * an INTERNAL error in node 'null'. Found before start instead, at the second trigger's source.
  */
@@ -38,9 +38,9 @@ final class TriggerSources {
                         "workflow '" + cw.workflow().id() + "' reads " + trigger.queueType() + " source '" + trigger.address()
                                 + "' with credential '" + trigger.credentialId() + "' as workflow '" + first.workflow().id()
                                 + "' does (" + first.workflow().sourceFile() + ":" + firstAt.line() + ":" + firstAt.column()
-                                + "); Camel runs one consumer per source and consumer group, so one of them could not start:"
-                                + " read the source in one workflow, or give this trigger a credential with another"
-                                + " consumer_group (Kafka, Redis: each group gets every message)"));
+                                + "); a queue gives each message to one reader, and Camel runs one consumer per source, so"
+                                + " one of them could not start: read the queue in one workflow, or have the sender"
+                                + " publish to a fanout exchange (RabbitMQ) that gives each workflow a queue of its own"));
             }
         }
         return problems;

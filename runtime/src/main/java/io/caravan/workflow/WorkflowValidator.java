@@ -60,6 +60,9 @@ public final class WorkflowValidator {
         return new Run(file).validate();
     }
 
+    /** The receive_message field naming a consumer group, on brokers that have them. */
+    private static final String CONSUMER_GROUP = "consumer_group";
+
     /** The state of validating one file. */
     private final class Run {
 
@@ -181,6 +184,34 @@ public final class WorkflowValidator {
         }
 
         /**
+         * Two receive_message nodes of one workflow that read one source of a broker with consumer
+         * groups (Kafka, Redis) in one group would split its messages between them, each seeing
+         * only part: reported at the second, which should name its own {@code consumer_group}.
+         */
+        private void checkSharedGroups(List<NodeDraft> nodes) {
+            Map<List<Object>, NodeDraft> readers = new HashMap<>();
+            for (NodeDraft n : nodes) {
+                BrokerSpec broker = n.is(NodeType.RECEIVE_MESSAGE)
+                        ? broker(n.values().get(NodeSpecs.QUEUE_TYPE_FIELD.name())) : null;
+                if (broker == null || broker.receiveFields().stream().noneMatch(f -> f.name().equals(CONSUMER_GROUP))) {
+                    continue;
+                }
+                Object group = n.values().get(CONSUMER_GROUP);
+                List<Object> key = java.util.Arrays.asList(broker.queueType(), n.values().get(NodeSpecs.CREDENTIAL.name()),
+                        n.values().get(NodeSpecs.Receive.SOURCE.name()), group);
+                NodeDraft first = readers.putIfAbsent(key, n);
+                if (first != null) {
+                    Location at = n.locations().getOrDefault(NodeSpecs.Receive.SOURCE.name(), n.location());
+                    problems.add(at, "node '" + n.id() + "' reads " + broker.queueType() + " source '"
+                            + key.get(2) + "' in the same consumer group as node '" + first.id() + "' (line "
+                            + first.location().line() + ")" + (group == null ? ", the workflow's" : " '" + group + "'")
+                            + "; they would split its messages, each seeing part of them: give one of them its own"
+                            + " consumer_group");
+                }
+            }
+        }
+
+        /**
          * Duplicates are recognised where messages arrive, before anything else runs, so the block
          * belongs on a receive_message that is the trigger and nowhere else.
          */
@@ -230,6 +261,7 @@ public final class WorkflowValidator {
             }
             checkErrorHandling(nodes, graph.trigger());
             checkIdempotency(wf, nodes, graph.trigger());
+            checkSharedGroups(nodes);
             if (!problems.isEmpty()) {
                 throw new InvalidFileException(problems.sorted());
             }

@@ -70,21 +70,41 @@ class CaravanCliTest {
     }
 
     @Test
-    void twoWorkflowsOnOneSourceAndCredentialAreFoundBeforeStart() throws Exception {
+    void twoWorkflowsOnOneQueueAreFoundBeforeStartWhileTopicsAndStreamsHaveASubscriberEach() throws Exception {
         // seen in issue 11: dev stopped with "INTERNAL in node 'null': ... Multiple consumers for the
         // same endpoint is not allowed" while validate called both workflows valid
-        readersOfOrders(dir, "kafka", "kafka-local");
+        readersOfOrders(dir, "sqs", "sqs-local");
         assertThat(caravan("validate", dir.toString())).isEqualTo(1);
-        assertThat(err()).contains(dir.resolve("billing.yaml") + ":3:73: error: workflow 'billing' reads kafka source"
-                + " 'orders' with credential 'kafka-local' as workflow 'audit' does (" + dir.resolve("audit.yaml") + ":3:73);"
-                + " Camel runs one consumer per source and consumer group, so one of them could not start");
+        assertThat(err()).contains(dir.resolve("billing.yaml") + ":3:71: error: workflow 'billing' reads sqs source"
+                + " 'orders' with credential 'sqs-local' as workflow 'audit' does (" + dir.resolve("audit.yaml") + ":3:71);"
+                + " a queue gives each message to one reader");
 
-        // on Redis each workflow is its own consumer group unless the credential names one: both read
-        Path redis = Files.createDirectories(dir.resolve("redis"));
-        readersOfOrders(redis, "redis", "redis-local");
-        out.reset();
-        assertThat(caravan("validate", redis.toString())).as(err()).isEqualTo(0);
-        assertThat(out()).startsWith("2 workflows valid: audit, billing");
+        // on Kafka and Redis each workflow reads in its own consumer group: both read every message
+        for (String[] broker : new String[][] {{"kafka", "kafka-local"}, {"redis", "redis-local"}}) {
+            Path folder = Files.createDirectories(dir.resolve(broker[0]));
+            readersOfOrders(folder, broker[0], broker[1]);
+            out.reset();
+            err.reset();
+            assertThat(caravan("validate", folder.toString())).as(err()).isEqualTo(0);
+            assertThat(out()).startsWith("2 workflows valid: audit, billing");
+        }
+    }
+
+    @Test
+    void twoNodesOfOneWorkflowInOneGroupAreReported() throws Exception {
+        Path wf = dir.resolve("split.yaml");
+        Files.writeString(wf, """
+                id: split
+                nodes:
+                  - {id: in, type: receive_message, config: {queue_type: kafka, source: orders, credential_id: kafka-local}}
+                  - {id: again, type: receive_message, config: {queue_type: kafka, source: orders, credential_id: kafka-local}}
+                  - {id: own, type: receive_message, config: {queue_type: kafka, source: orders, credential_id: kafka-local, consumer_group: peek}}
+                edges: [{from: in, to: again}, {from: again, to: own}]
+                """);
+        assertThat(caravan("validate", wf.toString())).isEqualTo(1);
+        assertThat(err()).contains(wf + ":4:76: error: node 'again' reads kafka source 'orders' in the same consumer"
+                + " group as node 'in' (line 3), the workflow's; they would split its messages")
+                .doesNotContain("node 'own'");
     }
 
     /** Workflows audit and billing, both reading the source orders with the same credential. */

@@ -192,7 +192,8 @@ abstract class End {
         @Override
         long unacknowledged(String source, String group, String workflowId) throws Exception {
             try (var admin = org.apache.kafka.clients.admin.Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-                var committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()
+                // the credential's consumer_group is the prefix of the workflow's group
+                var committed = admin.listConsumerGroupOffsets(group + "." + workflowId).partitionsToOffsetAndMetadata()
                         .get(10, java.util.concurrent.TimeUnit.SECONDS);
                 long done = committed.entrySet().stream().filter(e -> e.getKey().topic().equals(source) && e.getValue() != null)
                         .mapToLong(e -> e.getValue().offset()).sum();

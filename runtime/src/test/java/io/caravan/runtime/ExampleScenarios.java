@@ -175,7 +175,7 @@ abstract class ExampleScenarios {
             assertThat(rejected.get("reason").asText()).contains("each-line.item.sku");
         }
         // both records are done: the error branch handled o-8, so nothing is left to read again
-        assertThat(awaitCommitted("examples-it", "orders-batched")).isEqualTo(endOffset("orders-batched"));
+        assertThat(awaitCommitted("examples-it.order-lines-kafka-to-rabbitmq", "orders-batched")).isEqualTo(endOffset("orders-batched"));
     }
 
     @Test
@@ -237,7 +237,7 @@ abstract class ExampleScenarios {
         assertThat(message.messageAttributes().get("kafka_id").stringValue()).startsWith("orders-");
         assertThat(sqs.client().listQueues().queueUrls()).anyMatch(u -> u.endsWith("/orders-processed"));
         // the record is committed once its run finished, so a restart does not read it again
-        assertThat(awaitCommitted("examples-it", "orders")).isEqualTo(endOffset("orders"));
+        assertThat(awaitCommitted("examples-it.orders-kafka-to-sqs", "orders")).isEqualTo(endOffset("orders"));
 
         // a record the workflow cannot use goes to orders.dlq unchanged, and the partition moves on
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
@@ -262,7 +262,7 @@ abstract class ExampleScenarios {
             assertThat(new String(letter.headers().lastHeader("caravan-error-code").value(), StandardCharsets.UTF_8))
                     .isEqualTo("TEMPLATE_VALUE_MISSING");
         }
-        assertThat(awaitCommitted("examples-it", "orders")).isEqualTo(endOffset("orders"));
+        assertThat(awaitCommitted("examples-it.orders-kafka-to-sqs", "orders")).isEqualTo(endOffset("orders"));
     }
 
     @Test

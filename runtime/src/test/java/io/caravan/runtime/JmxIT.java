@@ -304,7 +304,7 @@ class JmxIT {
     /** The workflow's consumer group's committed offsets on the source topic, summed. */
     private static long committed(Admin admin) {
         try {
-            Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(group)
+            Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(group + ".jmx-kafka")
                     .partitionsToOffsetAndMetadata().get();
             return offsets.entrySet().stream().filter(e -> e.getKey().topic().equals(in) && e.getValue() != null)
                     .mapToLong(e -> e.getValue().offset()).sum();

@@ -17,9 +17,10 @@ import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.config.SslConfigs;
 
 /**
- * Creates Kafka clients for one {@code queue_kafka} credential: camel-kafka endpoints reference it
- * as {@code kafkaClientFactory=#...} and it adds the brokers, consumer group and SASL/TLS settings
- * to the client properties Camel builds, so none of them is an endpoint option.
+ * Creates Kafka clients for one {@code queue_kafka} credential: endpoints reference it as
+ * {@code clientFactory=#...} and it adds the brokers and SASL/TLS settings to the client
+ * properties, so none of them is an endpoint option. The credential's {@code consumer_group} is
+ * the prefix of its workflows' groups ({@link #groupFor}).
  */
 public final class CredentialKafkaClientFactory implements KafkaClientFactory {
 
@@ -55,6 +56,31 @@ public final class CredentialKafkaClientFactory implements KafkaClientFactory {
         }
     }
 
+    /**
+     * The consumer group a workflow reads in: the node's own {@code consumer_group} when it names
+     * one, else {@code <credential consumer_group>.<workflow id>}, so every workflow reading a
+     * topic is its own subscriber and gets every record, and every instance running a workflow
+     * shares its records. Without a workflow (a hand-written route): the credential's group.
+     */
+    String groupFor(String workflowId, String explicit) {
+        if (explicit != null && !explicit.isBlank()) {
+            return explicit;
+        }
+        if (workflowId == null || workflowId.isBlank()) {
+            return groupId;
+        }
+        return groupId == null || groupId.isBlank() ? workflowId : groupId + "." + workflowId;
+    }
+
+    /** The client properties for this credential (bootstrap servers, security) and, for a consumer, its group. */
+    Properties apply(Properties props, String group) {
+        apply(props, false);
+        if (group != null) {
+            props.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+        }
+        return props;
+    }
+
     /** The client properties for this credential (bootstrap servers, security, group), for direct clients. */
     Properties apply(Properties props, boolean consumer) {
         props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, brokers);
@@ -64,7 +90,8 @@ public final class CredentialKafkaClientFactory implements KafkaClientFactory {
         // Caravan's metrics are its own
         props.put(CommonClientConfigs.ENABLE_METRICS_PUSH_CONFIG, "false");
         if (consumer && groupId != null) {
-            // the credential names the group; it wins over the random group Camel uses when none is set
+            // camel-kafka's own consumers (hand-written routes): the credential names the group, it
+            // wins over the random group Camel uses when none is set
             props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
         }
         return props;
@@ -74,6 +101,7 @@ public final class CredentialKafkaClientFactory implements KafkaClientFactory {
         return brokers;
     }
 
+    /** The credential's {@code consumer_group}: the prefix of its workflows' groups. */
     String groupId() {
         return groupId;
     }

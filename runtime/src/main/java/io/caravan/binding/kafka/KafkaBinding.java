@@ -34,13 +34,15 @@ public final class KafkaBinding implements Binding {
             new CredentialSpec("queue_kafka", "a Kafka cluster and the consumer group its triggers join", List.of(
                     Field.of("brokers", Field.Kind.STRING_LIST, "bootstrap servers, host:port (a list, or one"
                             + " comma-separated string)").asRequired().withExample("[\"127.0.0.1:9092\"]"),
-                    Field.string("consumer_group", "consumer group id").asRequired().withExample("caravan"),
+                    Field.string("consumer_group", "prefix of the consumer groups: a workflow reads in"
+                            + " <consumer_group>.<workflow id> unless its node names a consumer_group").asRequired()
+                            .withExample("caravan"),
                     Field.choice("sasl_mechanism", List.of("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"), "SASL mechanism"),
                     Field.string("sasl_username", "SASL user").withExample("caravan"),
                     Field.string("sasl_password", "SASL password").asSecret().withExample("${KAFKA_PASSWORD}"),
                     Field.bool("enable_tls", "connect with TLS").withDefault(false),
                     Tls.CA_FILE)),
-            List.of(KEY), List.of(CONSUMERS), Set.of(),
+            List.of(KEY), List.of(CONSUMERS, BindingSupport.CONSUMER_GROUP), Set.of(),
             new Capabilities(null, "{source}.dlq", Capabilities.Ordering.PARTITION, false, false, false, false));
 
     private final KafkaProvisioner provisioner = new KafkaProvisioner();
@@ -61,13 +63,14 @@ public final class KafkaBinding implements Binding {
 
     /**
      * Many runs in flight, offsets committed per partition up to the first unfinished run, a
-     * failed run read again ({@link KafkaSource}). Kafka's max.poll.records (500) unless the node
-     * sets max_messages; {@code consumers} from the node. Kafka has no native dead letter: the
-     * validator gives every Kafka trigger one ({@code <topic>.dlq} by default).
+     * failed run read again ({@link KafkaSource}). The workflow's own consumer group
+     * ({@link CredentialKafkaClientFactory#groupFor}). Kafka's max.poll.records (500) unless the
+     * node sets max_messages; {@code consumers} from the node. Kafka has no native dead letter:
+     * the validator gives every Kafka trigger one ({@code <topic>.dlq} by default).
      */
     @Override
     public String consumerUri(Channel channel, boolean nativeDeadLetter) {
-        String uri = base(channel);
+        String uri = base(channel) + BindingSupport.groupOptions(channel);
         if (channel.config() != null && channel.config().has(CONSUMERS)) {
             uri += "&consumers=" + channel.config().number(CONSUMERS);
         }

@@ -6,7 +6,8 @@ import org.apache.camel.Endpoint;
 import org.apache.camel.support.DefaultComponent;
 
 /**
- * {@code caravan-kafka:<topic>?clientFactory=#<bean>}: Caravan's Kafka component. Its consumer
+ * {@code caravan-kafka:<topic>?clientFactory=#<bean>[&workflow=<id>][&group=<group>]}: Caravan's
+ * Kafka component; a consumer reads in {@code group}, else {@code <credential group>.<workflow>}. Its consumer
  * ({@link KafkaSource}) runs a trigger; its producer ({@link KafkaSink}) sends.
  *
  * <p>Why not camel-kafka's consumer: it hands each record to the route and waits for the
@@ -28,6 +29,8 @@ public final class KafkaComponent extends io.caravan.camel.CredentialBeans.Compo
             throw new IllegalArgumentException(uri + ": clientFactory=#<bean> is required");
         }
         KafkaEndpoint endpoint = new KafkaEndpoint(uri, this, topic, factory);
+        endpoint.setGroup(factory.groupFor(getAndRemoveParameter(parameters, "workflow", String.class),
+                getAndRemoveParameter(parameters, "group", String.class)));
         endpoint.setMaxPollRecords(getAndRemoveParameter(parameters, "maxPollRecords", Integer.class, 500));
         endpoint.setMaxInFlight(getAndRemoveParameter(parameters, "maxInFlight", Integer.class, 5000));
         endpoint.setConsumers(getAndRemoveParameter(parameters, "consumers", Integer.class, 1));

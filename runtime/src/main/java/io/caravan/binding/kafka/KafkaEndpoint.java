@@ -6,7 +6,7 @@ import org.apache.camel.Producer;
 import org.apache.camel.support.DefaultEndpoint;
 
 /**
- * One topic: read by one consumer group (the credential's), or written to.
+ * One topic: read by one consumer group (the workflow's), or written to.
  *
  * <ul>
  *   <li>{@code maxPollRecords} (500, Kafka's default): records one poll returns.</li>
@@ -22,6 +22,7 @@ public final class KafkaEndpoint extends DefaultEndpoint {
 
     private final String topic;
     private final CredentialKafkaClientFactory clientFactory;
+    private String group;
     private int maxPollRecords;
     private int maxInFlight;
     private int consumers;
@@ -61,6 +62,15 @@ public final class KafkaEndpoint extends DefaultEndpoint {
 
     CredentialKafkaClientFactory clientFactory() {
         return clientFactory;
+    }
+
+    /** The consumer group this endpoint's consumers join. */
+    String group() {
+        return group;
+    }
+
+    void setGroup(String group) {
+        this.group = group;
     }
 
     int maxPollRecords() {

@@ -95,7 +95,7 @@ final class KafkaPollLoop implements Runnable {
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, String.valueOf(endpoint.maxPollRecords()));
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, "caravan-" + endpoint.topic() + "-" + index);
-        return endpoint.clientFactory().apply(props, true);
+        return endpoint.clientFactory().apply(props, endpoint.group());
     }
 
     private void pollOnce(KafkaConsumer<String, byte[]> kafka) {

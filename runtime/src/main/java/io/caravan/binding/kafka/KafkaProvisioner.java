@@ -97,6 +97,11 @@ final class KafkaProvisioner implements Provisioner {
         return factory;
     }
 
+    /** The group a node of the channel's workflow reads in ({@link CredentialKafkaClientFactory#groupFor}). */
+    static String group(CredentialKafkaClientFactory factory, Channel channel) {
+        return factory.groupFor(channel.workflowId(), BindingSupport.explicitGroup(channel));
+    }
+
     @Override
     public List<ReceivedMessage> pull(CamelContext context, Channel channel, int max, Duration wait,
                                       boolean deleteAfter) {
@@ -109,7 +114,7 @@ final class KafkaProvisioner implements Provisioner {
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, String.valueOf(max));
         // a missing topic is QUEUE_NOT_FOUND here, as a missing SQS or RabbitMQ queue is
         props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
-        factory.apply(props, true);
+        factory.apply(props, group(factory, channel));
 
         long deadline = System.nanoTime() + wait.toNanos();
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props)) {
@@ -168,7 +173,7 @@ final class KafkaProvisioner implements Provisioner {
 
 
     /**
-     * The lag of the credential's consumer group on the topic: per partition, the end offset
+     * The lag of the workflow's consumer group on the topic: per partition, the end offset
      * minus the group's committed offset, or minus the log start where the group has committed
      * nothing yet (where a consumer with autoOffsetReset=earliest begins). For a topic no
      * workflow of this group reads, that is every record still in the log. Uses a short-lived
@@ -190,8 +195,8 @@ final class KafkaProvisioner implements Provisioner {
             });
             Map<TopicPartition, ListOffsetsResultInfo> ends = admin.listOffsets(latest).all().get();
             Map<TopicPartition, ListOffsetsResultInfo> starts = admin.listOffsets(earliest).all().get();
-            Map<TopicPartition, OffsetAndMetadata> committed = factory.groupId() == null ? Map.of()
-                    : admin.listConsumerGroupOffsets(factory.groupId()).partitionsToOffsetAndMetadata().get();
+            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group(factory, channel))
+                    .partitionsToOffsetAndMetadata().get();
             long lag = 0;
             for (TopicPartition tp : partitions) {
                 OffsetAndMetadata c = committed.get(tp);

@@ -45,10 +45,11 @@ public final class RedisBinding implements Binding {
                     Field.string("username", "ACL user, instead of one in the url").withExample("caravan"),
                     Field.string("password", "password, instead of one in the url").asSecret()
                             .withExample("${REDIS_PASSWORD}"),
-                    Field.string("consumer_group", "consumer group every workflow's triggers join; default: each"
-                            + " workflow its own group, named after its id").withExample("caravan"),
+                    Field.string("consumer_group", "prefix of the consumer groups: a workflow reads in"
+                            + " <consumer_group>.<workflow id> unless its node names a consumer_group; without it, in"
+                            + " a group named after the workflow id").withExample("caravan"),
                     Tls.CA_FILE)),
-            List.of(MAX_LENGTH), List.of(RECLAIM_AFTER), Set.of(),
+            List.of(MAX_LENGTH), List.of(RECLAIM_AFTER, BindingSupport.CONSUMER_GROUP), Set.of(),
             new Capabilities(null, "{source}.dlq", Capabilities.Ordering.STREAM, true, false, false, false));
 
     private final RedisProvisioner provisioner = new RedisProvisioner();
@@ -76,13 +77,13 @@ public final class RedisBinding implements Binding {
     }
 
     /**
-     * The workflow's consumer group (unless the credential names one), blocking reads of up to
+     * The workflow's consumer group ({@link RedisClients#group}), blocking reads of up to
      * wait_time (at most 5 s, so a stop is quick), max_messages per read and reclaim_after.
      * Redis has no native dead letter; a failed run's entry stays pending until it is claimed again.
      */
     @Override
     public String consumerUri(Channel channel, boolean nativeDeadLetter) {
-        StringBuilder uri = new StringBuilder(base(channel)).append("&group=").append(q(channel.workflowId()));
+        StringBuilder uri = new StringBuilder(base(channel)).append(BindingSupport.groupOptions(channel));
         Duration wait = BindingSupport.waitTime(channel);
         uri.append("&blockMillis=").append(Math.max(100, Math.min(5000, wait.toMillis())));
         if (BindingSupport.setsMaxMessages(channel)) {

@@ -12,6 +12,9 @@ import io.lettuce.core.XReadArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -45,7 +48,7 @@ public final class RedisClients implements AutoCloseable {
 
     /**
      * @param uri           the server, user and password (from the credential's url and fields)
-     * @param consumerGroup the credential's consumer group, or null: each workflow's own id
+     * @param consumerGroup the credential's consumer group (the prefix of its workflows' groups), or null
      * @param name          what the connections are called on the server (CLIENT LIST), no secret
      */
     RedisClients(RedisURI uri, String consumerGroup, String name) {
@@ -77,9 +80,16 @@ public final class RedisClients implements AutoCloseable {
         return address;
     }
 
-    /** The group a workflow's consumers join: the credential's, or the workflow's id. */
-    String group(String workflowGroup) {
-        return consumerGroup != null && !consumerGroup.isBlank() ? consumerGroup : workflowGroup;
+    /**
+     * The group a workflow's node reads in: the node's own {@code consumer_group}, else
+     * {@code <credential consumer_group>.<workflow id>}, or the workflow id when the credential
+     * names no group. Each workflow is its own subscriber; instances of one workflow share it.
+     */
+    String group(String workflowId, String explicit) {
+        if (explicit != null && !explicit.isBlank()) {
+            return explicit;
+        }
+        return consumerGroup != null && !consumerGroup.isBlank() ? consumerGroup + "." + workflowId : workflowId;
     }
 
     Optional<String> consumerGroup() {
@@ -121,8 +131,12 @@ public final class RedisClients implements AutoCloseable {
      * from the earliest offset. An existing group (BUSYGROUP) is left as it is.
      */
     void ensureGroup(String stream, String group) throws Exception {
+        String from = "0";
+        if (consumerGroup != null && !consumerGroup.isBlank() && !consumerGroup.equals(group)) {
+            from = inheritedStart(stream, group).orElse("0");
+        }
         try {
-            async().xgroupCreate(XReadArgs.StreamOffset.from(stream, "0"), group, XGroupCreateArgs.Builder.mkstream())
+            async().xgroupCreate(XReadArgs.StreamOffset.from(stream, from), group, XGroupCreateArgs.Builder.mkstream())
                     .get(DEFAULT_TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.ExecutionException e) {
             // Lettuce maps every error starting with BUSY to RedisBusyException; only BUSYGROUP means "exists"
@@ -147,6 +161,55 @@ public final class RedisClients implements AutoCloseable {
     }
 
     /** Never shows the URI: it may hold the password. */
+    /**
+     * Until Caravan 0.9 a credential's {@code consumer_group} was the group every workflow read
+     * in; now it is their prefix. A workflow's new group starts where that old group stands on
+     * the stream: just before its oldest pending entry (taken, not acknowledged), else after its
+     * last delivered one, so an upgrade neither reads the stream again nor skips anything. Empty
+     * when the new group exists already or the old one does not.
+     */
+    private Optional<String> inheritedStart(String stream, String group) throws Exception {
+        Map<String, Object> groups = new HashMap<>();
+        try {
+            for (Object info : async().xinfoGroups(stream).get(DEFAULT_TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                Map<String, Object> fields = pairs(info);
+                groups.put(String.valueOf(fields.get("name")), fields);
+            }
+        } catch (java.util.concurrent.ExecutionException e) {
+            return Optional.empty(); // no such stream yet: nothing to inherit
+        }
+        if (groups.containsKey(group) || !(groups.get(consumerGroup) instanceof Map<?, ?> old)) {
+            return Optional.empty();
+        }
+        String start = String.valueOf(old.get("last-delivered-id"));
+        var pending = async().xpending(stream, consumerGroup).get(DEFAULT_TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        if (pending.getCount() > 0 && pending.getMessageIds().getLower().getValue() != null) {
+            start = before(pending.getMessageIds().getLower().getValue());
+        }
+        return Optional.of(start);
+    }
+
+    private static Map<String, Object> pairs(Object info) {
+        Map<String, Object> fields = new HashMap<>();
+        if (info instanceof List<?> list) {
+            for (int i = 0; i + 1 < list.size(); i += 2) {
+                fields.put(String.valueOf(list.get(i)), list.get(i + 1));
+            }
+        }
+        return fields;
+    }
+
+    /** The stream id just before {@code id} ({@code ms-seq}): a group created there delivers {@code id} next. */
+    static String before(String id) {
+        int dash = id.indexOf('-');
+        long ms = Long.parseLong(id.substring(0, dash));
+        long seq = Long.parseUnsignedLong(id.substring(dash + 1));
+        if (seq > 0) {
+            return ms + "-" + (seq - 1);
+        }
+        return ms == 0 ? "0" : (ms - 1) + "-" + Long.toUnsignedString(-1L);
+    }
+
     @Override
     public String toString() {
         return "RedisClients[" + address + (consumerGroup == null ? "" : ", group=" + consumerGroup) + "]";

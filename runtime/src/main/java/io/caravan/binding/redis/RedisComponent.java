@@ -42,6 +42,7 @@ public final class RedisComponent extends io.caravan.camel.CredentialBeans.Compo
         }
         RedisEndpoint endpoint = new RedisEndpoint(uri, this, stream, clients, own);
         endpoint.group = getAndRemoveParameter(parameters, "group", String.class);
+        endpoint.workflow = getAndRemoveParameter(parameters, "workflow", String.class);
         endpoint.consumerName = getAndRemoveParameter(parameters, "consumer", String.class);
         endpoint.blockMillis = getAndRemoveParameter(parameters, "blockMillis", Long.class, 1000L);
         endpoint.readCount = getAndRemoveParameter(parameters, "readCount", Integer.class, 100);

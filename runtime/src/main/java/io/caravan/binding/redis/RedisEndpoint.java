@@ -17,7 +17,10 @@ public final class RedisEndpoint extends DefaultEndpoint {
     private final RedisClients clients;
     /** Whether this endpoint made its client from a url (a kamelet) and so closes it. */
     private final boolean ownsClients;
+    /** The group named on the endpoint (a node's consumer_group, a kamelet's group), or null. */
     String group;
+    /** The workflow whose group this is when none is named. */
+    String workflow;
     String consumerName;
     long blockMillis;
     int readCount;
@@ -45,8 +48,8 @@ public final class RedisEndpoint extends DefaultEndpoint {
 
     @Override
     public Consumer createConsumer(Processor processor) throws Exception {
-        if (group == null || group.isBlank()) {
-            throw new IllegalArgumentException("caravan-redis consumer needs group=: " + getEndpointUri());
+        if ((group == null || group.isBlank()) && (workflow == null || workflow.isBlank())) {
+            throw new IllegalArgumentException("caravan-redis consumer needs group= or workflow=: " + getEndpointUri());
         }
         RedisConsumer consumer = new RedisConsumer(this, processor);
         configureConsumer(consumer);
@@ -66,9 +69,9 @@ public final class RedisEndpoint extends DefaultEndpoint {
         return clients;
     }
 
-    /** The group to join: the credential's if it names one, else this endpoint's. */
+    /** The group to join ({@link RedisClients#group}). */
     String group() {
-        return clients.group(group);
+        return clients.group(workflow, group);
     }
 
     /**

@@ -98,7 +98,7 @@ final class RedisProvisioner implements Provisioner {
     public void provision(CamelContext context, Channel channel, boolean consumed) throws Exception {
         if (consumed) {
             RedisClients clients = clients(context, channel);
-            clients.ensureGroup(channel.address(), clients.group(channel.workflowId()));
+            clients.ensureGroup(channel.address(), clients.group(channel.workflowId(), BindingSupport.explicitGroup(channel)));
         }
     }
 
@@ -108,7 +108,7 @@ final class RedisProvisioner implements Provisioner {
         RedisClients clients = clients(context, channel);
         RedisAsyncCommands<String, String> redis = clients.async();
         String stream = channel.address();
-        String group = clients.group(channel.workflowId());
+        String group = clients.group(channel.workflowId(), BindingSupport.explicitGroup(channel));
         if (get(redis.exists(stream)) == 0) {
             throw new StreamNotFound(stream);
         }
@@ -180,7 +180,7 @@ final class RedisProvisioner implements Provisioner {
         if (get(redis.exists(stream)) == 0) {
             return Optional.of(QueueDepth.of(0));
         }
-        String group = clients.group(channel.workflowId());
+        String group = clients.group(channel.workflowId(), BindingSupport.explicitGroup(channel));
         for (Object g : get(redis.xinfoGroups(stream))) {
             Map<String, Object> info = pairs((List<?>) g);
             if (group.equals(info.get("name"))) {

@@ -9,11 +9,13 @@ import java.util.Set;
 /**
  * The command line of {@code bin/caravan-bench}, and the sizes each mode uses. Sections:
  * {@code kafka}, {@code rabbitmq}, {@code sqs} (the four pipes on that broker), {@code scaling}
- * (Kafka with 1, 2 and 4 partitions), {@code startup} and {@code compile}.
+ * (Kafka with 1, 2 and 4 partitions), {@code ordering} (Kafka, the trigger's ordering modes with
+ * and without a slow step), {@code startup} and {@code compile}.
  */
 final class BenchOptions {
 
-    static final List<String> SECTIONS = List.of("startup", "compile", "kafka", "scaling", "rabbitmq", "sqs", "redis");
+    static final List<String> SECTIONS = List.of("startup", "compile", "kafka", "scaling", "ordering", "rabbitmq", "sqs",
+            "redis");
 
     static final String USAGE = """
             usage: caravan-bench [--quick] [--only SECTIONS] [--skip SECTIONS] [--out DIR] [--publish]
@@ -24,7 +26,7 @@ final class BenchOptions {
               --out DIR        where results.md and results.json go (default target/bench)
               --publish        also put the results in docs/benchmarks.md (under "Latest results")
 
-            sections: startup, compile, kafka, scaling, rabbitmq, sqs, redis
+            sections: startup, compile, kafka, scaling, ordering, rabbitmq, sqs, redis
             """;
 
     boolean quick;
@@ -101,6 +103,11 @@ final class BenchOptions {
     /** How long a phase waits for missing messages once nothing arrives any more. */
     long stallSeconds() {
         return quick ? 2 : 10;
+    }
+
+    /** Records drained per ordering run: without a slow step, and through a 0-25 ms lookup. */
+    int orderingCount(boolean slow) {
+        return quick ? (slow ? 200 : 2_000) : (slow ? 2_000 : 50_000);
     }
 
     int workflowCount() {

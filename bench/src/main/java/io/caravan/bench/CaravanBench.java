@@ -72,7 +72,8 @@ public final class CaravanBench {
 
         for (String name : List.of("kafka", "rabbitmq", "sqs", "redis")) {
             boolean scaling = name.equals("kafka") && options.has("scaling");
-            if (!options.has(name) && !scaling) {
+            boolean ordering = name.equals("kafka") && options.has("ordering");
+            if (!options.has(name) && !scaling && !ordering) {
                 continue;
             }
             Supplier<Broker> start = switch (name) {
@@ -108,6 +109,10 @@ public final class CaravanBench {
                 }
                 if (scaling) {
                     failures += section(progress, "kafka scaling", () -> scaling(broker, runner, results, progress));
+                }
+                if (ordering) {
+                    failures += section(progress, "kafka ordering", () -> ordering((KafkaBench) broker, runner, options,
+                            results, progress));
                 }
                 broker.notes.forEach(n -> {
                     if (!results.notes.contains(n)) {
@@ -174,6 +179,51 @@ public final class CaravanBench {
             if (d.lost() > 0) {
                 results.notes.add("kafka scaling x" + n + ": " + d.lost() + " messages lost");
             }
+        }
+    }
+
+    /**
+     * The Caravan Kafka pipe draining a 3-partition topic of records with 20 keys, with each
+     * trigger {@code ordering}, without and with an http step answering in 0-25 ms (random, as
+     * issue 11's lookup): what per-key order costs against none, and what it saves against
+     * one-at-a-time per partition when a step blocks.
+     */
+    private static void ordering(KafkaBench broker, PipeRunner runner, BenchOptions options, Results results,
+                                 Progress progress) throws Exception {
+        com.sun.net.httpserver.HttpServer lookup = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        lookup.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(64));
+        lookup.createContext("/lookup", exchange -> {
+            try {
+                Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextInt(26));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            byte[] body = "{\"tier\": \"gold\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        lookup.start();
+        broker.keys = 20;
+        try {
+            for (boolean slow : List.of(false, true)) {
+                String url = slow ? "http://127.0.0.1:" + lookup.getAddress().getPort() + "/lookup" : null;
+                for (String order : List.of("key", "partition", "none")) {
+                    String tag = "kafka/ordering " + order + (slow ? " + lookup" : "");
+                    PipeRunner.Drain d = runner.drain(broker, "order-" + order + (slow ? "-slow" : ""), tag, 3,
+                            options.orderingCount(slow),
+                            (src, dst) -> new CaravanPipe(broker, src, dst, 1).ordered(order, url));
+                    results.ordering.put(order + (slow ? " + lookup" : ""), d);
+                    progress.line(String.format("  %-34s %s msg/s, cpu %.1f s, lost %d, dup %d", tag,
+                            Progress.n(Math.round(d.msgsPerS())), d.cpuS(), d.lost(), d.duplicated()));
+                }
+            }
+        } finally {
+            broker.keys = 0;
+            lookup.stop(0);
+            ((java.util.concurrent.ExecutorService) lookup.getExecutor()).shutdownNow();
         }
     }
 

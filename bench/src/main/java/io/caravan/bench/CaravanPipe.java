@@ -25,6 +25,10 @@ final class CaravanPipe implements Pipe {
     /** How many consumers the workflow really runs (1 when the consumers field is not supported). */
     private int effectiveConsumers = 1;
     private String fallback;
+    /** The trigger's ordering, or null for the default. */
+    private String ordering;
+    /** A lookup every run makes (an http step), or null for none. */
+    private String lookupUrl;
 
     /** The benchmark workflow's id (and so, on Redis, its consumer group). */
     static final String WORKFLOW_ID = "bench-pipe";
@@ -36,8 +40,20 @@ final class CaravanPipe implements Pipe {
         this.consumers = consumers;
     }
 
+    /** The same pipe with the trigger's {@code ordering} set and, when {@code lookupUrl} is given, an http step. */
+    CaravanPipe ordered(String ordering, String lookupUrl) {
+        this.ordering = ordering;
+        this.lookupUrl = lookupUrl;
+        return this;
+    }
+
     static String workflow(String id, String queueType, String src, String dst, String credentialId, int consumers) {
-        return """
+        return workflow(id, queueType, src, dst, credentialId, consumers, null, null);
+    }
+
+    static String workflow(String id, String queueType, String src, String dst, String credentialId, int consumers,
+                           String ordering, String lookupUrl) {
+        String yaml = """
                 id: %s
                 name: Benchmark pipe
                 nodes:
@@ -57,7 +73,20 @@ final class CaravanPipe implements Pipe {
                 edges:
                   - {from: receive, to: send}
                 """.formatted(id, queueType, src, credentialId,
-                consumers > 1 ? "\n      consumers: " + consumers : "", queueType, dst, credentialId);
+                (consumers > 1 ? "\n      consumers: " + consumers : "") + (ordering == null ? "" : "\n      ordering: " + ordering),
+                queueType, dst, credentialId);
+        if (lookupUrl == null) {
+            return yaml;
+        }
+        return yaml.replace("""
+                  - id: send
+                """, """
+                  - id: lookup
+                    type: http
+                    config: {method: GET, url: "%s?id={{input.id}}"}
+                  - id: send
+                """.formatted(lookupUrl)).replace("  - {from: receive, to: send}",
+                "  - {from: receive, to: lookup}\n  - {from: lookup, to: send}");
     }
 
     @Override
@@ -84,7 +113,7 @@ final class CaravanPipe implements Pipe {
 
     private CaravanRuntime create(int n) throws IOException {
         Files.writeString(home.resolve("workflows/bench-pipe.yaml"),
-                workflow(WORKFLOW_ID, broker.queueType(), src, dst, "bench", n));
+                workflow(WORKFLOW_ID, broker.queueType(), src, dst, "bench", n, ordering, lookupUrl));
         return CaravanRuntime.create(RuntimeOptions.defaults(home).withProperties(Map.of(
                 "caravan.http.port", String.valueOf(freePort()),
                 "caravan.management.port", String.valueOf(freePort()))));

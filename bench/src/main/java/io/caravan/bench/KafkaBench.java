@@ -148,6 +148,9 @@ final class KafkaBench extends Broker {
         return p;
     }
 
+    /** Records get keys {@code k0..k<keys-1>} in turn when above 0 (the ordering section); none otherwise. */
+    volatile int keys;
+
     @Override
     Loader loader(String src) {
         Properties p = producerProps();
@@ -163,7 +166,8 @@ final class KafkaBench extends Broker {
         return new Loader() {
             @Override
             public void send(long id) {
-                producer.send(new ProducerRecord<>(src, Payload.message(id)), (md, e) -> {
+                String key = keys > 0 ? "k" + (id % keys) : null;
+                producer.send(new ProducerRecord<>(src, key, Payload.message(id)), (md, e) -> {
                     if (e != null) {
                         failed.set(e);
                     }

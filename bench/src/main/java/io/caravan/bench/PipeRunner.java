@@ -142,7 +142,12 @@ final class PipeRunner {
     /** Phase 2: pre-load, start a pipe built by {@code pipes}, drain; also the Kafka scaling runs. */
     Drain drain(Broker broker, String variant, String tag, int partitions, BiFunction<String, String, Pipe> pipes)
             throws Exception {
-        int count = options.drainCount(broker);
+        return drain(broker, variant, tag, partitions, options.drainCount(broker), pipes);
+    }
+
+    /** {@link #drain(Broker, String, String, int, BiFunction)} of {@code count} messages. */
+    Drain drain(Broker broker, String variant, String tag, int partitions, int count, BiFunction<String, String, Pipe> pipes)
+            throws Exception {
         String src = null;
         for (int attempt = 1; src == null; attempt++) {
             String name = names(broker, variant, "drain");

@@ -21,6 +21,8 @@ final class Results {
     final Map<String, Map<Variant, PipeResult>> brokers = new LinkedHashMap<>();
     final Map<String, Integer> rates = new LinkedHashMap<>();
     final Map<Integer, Double> kafkaScaling = new LinkedHashMap<>();
+    /** The ordering section: per trigger ordering (and " + lookup" with the slow step), its drain. */
+    final Map<String, PipeRunner.Drain> ordering = new LinkedHashMap<>();
     final List<String> notes = new ArrayList<>();
     Long startupMs;
     CompileBench.Result compile;
@@ -64,6 +66,14 @@ final class Results {
         } else {
             ObjectNode s = root.putObject("kafka_scaling");
             kafkaScaling.forEach((n, rate) -> s.put(String.valueOf(n), round(rate, 1)));
+        }
+        if (ordering.isEmpty()) {
+            root.putNull("kafka_ordering");
+        } else {
+            ObjectNode o = root.putObject("kafka_ordering");
+            ordering.forEach((mode, d) -> o.putObject(mode).put("msgs_per_s", round(d.msgsPerS(), 1))
+                    .put("drained", d.drained()).put("cpu_s", round(d.cpuS(), 2)).put("lost", d.lost())
+                    .put("duplicated", d.duplicated()));
         }
         return root;
     }
@@ -139,6 +149,20 @@ final class Results {
         if (!kafkaScaling.isEmpty()) {
             sb.append("### Kafka scaling (caravan pipe, drain)\n\n| partitions and consumers | msgs/s |\n|---:|---:|\n");
             kafkaScaling.forEach((n, rate) -> sb.append("| ").append(n).append(" | ").append(Progress.n(Math.round(rate))).append(" |\n"));
+            sb.append('\n');
+        }
+        if (!ordering.isEmpty()) {
+            sb.append("### Kafka trigger ordering (caravan pipe, drain; 3 partitions, 20 keys)\n\n")
+                    .append("`+ lookup`: an http step answering in 0-25 ms before the send. Ratio: against `key` in the same group.\n\n")
+                    .append("| ordering | drained | msgs/s | ratio to key | CPU s | lost | dup |\n|---|---:|---:|---:|---:|---:|---:|\n");
+            ordering.forEach((mode, d) -> {
+                PipeRunner.Drain key = ordering.get(mode.endsWith(" + lookup") ? "key + lookup" : "key");
+                sb.append("| `").append(mode).append("` | ").append(Progress.n(d.drained())).append(" | ")
+                        .append(Progress.n(Math.round(d.msgsPerS()))).append(" | ")
+                        .append(key == null || key.msgsPerS() == 0 ? "n/a" : String.format("%.2f×", d.msgsPerS() / key.msgsPerS()))
+                        .append(" | ").append(String.format("%.1f", d.cpuS())).append(" | ").append(d.lost()).append(" | ")
+                        .append(d.duplicated()).append(" |\n");
+            });
             sb.append('\n');
         }
         if (startupMs != null || compile != null) {

@@ -88,6 +88,9 @@ public final class Reference {
                     .append(c.defaultDeadLetter() == null ? "none: a failed message stays on the broker"
                             : "`" + c.defaultDeadLetter() + "` on the source's broker and credential").append(" |\n")
                     .append("| order kept | ").append(c.ordering().shown()).append(" |\n")
+                    .append("| trigger `ordering` | ").append(c.runOrders().stream().map(o -> "`" + o.wireName() + "`")
+                            .collect(Collectors.joining(", "))).append(" (default `").append(c.defaultRunOrder().wireName())
+                    .append("`) |\n")
                     .append("| delivery count kept by the broker | ").append(yes(c.deliveryCount())).append(" |\n")
                     .append("| delayed delivery | ").append(yes(c.delay())).append(" |\n")
                     .append("| priority | ").append(yes(c.priority())).append(" |\n")

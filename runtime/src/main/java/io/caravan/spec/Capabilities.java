@@ -18,9 +18,56 @@ package io.caravan.spec;
  * @param delay             whether a message can be delivered after a delay
  * @param priority          whether messages can jump the queue by priority
  * @param fifo              whether the broker offers strictly ordered groups (FIFO queues)
+ * @param runOrders         the {@code ordering} values a receive_message trigger on this broker
+ *                          accepts, its default first
  */
 public record Capabilities(String nativeDeadLetter, String defaultDeadLetter, Ordering ordering,
-                           boolean deliveryCount, boolean delay, boolean priority, boolean fifo) {
+                           boolean deliveryCount, boolean delay, boolean priority, boolean fifo,
+                           java.util.List<RunOrder> runOrders) {
+
+    public Capabilities {
+        runOrders = java.util.List.copyOf(runOrders);
+        if (runOrders.isEmpty()) {
+            throw new IllegalArgumentException("a broker offers at least one run order");
+        }
+    }
+
+    /**
+     * How a trigger's runs wait for each other ({@code ordering} on receive_message). Whatever the
+     * order, a source is acknowledged only up to its first unfinished message.
+     */
+    public enum RunOrder {
+        /** A message starts once the previous one with its key (Kafka record key) finished; keys run side by side. */
+        KEY("key"),
+        /** A message starts once the previous one of its partition finished: one run at a time per partition. */
+        PARTITION("partition"),
+        /** Runs start as messages arrive, up to the concurrency bound; no order between them is promised. */
+        NONE("none");
+
+        private final String wireName;
+
+        RunOrder(String wireName) {
+            this.wireName = wireName;
+        }
+
+        public String wireName() {
+            return wireName;
+        }
+
+        public static java.util.List<String> wireNames() {
+            return java.util.Arrays.stream(values()).map(RunOrder::wireName).toList();
+        }
+
+        public static RunOrder of(String wireName) {
+            return java.util.Arrays.stream(values()).filter(o -> o.wireName.equals(wireName)).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("no run order " + wireName));
+        }
+    }
+
+    /** The order a trigger keeps when its node does not say. */
+    public RunOrder defaultRunOrder() {
+        return runOrders.get(0);
+    }
 
     /** The unit within which a broker delivers messages in the order they were sent. */
     public enum Ordering {

@@ -64,6 +64,12 @@ public final class NodeSpecs {
                 + " broker has delivered more times than this (a run that failed, a process that died) is"
                 + " dead-lettered without running again; brokers that count deliveries only").between(1, 1000)
                 .withDefault(5L).withExample("10");
+        public static final Field ORDERING = Field.choice("ordering", io.caravan.spec.Capabilities.RunOrder.wireNames(),
+                "a trigger: key: a message starts once the previous one with its key finished, keys run side by side"
+                + " (Kafka records without a key start in their partition's order, each once the previous one reached"
+                + " its send); partition: one run at a time per partition; none: runs start as messages arrive, side by"
+                + " side. Default: the broker's first (Kafka: key; others: none)")
+                .withExample("key");
         /** Messages a pull takes when the node does not say (seeds/000). */
         public static final int DEFAULT_PULL = 10;
 
@@ -189,6 +195,7 @@ public final class NodeSpecs {
         spec(NodeType.RECEIVE_MESSAGE, "as the first node, a trigger that runs once per message; later, a pull"
                 + " that takes up to max_messages within wait_time", List.of(QUEUE_TYPE_FIELD, Receive.SOURCE,
                 Receive.MAX_MESSAGES, Receive.WAIT_TIME, Receive.DELETE_AFTER, Receive.MAX_DEPTH, Receive.MAX_DELIVERIES,
+                Receive.ORDERING,
                 CREDENTIAL));
         spec(NodeType.SEND_MESSAGE, "sends a message; its output is the broker's message id",
                 List.of(QUEUE_TYPE_FIELD, Send.DESTINATION, Send.MESSAGE, Send.ATTRIBUTES, CREDENTIAL));

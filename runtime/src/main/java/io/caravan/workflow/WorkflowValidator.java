@@ -357,6 +357,12 @@ public final class WorkflowValidator {
                         + " does not count deliveries, so max_deliveries cannot apply; a dead letter takes a message"
                         + " whose run failed for good");
             }
+            if (binding != null && values.get(NodeSpecs.Receive.ORDERING.name()) instanceof String ordering
+                    && binding.capabilities().runOrders().stream().noneMatch(o -> o.wireName().equals(ordering))) {
+                problems.add(locations.get(NodeSpecs.Receive.ORDERING.name()), binding.description() + " cannot keep"
+                        + " ordering '" + ordering + "'; it offers: " + String.join(", ", binding.capabilities().runOrders()
+                        .stream().map(io.caravan.spec.Capabilities.RunOrder::wireName).toList()));
+            }
             if (type == NodeType.WEBHOOK) {
                 checkWebhook(values, written);
             }

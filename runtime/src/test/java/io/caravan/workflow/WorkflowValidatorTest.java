@@ -63,6 +63,25 @@ class WorkflowValidatorTest {
     }
 
     @Test
+    void anOrderingTheBrokerCannotKeepIsReportedWithTheOnesItCan() {
+        assertThat(problems("""
+                id: wf
+                nodes:
+                  - {id: in, type: receive_message, config: {queue_type: sqs, source: q, credential_id: sqs-cred, ordering: key}}
+                  - {id: log, type: log, config: {message: hi}}
+                edges: [{from: in, to: log}]
+                """)).containsExactly("wf.yaml:3:109: error: AWS SQS cannot keep ordering 'key'; it offers: none"
+                + " (at $.nodes[0].config.ordering)");
+        assertThat(problems("""
+                id: wf
+                nodes:
+                  - {id: in, type: receive_message, config: {queue_type: kafka, source: t, credential_id: kafka-cred, ordering: partition, concurrency: 8}}
+                  - {id: log, type: log, config: {message: hi}}
+                edges: [{from: in, to: log}]
+                """)).isEmpty();
+    }
+
+    @Test
     void unknownKeysListTheValidOnes() {
         assertThat(problems("""
                 id: wf

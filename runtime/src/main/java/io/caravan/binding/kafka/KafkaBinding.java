@@ -8,6 +8,7 @@ import io.caravan.binding.Provisioner;
 import io.caravan.spec.BrokerSpec;
 import io.caravan.spec.Capabilities;
 import io.caravan.tls.Tls;
+import io.caravan.workflow.NodeSpecs;
 import io.caravan.spec.CredentialSpec;
 import io.caravan.spec.Field;
 import java.util.List;
@@ -30,6 +31,12 @@ public final class KafkaBinding implements Binding {
             + " each on its own thread (default 1); more than the topic's partitions stay idle").between(1, 64)
             .withExample("4");
 
+    /** receive_message: runs started at once per consumer. */
+    public static final Field CONCURRENCY = Field.wholeNumber("concurrency", "a trigger: runs in progress at once per"
+            + " consumer (default " + KafkaComponent.DEFAULT_CONCURRENCY + "); their blocking steps (http, delay, a"
+            + " sync sub-workflow) run side by side, while ordering holds back a key's next record").between(1, 256)
+            .withExample("32");
+
     private static final BrokerSpec SPEC = new BrokerSpec(QUEUE_TYPE, "Apache Kafka",
             new CredentialSpec("queue_kafka", "a Kafka cluster and the consumer group its triggers join", List.of(
                     Field.of("brokers", Field.Kind.STRING_LIST, "bootstrap servers, host:port (a list, or one"
@@ -42,8 +49,9 @@ public final class KafkaBinding implements Binding {
                     Field.string("sasl_password", "SASL password").asSecret().withExample("${KAFKA_PASSWORD}"),
                     Field.bool("enable_tls", "connect with TLS").withDefault(false),
                     Tls.CA_FILE)),
-            List.of(KEY), List.of(CONSUMERS, BindingSupport.CONSUMER_GROUP), Set.of(),
-            new Capabilities(null, "{source}.dlq", Capabilities.Ordering.PARTITION, false, false, false, false));
+            List.of(KEY), List.of(CONSUMERS, CONCURRENCY, BindingSupport.CONSUMER_GROUP), Set.of(),
+            new Capabilities(null, "{source}.dlq", Capabilities.Ordering.PARTITION, false, false, false, false,
+                    List.of(Capabilities.RunOrder.KEY, Capabilities.RunOrder.PARTITION, Capabilities.RunOrder.NONE)));
 
     private final KafkaProvisioner provisioner = new KafkaProvisioner();
 
@@ -62,8 +70,9 @@ public final class KafkaBinding implements Binding {
     }
 
     /**
-     * Many runs in flight, offsets committed per partition up to the first unfinished run, a
-     * failed run read again ({@link KafkaSource}). The workflow's own consumer group
+     * Many runs in flight in the node's {@code ordering} (key by default) on {@code concurrency}
+     * threads, offsets committed per partition up to the first unfinished run, a failed run run
+     * again in place ({@link KafkaPollLoop}). The workflow's own consumer group
      * ({@link CredentialKafkaClientFactory#groupFor}). Kafka's max.poll.records (500) unless the
      * node sets max_messages; {@code consumers} from the node. Kafka has no native dead letter:
      * the validator gives every Kafka trigger one ({@code <topic>.dlq} by default).
@@ -76,6 +85,12 @@ public final class KafkaBinding implements Binding {
         }
         if (BindingSupport.setsMaxMessages(channel)) {
             uri += "&maxPollRecords=" + BindingSupport.maxMessages(channel);
+        }
+        if (channel.config() != null && channel.config().has(NodeSpecs.Receive.ORDERING)) {
+            uri += "&ordering=" + channel.config().string(NodeSpecs.Receive.ORDERING);
+        }
+        if (channel.config() != null && channel.config().has(CONCURRENCY)) {
+            uri += "&concurrency=" + channel.config().number(CONCURRENCY);
         }
         return uri;
     }

@@ -1,5 +1,6 @@
 package io.caravan.binding.kafka;
 
+import io.caravan.spec.Capabilities;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import org.apache.camel.Endpoint;
@@ -20,6 +21,8 @@ import org.apache.camel.support.DefaultComponent;
 public final class KafkaComponent extends io.caravan.camel.CredentialBeans.Component {
 
     public static final String SCHEME = "caravan-kafka";
+    /** Runs in progress at once per consumer unless the endpoint says ({@code concurrency}). */
+    static final int DEFAULT_CONCURRENCY = 16;
 
     @Override
     protected Endpoint createEndpoint(String uri, String topic, Map<String, Object> parameters) throws Exception {
@@ -35,6 +38,8 @@ public final class KafkaComponent extends io.caravan.camel.CredentialBeans.Compo
         endpoint.setMaxInFlight(getAndRemoveParameter(parameters, "maxInFlight", Integer.class, 5000));
         endpoint.setConsumers(getAndRemoveParameter(parameters, "consumers", Integer.class, 1));
         endpoint.setPollTimeoutMs(getAndRemoveParameter(parameters, "pollTimeoutMs", Long.class, 500L));
+        endpoint.setOrdering(Capabilities.RunOrder.of(getAndRemoveParameter(parameters, "ordering", String.class, "key")));
+        endpoint.setConcurrency(getAndRemoveParameter(parameters, "concurrency", Integer.class, DEFAULT_CONCURRENCY));
         return endpoint;
     }
 

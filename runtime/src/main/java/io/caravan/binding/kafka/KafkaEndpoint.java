@@ -1,5 +1,6 @@
 package io.caravan.binding.kafka;
 
+import io.caravan.spec.Capabilities;
 import org.apache.camel.Consumer;
 import org.apache.camel.Processor;
 import org.apache.camel.Producer;
@@ -10,10 +11,14 @@ import org.apache.camel.support.DefaultEndpoint;
  *
  * <ul>
  *   <li>{@code maxPollRecords} (500, Kafka's default): records one poll returns.</li>
- *   <li>{@code maxInFlight} (5000): runs started and not finished, per consumer; above it the
- *       consumer pauses its partitions and keeps polling, so it stays in the group.</li>
+ *   <li>{@code maxInFlight} (5000): records taken and not yet committed, per consumer; above it
+ *       the consumer pauses its partitions and keeps polling, so it stays in the group.</li>
  *   <li>{@code consumers} (1): consumers in the group, each with its own thread; useful up to
  *       the topic's partition count.</li>
+ *   <li>{@code ordering} ({@code key}): a record starts once the previous one with its key
+ *       ({@code key}) or of its partition ({@code partition}) finished, or at once ({@code none}).</li>
+ *   <li>{@code concurrency} (16): threads that run records, per consumer; a run holds one until
+ *       it first waits without blocking (a send), so blocking steps run side by side.</li>
  *   <li>{@code pollTimeoutMs} (500): the longest a poll blocks; also bounds how long a finished
  *       run waits for its commit when no record arrives.</li>
  * </ul>
@@ -27,6 +32,8 @@ public final class KafkaEndpoint extends DefaultEndpoint {
     private int maxInFlight;
     private int consumers;
     private long pollTimeoutMs;
+    private Capabilities.RunOrder ordering = Capabilities.RunOrder.KEY;
+    private int concurrency = KafkaComponent.DEFAULT_CONCURRENCY;
 
     KafkaEndpoint(String uri, KafkaComponent component, String topic, CredentialKafkaClientFactory factory) {
         super(uri, component);
@@ -95,6 +102,22 @@ public final class KafkaEndpoint extends DefaultEndpoint {
 
     void setConsumers(int consumers) {
         this.consumers = Math.max(1, consumers);
+    }
+
+    Capabilities.RunOrder ordering() {
+        return ordering;
+    }
+
+    void setOrdering(Capabilities.RunOrder ordering) {
+        this.ordering = ordering;
+    }
+
+    int concurrency() {
+        return concurrency;
+    }
+
+    void setConcurrency(int concurrency) {
+        this.concurrency = Math.max(1, concurrency);
     }
 
     long pollTimeoutMs() {

@@ -3,18 +3,23 @@ package io.caravan.binding.kafka;
 import io.caravan.binding.Messages;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import io.caravan.spec.Capabilities;
 import org.apache.camel.Exchange;
+import org.apache.camel.spi.ExecutorServiceManager;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -29,16 +34,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One consumer of the group on its own thread. Each record starts a run without waiting for the
- * previous one (the route's Kafka producer is asynchronous, so a run mostly waits for its send's
- * reply). Offsets are committed from this thread only, per partition up to the first unfinished
- * run ({@link PartitionProgress}), with commitAsync after every poll: no commit interval, and a
- * commit is never ahead of a run. A run that fails unhandled sends its partition back to its
- * record after a pause, as camel-kafka's breakOnFirstError does; the dead-letter path is what
- * moves past a poison record.
+ * One consumer of the group on its own thread. Records are handed to {@code concurrency} worker
+ * threads, so a run's blocking steps (http, delay) never hold the poll thread, and runs wait for
+ * each other only as the endpoint's {@code ordering} says: {@code key} (the default) starts a
+ * record once the previous record with its key, in its partition, finished, and runs different
+ * keys side by side, in the way Confluent's Parallel Consumer does in KEY mode
+ * (https://github.com/confluentinc/parallel-consumer#ordering-guarantees); {@code partition}
+ * runs one record at a time per partition; {@code none} starts every record at once. In
+ * {@code key} mode, records without a key start on the poll thread in offset order, each once
+ * the previous one reached its first wait (typically its send): their sends keep the partition's
+ * order, as a one-partition topic's readers expect, and their blocking steps run one at a time.
+ *
+ * <p>Offsets are committed from this thread only, per partition up to the first unfinished
+ * record ({@link PartitionProgress}), with commitAsync after every poll: a commit is never ahead
+ * of a run. A run that fails unhandled runs again in place after a pause, holding back only the
+ * records that wait for it (its key's, its partition's), never the others; the dead-letter path
+ * is what moves past a poison record. Since a failed record is never read again from the broker
+ * while its partition stays here, it cannot land behind a later record of its key.
  *
  * <p>Kafka consumer API: https://kafka.apache.org/39/javadoc/org/apache/kafka/clients/consumer/KafkaConsumer.html
- * (pause/resume for flow control, seek, the rebalance listener running inside poll).
+ * (pause/resume for flow control, the rebalance listener running inside poll).
  */
 final class KafkaPollLoop implements Runnable {
 
@@ -50,14 +65,16 @@ final class KafkaPollLoop implements Runnable {
     private final KafkaEndpoint endpoint;
     private final int index;
     private final Map<TopicPartition, PartitionProgress> progress = new HashMap<>();
-    /** Partitions paused after a failure, with when to resume them. */
-    private final Map<TopicPartition, Long> retryAt = new HashMap<>();
+    /** Records waiting for the one ahead of them, per lane (a key or a partition); the head is running. */
+    private final Map<Object, ArrayDeque<Taken>> lanes = new HashMap<>();
+    /** Records taken and not finished (running, waiting in a lane, or waiting to run again). */
     private final AtomicInteger inFlight = new AtomicInteger();
     private final CountDownLatch closed = new CountDownLatch(1);
     private volatile boolean running = true;
-    private volatile boolean failure;
     private volatile KafkaConsumer<String, byte[]> consumer;
     private boolean pausedForFlow;
+    private ExecutorService workers;
+    private ScheduledExecutorService retries;
 
     KafkaPollLoop(KafkaSource source, KafkaEndpoint endpoint, int index) {
         this.source = source;
@@ -65,8 +82,32 @@ final class KafkaPollLoop implements Runnable {
         this.index = index;
     }
 
+    /** A record's lane in {@code key} mode: its key within one assignment of its partition. */
+    private record KeyLane(PartitionProgress partition, String key) {
+    }
+
+    /** One record taken from the broker, run (again, after a failure) until it finishes or its partition goes. */
+    private static final class Taken {
+        final ConsumerRecord<String, byte[]> record;
+        final PartitionProgress partition;
+        final PartitionProgress.Run run;
+        final Object lane;
+        final AtomicBoolean settled = new AtomicBoolean();
+
+        Taken(ConsumerRecord<String, byte[]> record, PartitionProgress partition, PartitionProgress.Run run, Object lane) {
+            this.record = record;
+            this.partition = partition;
+            this.run = run;
+            this.lane = lane;
+        }
+    }
+
     @Override
     public void run() {
+        ExecutorServiceManager executors = source.getEndpoint().getCamelContext().getExecutorServiceManager();
+        String name = "CaravanKafkaRuns-" + endpoint.topic() + "-" + index;
+        workers = executors.newFixedThreadPool(source, name, endpoint.concurrency());
+        retries = executors.newSingleThreadScheduledExecutor(source, name + "-retries");
         try (KafkaConsumer<String, byte[]> kafka = new KafkaConsumer<>(properties())) {
             consumer = kafka;
             kafka.subscribe(List.of(endpoint.topic()), new Rebalance());
@@ -74,11 +115,14 @@ final class KafkaPollLoop implements Runnable {
                 pollOnce(kafka);
             }
             drain(kafka, progress.keySet());
+            forget(new ArrayList<>(progress.keySet()));
         } catch (WakeupException e) {
             // stop() woke a poll; the try-with-resources closed the consumer, runs are drained below
         } catch (Exception e) {
             source.getExceptionHandler().handleException("Kafka consumer of " + endpoint.topic() + " stopped", e);
         } finally {
+            executors.shutdownNow(retries);
+            executors.shutdownGraceful(workers);
             closed.countDown();
         }
     }
@@ -107,91 +151,150 @@ final class KafkaPollLoop implements Runnable {
         } catch (WakeupException e) {
             return; // stop() wants the loop to look at `running`
         }
-        Map<TopicPartition, Long> rewound = new HashMap<>();
         for (ConsumerRecord<String, byte[]> record : records) {
-            if (failure) {
-                rewound.putAll(rewindFailed(kafka));
+            PartitionProgress partition = progress.get(new TopicPartition(record.topic(), record.partition()));
+            if (partition != null) { // else no longer ours after a rebalance
+                dispatch(record, partition);
             }
-            TopicPartition tp = new TopicPartition(record.topic(), record.partition());
-            Long from = rewound.get(tp);
-            PartitionProgress partition = progress.get(tp);
-            if ((from != null && record.offset() >= from) || partition == null) {
-                continue; // read again after the rewind, or no longer ours after a rebalance
-            }
-            dispatch(record, partition.start(record.offset()));
-        }
-        if (failure) {
-            rewindFailed(kafka);
         }
         commit(kafka);
     }
 
-    /** Starts the record's run; its completion marks the run and frees its in-flight slot. */
-    private void dispatch(ConsumerRecord<String, byte[]> record, PartitionProgress.Run run) {
+    /** Starts the record's run now, or queues it behind the run its ordering makes it wait for. */
+    private void dispatch(ConsumerRecord<String, byte[]> record, PartitionProgress partition) {
+        Object lane = switch (endpoint.ordering()) {
+            case KEY -> record.key() == null ? null : new KeyLane(partition, record.key());
+            case PARTITION -> partition;
+            case NONE -> null;
+        };
+        Taken taken = new Taken(record, partition, partition.start(record.offset()), lane);
+        inFlight.incrementAndGet();
+        boolean first = true;
+        if (lane != null) {
+            synchronized (lanes) {
+                ArrayDeque<Taken> waiting = lanes.computeIfAbsent(lane, k -> new ArrayDeque<>());
+                waiting.addLast(taken);
+                first = waiting.size() == 1;
+            }
+        }
+        if (endpoint.ordering() == Capabilities.RunOrder.KEY && record.key() == null) {
+            // no key to order by: such records start here, on the poll thread, in offset order,
+            // each once the previous one reached its first wait (its send), so their sends keep the
+            // partition's order as they did before ordering existed; their blocking steps run one
+            // at a time (ordering: none runs them side by side)
+            runOnce(taken);
+        } else if (first) {
+            start(taken);
+        }
+    }
+
+    private void start(Taken taken) {
+        try {
+            workers.execute(() -> runOnce(taken));
+        } catch (RejectedExecutionException e) {
+            settle(taken); // stopping: the record is read again by whoever owns its partition next
+        }
+    }
+
+    /** Runs the record; a failure runs it again after a pause, a success starts the next one of its lane. */
+    private void runOnce(Taken taken) {
+        if (taken.partition.revoked()) {
+            settle(taken);
+            return;
+        }
+        ConsumerRecord<String, byte[]> record = taken.record;
         Exchange exchange = source.createExchange(false);
         exchange.getMessage().setBody(record.value());
         exchange.setProperty(Messages.RECEIVED, KafkaProvisioner.toReceived(record.topic(), record.partition(),
                 record.offset(), record.key(), record.value(), record.headers(), record.timestamp()));
-        inFlight.incrementAndGet();
         source.getAsyncProcessor().process(exchange, doneSync -> {
-            if (exchange.isFailed() || exchange.isRollbackOnly()) {
-                run.failed();
-                failure = true;
-                if (exchange.getException() != null) {
-                    LOG.warn("Run of {}-{} offset {} failed; the partition goes back to it: {}", record.topic(),
-                            record.partition(), record.offset(), exchange.getException().toString());
-                }
-            } else {
-                run.done();
-            }
-            inFlight.decrementAndGet();
+            boolean failed = exchange.isFailed() || exchange.isRollbackOnly();
+            Exception failure = exchange.getException();
             source.releaseExchange(exchange, false);
+            if (failed) {
+                LOG.warn("Run of {}-{} offset {} failed; it runs again in {} ms (records that wait for it wait on): {}",
+                        record.topic(), record.partition(), record.offset(), RETRY_PAUSE_MS,
+                        failure == null ? "rolled back" : failure.toString());
+                try {
+                    retries.schedule(() -> start(taken), RETRY_PAUSE_MS, TimeUnit.MILLISECONDS);
+                } catch (RejectedExecutionException e) {
+                    settle(taken);
+                }
+                return;
+            }
+            taken.run.done();
+            settle(taken);
+            next(taken);
         });
     }
 
-    /** Seeks each partition with a failed run back to it and pauses it for a moment. */
-    private Map<TopicPartition, Long> rewindFailed(KafkaConsumer<String, byte[]> kafka) {
-        failure = false;
-        Map<TopicPartition, Long> rewound = new HashMap<>();
-        progress.forEach((tp, partition) -> {
-            long offset = partition.firstFailure();
-            if (offset >= 0) {
-                kafka.seek(tp, offset);
-                kafka.pause(List.of(tp));
-                retryAt.put(tp, System.currentTimeMillis() + RETRY_PAUSE_MS);
-                rewound.put(tp, offset);
+    /** Takes the finished record off its lane and starts the one behind it. */
+    private void next(Taken done) {
+        if (done.lane == null) {
+            return;
+        }
+        Taken following;
+        synchronized (lanes) {
+            ArrayDeque<Taken> waiting = lanes.get(done.lane);
+            if (waiting == null || waiting.peekFirst() != done) {
+                return; // its partition was revoked meanwhile
             }
-        });
-        return rewound;
+            waiting.removeFirst();
+            following = waiting.peekFirst();
+            if (following == null) {
+                lanes.remove(done.lane);
+            }
+        }
+        if (following != null) {
+            start(following);
+        }
+    }
+
+    private void settle(Taken taken) {
+        if (taken.settled.compareAndSet(false, true)) {
+            inFlight.decrementAndGet();
+        }
     }
 
     /**
-     * Pauses every partition while {@code maxInFlight} runs are unfinished and resumes them below
-     * half of it; resumes partitions whose retry pause is over. Paused, the consumer still polls,
-     * so it keeps its place in the group however long the runs take.
+     * Lets go of partitions after their drain: their waiting records are dropped (their offsets
+     * were not committed, so the next owner reads them), a running one finishes without a successor.
      */
-    private void flowControl(KafkaConsumer<String, byte[]> kafka) {
-        long now = System.currentTimeMillis();
-        Set<TopicPartition> retrying = new HashSet<>();
-        for (var it = retryAt.entrySet().iterator(); it.hasNext(); ) {
-            var entry = it.next();
-            if (entry.getValue() <= now || !progress.containsKey(entry.getKey())) {
-                it.remove();
-                if (!pausedForFlow && progress.containsKey(entry.getKey())) {
-                    kafka.resume(List.of(entry.getKey()));
+    private void forget(Collection<TopicPartition> partitions) {
+        List<Taken> dropped = new ArrayList<>();
+        for (TopicPartition tp : partitions) {
+            PartitionProgress partition = progress.remove(tp);
+            if (partition == null) {
+                continue;
+            }
+            partition.revoke();
+            synchronized (lanes) {
+                for (var it = lanes.entrySet().iterator(); it.hasNext(); ) {
+                    var lane = it.next();
+                    if (lane.getValue().peekFirst() != null && lane.getValue().peekFirst().partition == partition) {
+                        lane.getValue().pollFirst(); // running, or waiting to run again: it settles itself
+                        dropped.addAll(lane.getValue());
+                        it.remove();
+                    }
                 }
-            } else {
-                retrying.add(entry.getKey());
             }
         }
-        int running = inFlight.get();
-        if (!pausedForFlow && running >= endpoint.maxInFlight()) {
+        dropped.forEach(this::settle);
+    }
+
+    /**
+     * Pauses every partition while {@code maxInFlight} records are taken and not committed (or
+     * not finished) and resumes them below half of it: records finished behind one that keeps
+     * failing still count, so memory stays bounded. Paused, the consumer still polls, so it keeps
+     * its place in the group however long the runs take.
+     */
+    private void flowControl(KafkaConsumer<String, byte[]> kafka) {
+        int taken = Math.max(inFlight.get(), progress.values().stream().mapToInt(PartitionProgress::uncommitted).sum());
+        if (!pausedForFlow && taken >= endpoint.maxInFlight()) {
             kafka.pause(kafka.assignment());
             pausedForFlow = true;
-        } else if (pausedForFlow && running <= endpoint.maxInFlight() / 2) {
-            List<TopicPartition> resume = new ArrayList<>(kafka.assignment());
-            resume.removeAll(retrying);
-            kafka.resume(resume);
+        } else if (pausedForFlow && taken <= endpoint.maxInFlight() / 2) {
+            kafka.resume(kafka.assignment());
             pausedForFlow = false;
         }
     }
@@ -266,15 +369,13 @@ final class KafkaPollLoop implements Runnable {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
             drain(consumer, partitions);
-            partitions.forEach(progress::remove);
-            partitions.forEach(retryAt::remove);
+            forget(partitions);
         }
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
             // another member owns them already: committing would fail, the runs' records are read again there
-            partitions.forEach(progress::remove);
-            partitions.forEach(retryAt::remove);
+            forget(partitions);
         }
 
         @Override

@@ -3,9 +3,10 @@ package io.caravan.binding.kafka;
 import java.util.ArrayDeque;
 
 /**
- * The records of one partition whose runs have started, in offset order, and how far the group
- * may commit: up to (not including) the first record whose run has not finished. Only the poll
- * thread calls these methods; a run's completion sets its {@link Run}'s state from any thread.
+ * The records of one partition taken by this consumer, in offset order, and how far the group may
+ * commit: up to (not including) the first record whose run has not finished. One per assignment
+ * of the partition. Only the poll thread calls these methods but {@link #revoked}; a run's
+ * completion sets its {@link Run}'s state from any thread.
  */
 final class PartitionProgress {
 
@@ -13,7 +14,6 @@ final class PartitionProgress {
     static final class Run {
         private static final int RUNNING = 0;
         private static final int DONE = 1;
-        private static final int FAILED = 2;
 
         final long offset;
         private volatile int state = RUNNING;
@@ -26,14 +26,12 @@ final class PartitionProgress {
             state = DONE;
         }
 
-        void failed() {
-            state = FAILED;
-        }
     }
 
     private final ArrayDeque<Run> started = new ArrayDeque<>();
     private long committable = -1;
     private long committed = -1;
+    private volatile boolean revoked;
 
     Run start(long offset) {
         Run run = new Run(offset);
@@ -59,22 +57,18 @@ final class PartitionProgress {
         committed = Math.max(committed, offset);
     }
 
-    /**
-     * The offset of the first run that failed unhandled, or -1. Runs after it are forgotten (they
-     * are read again from there, so their records may be delivered twice: at-least-once).
-     */
-    long firstFailure() {
-        long failedAt = -1;
-        for (var it = started.iterator(); it.hasNext(); ) {
-            Run run = it.next();
-            if (failedAt < 0 && run.state == Run.FAILED) {
-                failedAt = run.offset;
-            }
-            if (failedAt >= 0) {
-                it.remove();
-            }
-        }
-        return failedAt;
+    /** Records started and not yet behind the commit point (finished ones after an unfinished one count). */
+    int uncommitted() {
+        return started.size();
+    }
+
+    /** The partition is no longer this consumer's: records of it still waiting must not run. */
+    void revoke() {
+        revoked = true;
+    }
+
+    boolean revoked() {
+        return revoked;
     }
 
     boolean allFinished() {

@@ -40,7 +40,7 @@ public final class RabbitMqBinding implements Binding {
             List.of(EXCHANGE, ROUTING_KEY), List.of(EXCHANGE, ROUTING_KEY), Set.of(EXCHANGE.name()),
             new Capabilities("the queue's x-dead-letter-exchange: a failed message is rejected without requeue (the"
                     + " queue is the operator's, declared with that argument)", "{source}.dlq", Capabilities.Ordering.QUEUE,
-                    true, false, true, false));
+                    true, false, true, false, List.of(Capabilities.RunOrder.NONE)));
 
     private final RabbitMqProvisioner provisioner = new RabbitMqProvisioner();
 

@@ -35,7 +35,8 @@ public final class SqsBinding implements Binding {
             List.of(), List.of(), Set.of(),
             new Capabilities("the queue's redrive policy: a failed message is not deleted, and after maxReceiveCount"
                     + " receives SQS moves it to the queue's dead-letter queue", "{source}-dlq",
-                    Capabilities.Ordering.MESSAGE_GROUP, true, true, false, true));
+                    Capabilities.Ordering.MESSAGE_GROUP, true, true, false, true,
+                    List.of(Capabilities.RunOrder.NONE)));
 
     private final SqsProvisioner provisioner = new SqsProvisioner();
 

@@ -34,7 +34,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@code caravan-kafka} against the in-process KRaft broker: runs overlap, offsets are committed
- * only up to the first unfinished run, a failed run is read again, a stop loses nothing.
+ * only up to the first unfinished run, a failed run runs again, a stop loses nothing, and runs
+ * keep the order their {@code ordering} asks for while blocking steps run side by side.
  */
 class KafkaSourceIT {
 
@@ -146,7 +147,7 @@ class KafkaSourceIT {
     }
 
     @Test
-    void aFailedRunIsReadAgainAndNothingPastItIsCommittedMeanwhile() throws Exception {
+    void aFailedRunRunsAgainAndNothingPastItIsCommittedMeanwhile() throws Exception {
         produce(400);
         Set<String> failedOnce = ConcurrentHashMap.newKeySet();
         context = start("", e -> {
@@ -184,5 +185,126 @@ class KafkaSourceIT {
                 firstRun, committedAtStop, duplicates);
         assertThat(duplicates).as("read again: only what finished after the last commit")
                 .isLessThanOrEqualTo(firstRun - committedAtStop);
+    }
+
+    /**
+     * 20 keys x 50 records through a step that blocks its thread for 0-25 ms (as an http lookup
+     * does): every key's records run one after the other, in offset order, while different keys
+     * run side by side; the record that fails once (key-3's 10th) holds back only key-3.
+     */
+    @Test
+    void keyOrderHoldsWhileKeysRunSideBySideAndAFailureHoldsBackOnlyItsKey() throws Exception {
+        int keys = 20;
+        int perKey = 50;
+        produceKeyed(keys, perKey);
+        Map<String, Integer> lastDone = new ConcurrentHashMap<>();
+        List<String> violations = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        AtomicInteger othersDuringRetry = new AtomicInteger();
+        java.util.concurrent.atomic.AtomicBoolean key3Failed = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicBoolean key3Waiting = new java.util.concurrent.atomic.AtomicBoolean();
+        long began = System.nanoTime();
+        context = startBlocking("", e -> {
+            String[] keySeq = new String(e.getMessage().getBody(byte[].class), java.nio.charset.StandardCharsets.UTF_8).split(":");
+            String key = keySeq[0];
+            int seq = Integer.parseInt(keySeq[1]);
+            int previous = lastDone.getOrDefault(key, -1);
+            if (previous != seq - 1) {
+                violations.add(key + ":" + seq + " started after " + key + ":" + previous);
+            }
+            mostRunning.accumulateAndGet(running.incrementAndGet(), Math::max);
+            try {
+                Thread.sleep(ThreadLocalRandom.current().nextInt(26));
+            } finally {
+                running.decrementAndGet();
+            }
+            if (key.equals("key-3") && seq == 10 && key3Failed.compareAndSet(false, true)) {
+                key3Waiting.set(true);
+                throw new IllegalStateException("key-3:10 fails once on purpose");
+            }
+            if (key.equals("key-3") && seq == 10) {
+                key3Waiting.set(false);
+            } else if (key3Waiting.get()) {
+                othersDuringRetry.incrementAndGet();
+            }
+            lastDone.put(key, seq);
+            seen.computeIfAbsent(key + ":" + seq, k -> new AtomicInteger()).incrementAndGet();
+        });
+        await(() -> seen.size() == keys * perKey, "all " + keys * perKey + " records");
+        double seconds = (System.nanoTime() - began) / 1e9;
+        System.out.printf("KafkaSourceIT key order: %d records in %.2f s, at most %d running at once,"
+                + " %d records of other keys finished while key-3:10 waited to run again%n",
+                keys * perKey, seconds, mostRunning.get(), othersDuringRetry.get());
+        assertThat(violations).as("records of one key started before the previous one finished").isEmpty();
+        assertThat(key3Failed).isTrue();
+        assertThat(othersDuringRetry.get()).as("other keys went on while key-3 waited").isPositive();
+        assertThat(mostRunning.get()).as("keys ran side by side").isGreaterThan(4);
+        await(() -> {
+            try {
+                return committed() == keys * perKey;
+            } catch (Exception e) {
+                return false;
+            }
+        }, "offsets committed to the end");
+    }
+
+    /** ordering=partition: one run at a time per partition, in offset order, even with blocking steps. */
+    @Test
+    void partitionOrderRunsOneRecordAtATimePerPartition() throws Exception {
+        produceKeyed(10, 20);
+        Map<Integer, AtomicInteger> runningIn = new ConcurrentHashMap<>();
+        Map<Integer, Long> lastOffset = new ConcurrentHashMap<>();
+        List<String> violations = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        context = startBlocking("&ordering=partition", e -> {
+            var received = Messages.received(e);
+            String[] partitionOffset = received.receipt().split(":");
+            int partition = Integer.parseInt(partitionOffset[0]);
+            long offset = Long.parseLong(partitionOffset[1]);
+            if (runningIn.computeIfAbsent(partition, k -> new AtomicInteger()).incrementAndGet() > 1) {
+                violations.add("two runs at once in partition " + partition);
+            }
+            if (lastOffset.getOrDefault(partition, -1L) >= offset) {
+                violations.add(partition + ":" + offset + " after " + lastOffset.get(partition));
+            }
+            Thread.sleep(ThreadLocalRandom.current().nextInt(3));
+            lastOffset.put(partition, offset);
+            runningIn.get(partition).decrementAndGet();
+            seen.computeIfAbsent(received.receipt(), k -> new AtomicInteger()).incrementAndGet();
+        });
+        await(() -> seen.size() == 200, "all 200 records");
+        assertThat(violations).isEmpty();
+    }
+
+    /** 20 keys x {@code perKey} records, values {@code key-K:seq}, the keys spread over the topic's 2 partitions. */
+    private void produceKeyed(int keys, int perKey) throws Exception {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, TestBrokers.kafka().bootstrapServers());
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(props, new StringSerializer(), new StringSerializer())) {
+            for (int seq = 0; seq < perKey; seq++) {
+                for (int k = 0; k < keys; k++) {
+                    producer.send(new ProducerRecord<>(topic, "key-" + k, "key-" + k + ":" + seq));
+                }
+            }
+            producer.flush();
+        }
+    }
+
+    /** A route from the topic whose one step runs {@code step} on the run's thread (it may block). */
+    private CamelContext startBlocking(String options, org.apache.camel.Processor step) {
+        CamelContext camel = new DefaultCamelContext();
+        binding.provisioner().bind(camel, credential);
+        String uri = KafkaComponent.SCHEME + ":" + topic + "?clientFactory=#" + Bindings.beanName(credential.id()) + options;
+        try {
+            camel.addRoutes(new RouteBuilder() {
+                @Override
+                public void configure() {
+                    errorHandler(noErrorHandler());
+                    from(uri).process(step);
+                }
+            });
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        camel.start();
+        return camel;
     }
 }

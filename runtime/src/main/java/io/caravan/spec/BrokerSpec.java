@@ -12,8 +12,10 @@ import java.util.Set;
  * @param credential              the credential type it takes and that type's fields
  * @param sendFields              send_message fields beyond the seed's (e.g. Kafka {@code key})
  * @param receiveFields           receive_message fields beyond the seed's
- * @param destinationAlternatives send fields that may stand in for {@code destination}
- *                                (RabbitMQ's {@code exchange})
+ * @param destinationAlternatives fields that may stand in for a send's {@code destination}
+ *                                (RabbitMQ's {@code exchange}) and a receive's {@code source}
+ *                                (which is then {@code <exchange>.<workflow id>}: a queue of the
+ *                                workflow's own, bound to the exchange)
  * @param capabilities            what the broker can do, which the core asks instead of naming it
  */
 public record BrokerSpec(String queueType, String description, CredentialSpec credential, List<Field> sendFields,

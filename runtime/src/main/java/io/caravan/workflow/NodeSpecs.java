@@ -258,10 +258,12 @@ public final class NodeSpecs {
         List<Field> fields = new ArrayList<>(base.fields());
         List<Group> groups = new ArrayList<>(base.groups());
         fields.addAll(type == NodeType.SEND_MESSAGE ? broker.sendFields() : broker.receiveFields());
-        if (type == NodeType.SEND_MESSAGE && !broker.destinationAlternatives().isEmpty()) {
-            List<String> either = new ArrayList<>(List.of(Send.DESTINATION.name()));
+        if (!broker.destinationAlternatives().isEmpty()) {
+            // send: an exchange instead of a destination; receive: a queue of the workflow's own, bound to it
+            String address = type == NodeType.SEND_MESSAGE ? Send.DESTINATION.name() : Receive.SOURCE.name();
+            List<String> either = new ArrayList<>(List.of(address));
             broker.destinationAlternatives().stream().sorted().forEach(either::add);
-            fields.replaceAll(f -> f.name().equals(Send.DESTINATION.name()) ? f.optional() : f);
+            fields.replaceAll(f -> f.name().equals(address) ? f.optional() : f);
             groups.add(new Group(either, false));
         }
         return new NodeSpec(type, base.description(), fields, groups, base.nodeLevel());

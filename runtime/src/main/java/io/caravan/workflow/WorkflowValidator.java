@@ -73,6 +73,8 @@ public final class WorkflowValidator {
         private final IdempotencyReader idempotencyReader;
         /** error_handling blocks read so far, checked against the graph once it is known. */
         private final Map<ErrorHandling, SourceNode> errorHandlingBlocks = new java.util.IdentityHashMap<>();
+        /** The workflow's id once read (a receive bound to an exchange names its queue after it). */
+        private String workflowId;
 
         Run(ParsedFile file) {
             this.file = file;
@@ -247,6 +249,7 @@ public final class WorkflowValidator {
             }
             unknownKeys(wf, NodeSpecs.WORKFLOW_KEYS, "workflow");
             String id = id(wf, "workflow");
+            workflowId = id;
             String name = string(wf, "name").orElse(id);
             string(wf, "description");
             ErrorHandling workflowErrorHandling = errorHandling(wf, "workflow");
@@ -351,6 +354,14 @@ public final class WorkflowValidator {
                 }
             }
             checkGroups(spec, written, configAt);
+            if (type == NodeType.RECEIVE_MESSAGE && binding != null && !values.containsKey(NodeSpecs.Receive.SOURCE.name())) {
+                // no source but an exchange: the workflow's own queue, <exchange>.<workflow id>, so
+                // each workflow bound to the exchange gets its own copy of every message
+                binding.destinationAlternatives().stream().sorted().filter(values::containsKey).findFirst().ifPresent(f -> {
+                    values.put(NodeSpecs.Receive.SOURCE.name(), values.get(f) + "." + workflowId);
+                    locations.put(NodeSpecs.Receive.SOURCE.name(), locations.get(f));
+                });
+            }
             if (binding != null && !binding.capabilities().deliveryCount()
                     && written.containsKey(NodeSpecs.Receive.MAX_DELIVERIES.name())) {
                 problems.add(locations.get(NodeSpecs.Receive.MAX_DELIVERIES.name()), binding.description()

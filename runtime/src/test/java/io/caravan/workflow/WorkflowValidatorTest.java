@@ -82,6 +82,26 @@ class WorkflowValidatorTest {
     }
 
     @Test
+    void aReceiveBoundToAnExchangeWithoutSourceReadsAQueueOfTheWorkflowsOwn() {
+        Workflow wf = Check.yaml("""
+                id: audit
+                nodes:
+                  - {id: in, type: receive_message, config: {queue_type: rabbitmq, exchange: orders, exchange_type: fanout, credential_id: rabbit-cred}}
+                  - {id: log, type: log, config: {message: hi}}
+                edges: [{from: in, to: log}]
+                """);
+        assertThat(wf.trigger().address()).isEqualTo("orders.audit");
+        assertThat(problems("""
+                id: wf
+                nodes:
+                  - {id: in, type: receive_message, config: {queue_type: rabbitmq, credential_id: rabbit-cred}}
+                  - {id: log, type: log, config: {message: hi}}
+                edges: [{from: in, to: log}]
+                """)).containsExactly("wf.yaml:3:45: error: receive_message config is missing required key 'source'"
+                + " (or exchange) (at $.nodes[0].config)");
+    }
+
+    @Test
     void unknownKeysListTheValidOnes() {
         assertThat(problems("""
                 id: wf

@@ -15,7 +15,10 @@ import org.apache.camel.support.DefaultComponent;
  *
  * <p>Options: {@code connection} (a {@link RabbitMqConnections}, required), {@code queue} (to
  * consume), {@code routingKey} (to publish with; for a consumer with an exchange, the binding
- * key), {@code declare} (consumer: declare the queue durable, and the exchange and binding),
+ * key), {@code exchangeType} (direct, fanout, topic or headers: the type an exchange that does not
+ * exist yet is declared with), {@code bindHeaders} (consumer of a headers exchange: {@code a=1&b=2},
+ * URL-encoded, matched all), {@code declare} (consumer: declare the queue durable, and the
+ * exchange and binding),
  * {@code prefetch} (consumer: unacknowledged messages, hence runs, in flight), {@code requeue}
  * (consumer: an unhandled failure is nacked with requeue; false rejects it to the queue's
  * dead-letter exchange).
@@ -45,7 +48,24 @@ public final class RabbitMqComponent extends io.caravan.camel.CredentialBeans.Co
                 getAndRemoveParameter(parameters, "declare", Boolean.class, Boolean.TRUE),
                 getAndRemoveParameter(parameters, "prefetch", Integer.class, DEFAULT_PREFETCH),
                 getAndRemoveParameter(parameters, "requeue", Boolean.class, Boolean.TRUE));
+        endpoint.exchangeType = getAndRemoveParameter(parameters, "exchangeType", String.class, "direct");
+        endpoint.bindHeaders = bindHeaders(getAndRemoveParameter(parameters, "bindHeaders", String.class));
         return endpoint;
+    }
+
+    /** {@code a=1&b=2} (each part URL-encoded) as binding arguments matching all of them, or null. */
+    private static Map<String, Object> bindHeaders(String pairs) {
+        if (pairs == null || pairs.isBlank()) {
+            return null;
+        }
+        Map<String, Object> args = new java.util.LinkedHashMap<>();
+        args.put("x-match", "all");
+        for (String pair : pairs.split("&")) {
+            int eq = pair.indexOf('=');
+            args.put(java.net.URLDecoder.decode(pair.substring(0, eq), java.nio.charset.StandardCharsets.UTF_8),
+                    java.net.URLDecoder.decode(pair.substring(eq + 1), java.nio.charset.StandardCharsets.UTF_8));
+        }
+        return args;
     }
 
     /**

@@ -59,8 +59,8 @@ final class RabbitMqConsumer extends DefaultConsumer implements Suspendable {
                 // durable: a restart of the broker keeps the queue and its persistent messages
                 ch.queueDeclare(queue, true, false, false, null);
                 if (!endpoint.exchange().isEmpty()) {
-                    ch.exchangeDeclare(endpoint.exchange(), "direct", true);
-                    ch.queueBind(queue, endpoint.exchange(), endpoint.routingKey());
+                    RabbitMqProvisioner.ensureExchange(endpoint.connections(), endpoint.exchange(), endpoint.exchangeType);
+                    ch.queueBind(queue, endpoint.exchange(), endpoint.routingKey(), endpoint.bindHeaders);
                 }
             }
             ch.basicQos(endpoint.prefetch());

@@ -15,6 +15,10 @@ public final class RabbitMqEndpoint extends DefaultEndpoint {
     private final boolean declare;
     private final int prefetch;
     private final boolean requeue;
+    /** The type a missing exchange is declared with. */
+    String exchangeType = "direct";
+    /** Binding arguments on a headers exchange, or null. */
+    java.util.Map<String, Object> bindHeaders;
 
     RabbitMqEndpoint(String uri, RabbitMqComponent component, RabbitMqConnections connections, String exchange,
                      String queue, String routingKey, boolean declare, int prefetch, boolean requeue) {

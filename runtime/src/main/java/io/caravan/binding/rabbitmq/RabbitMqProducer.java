@@ -129,11 +129,16 @@ final class RabbitMqProducer extends DefaultAsyncProducer {
      * RabbitMQ drops a message published to a queue that does not exist (a mandatory one comes
      * back), so before the first send to a queue through the default exchange the producer makes
      * sure it exists (RabbitMqProvisioner.ensureQueue: passive first, an operator's queue is left
-     * as it is). A queue deleted later is caught by the mandatory flag.
+     * as it is); before the first send to an exchange, that the exchange exists (declared with
+     * exchange_type when missing). A queue deleted later is caught by the mandatory flag.
      */
     private void ensureQueue() throws Exception {
         if (!queueEnsured && endpoint.exchange().isEmpty() && !endpoint.routingKey().isEmpty()) {
             RabbitMqProvisioner.ensureQueue(endpoint.connections(), endpoint.routingKey());
+            queueEnsured = true;
+        } else if (!queueEnsured && !endpoint.exchange().isEmpty()) {
+            // an exchange that does not exist closes the channel with 404: declare it first
+            RabbitMqProvisioner.ensureExchange(endpoint.connections(), endpoint.exchange(), endpoint.exchangeType);
             queueEnsured = true;
         }
     }

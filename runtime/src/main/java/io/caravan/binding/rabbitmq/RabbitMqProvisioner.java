@@ -139,6 +139,21 @@ final class RabbitMqProvisioner implements Provisioner {
         }
     }
 
+    /**
+     * Makes sure the exchange exists: a passive declare, so an operator's exchange (of whatever
+     * type and arguments) is used as it is, and a durable declare of {@code type} when missing.
+     */
+    static void ensureExchange(RabbitMqConnections connections, String exchange, String type) throws Exception {
+        try (com.rabbitmq.client.Channel ch = connections.channel()) {
+            ch.exchangeDeclarePassive(exchange);
+        } catch (java.io.IOException missing) {
+            // a 404 closes the channel: declare on a fresh one
+            try (com.rabbitmq.client.Channel ch = connections.channel()) {
+                ch.exchangeDeclare(exchange, type, true);
+            }
+        }
+    }
+
     static void ensureQueue(RabbitMqConnections connections, String queue) throws Exception {
         try (com.rabbitmq.client.Channel ch = connections.channel()) {
             ch.queueDeclarePassive(queue);

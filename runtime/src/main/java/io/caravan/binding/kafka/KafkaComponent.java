@@ -22,7 +22,7 @@ public final class KafkaComponent extends io.caravan.camel.CredentialBeans.Compo
 
     public static final String SCHEME = "caravan-kafka";
     /** Runs in progress at once per consumer unless the endpoint says ({@code concurrency}). */
-    static final int DEFAULT_CONCURRENCY = 16;
+    static final int DEFAULT_CONCURRENCY = 32;
 
     @Override
     protected Endpoint createEndpoint(String uri, String topic, Map<String, Object> parameters) throws Exception {

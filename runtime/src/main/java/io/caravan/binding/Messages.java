@@ -40,12 +40,40 @@ public final class Messages {
      */
     public static final String KEY = FIELD_PREFIX + "key";
 
+    /** Header: a send's rendered {@code delay} (a duration). */
+    public static final String DELAY = FIELD_PREFIX + "delay";
+    /** Header: a send's rendered {@code priority} (0 to 9). */
+    public static final String PRIORITY = FIELD_PREFIX + "priority";
+
     private Messages() {
     }
 
     /** The header carrying a send node's rendered broker field {@code name} (e.g. Kafka's key). */
     public static String field(String name) {
         return FIELD_PREFIX + name;
+    }
+
+    /** The send's delay, or empty; a rendered value that is no duration fails the send, naming it. */
+    public static java.util.Optional<java.time.Duration> delay(Message message) {
+        String text = message.getHeader(DELAY, String.class);
+        if (text == null || text.isBlank()) {
+            return java.util.Optional.empty();
+        }
+        java.time.Duration d = io.caravan.spec.Durations.parse(text.strip()).filter(x -> !x.isNegative())
+                .orElseThrow(() -> new IllegalArgumentException("delay '" + text + "' is not " + io.caravan.spec.Durations.FORM));
+        return java.util.Optional.of(d);
+    }
+
+    /** The send's priority, or empty; a rendered value outside 0-9 fails the send, naming it. */
+    public static java.util.Optional<Integer> priority(Message message) {
+        String text = message.getHeader(PRIORITY, String.class);
+        if (text == null || text.isBlank()) {
+            return java.util.Optional.empty();
+        }
+        if (!text.strip().matches("[0-9]")) {
+            throw new IllegalArgumentException("priority '" + text + "' is not a whole number from 0 to 9");
+        }
+        return java.util.Optional.of(Integer.parseInt(text.strip()));
     }
 
     /** The message a consumer put on the exchange. */

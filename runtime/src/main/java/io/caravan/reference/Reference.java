@@ -76,8 +76,7 @@ public final class Reference {
                 .append("A send or receive node's `queue_type` is one of: ")
                 .append(brokers.stream().map(b -> "`" + b.queueType() + "`").collect(Collectors.joining(", ")))
                 .append(". Each declares what it can do; the core asks these capabilities and never names a broker.")
-                .append(" Delayed delivery, priority and FIFO groups are what the broker offers; send_message has no")
-                .append(" fields for them yet.\n\n");
+                .append(" A send_message's `delay` or `priority` on a broker that cannot keep it is a validation error.\n\n");
         for (BrokerSpec b : brokers) {
             Capabilities c = b.capabilities();
             md.append("### `").append(b.queueType()).append("`: ").append(b.description()).append("\n\n")
@@ -92,8 +91,8 @@ public final class Reference {
                             .collect(Collectors.joining(", "))).append(" (default `").append(c.defaultRunOrder().wireName())
                     .append("`) |\n")
                     .append("| delivery count kept by the broker | ").append(yes(c.deliveryCount())).append(" |\n")
-                    .append("| delayed delivery | ").append(yes(c.delay())).append(" |\n")
-                    .append("| priority | ").append(yes(c.priority())).append(" |\n")
+                    .append("| delayed delivery (`delay`) | ").append(c.delay() ? "up to " + io.caravan.spec.Durations.format(c.maxDelay()) : "no").append(" |\n")
+                    .append("| priority (`priority`) | ").append(yes(c.priority())).append(" |\n")
                     .append("| FIFO groups | ").append(yes(c.fifo())).append(" |\n\n");
             if (!b.sendFields().isEmpty()) {
                 md.append("`send_message` also takes").append(b.destinationAlternatives().isEmpty() ? ""

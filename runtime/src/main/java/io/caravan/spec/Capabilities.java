@@ -15,14 +15,15 @@ package io.caravan.spec;
  * @param ordering          the unit within which the broker keeps messages in order
  * @param deliveryCount     whether the broker counts a message's deliveries across restarts of
  *                          its consumers (so a message that keeps failing can be told apart)
- * @param delay             whether a message can be delivered after a delay
+ * @param maxDelay          the longest a message can be delayed ({@code send_message.delay}), or
+ *                          null when the broker cannot delay
  * @param priority          whether messages can jump the queue by priority
  * @param fifo              whether the broker offers strictly ordered groups (FIFO queues)
  * @param runOrders         the {@code ordering} values a receive_message trigger on this broker
  *                          accepts, its default first
  */
 public record Capabilities(String nativeDeadLetter, String defaultDeadLetter, Ordering ordering,
-                           boolean deliveryCount, boolean delay, boolean priority, boolean fifo,
+                           boolean deliveryCount, java.time.Duration maxDelay, boolean priority, boolean fifo,
                            java.util.List<RunOrder> runOrders) {
 
     public Capabilities {
@@ -62,6 +63,11 @@ public record Capabilities(String nativeDeadLetter, String defaultDeadLetter, Or
             return java.util.Arrays.stream(values()).filter(o -> o.wireName.equals(wireName)).findFirst()
                     .orElseThrow(() -> new IllegalArgumentException("no run order " + wireName));
         }
+    }
+
+    /** Whether a message can be delivered after a delay. */
+    public boolean delay() {
+        return maxDelay != null;
     }
 
     /** The order a trigger keeps when its node does not say. */

@@ -86,6 +86,13 @@ public final class NodeSpecs {
         public static final Field ATTRIBUTES = Field.of("attributes", TEMPLATE_MAP,
                 "message attributes (SQS), headers (Kafka, RabbitMQ) or entry fields (Redis)")
                 .withExample("{tenant: \"{{input.tenant}}\"}");
+        public static final Field DELAY = Field.template("delay", "deliver no earlier than this after the send: a"
+                + " duration (30s, 5m) or a template giving one. SQS: DelaySeconds, at most 15 minutes, rounded up to"
+                + " whole seconds; RabbitMQ: a holding queue per delay whose message TTL dead-letters into the"
+                + " destination; Kafka and Redis cannot delay").withExample("30s");
+        public static final Field PRIORITY = Field.template("priority", "0 (the default) to 9: RabbitMQ delivers"
+                + " higher priorities first from a backed-up queue (queues Caravan declares get x-max-priority 10);"
+                + " other brokers have no priority").withExample("\"{{input.urgent}}\"");
 
         private Send() {
         }
@@ -198,7 +205,8 @@ public final class NodeSpecs {
                 Receive.ORDERING,
                 CREDENTIAL));
         spec(NodeType.SEND_MESSAGE, "sends a message; its output is the broker's message id",
-                List.of(QUEUE_TYPE_FIELD, Send.DESTINATION, Send.MESSAGE, Send.ATTRIBUTES, CREDENTIAL));
+                List.of(QUEUE_TYPE_FIELD, Send.DESTINATION, Send.MESSAGE, Send.ATTRIBUTES, Send.DELAY, Send.PRIORITY,
+                        CREDENTIAL));
         spec(NodeType.HTTP, "calls an HTTP endpoint; its output is status, headers and response", List.of(
                 Field.choice("method", List.of("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"), "HTTP method")
                         .withDefault("GET"),

@@ -186,6 +186,38 @@ public final class WorkflowValidator {
         }
 
         /**
+         * A delay or priority the broker cannot keep is an error that names what can; a literal
+         * delay must read as a duration within the broker's limit, a literal priority 0 to 9.
+         */
+        private void checkDelayAndPriority(BrokerSpec broker, Map<String, Object> values, Map<String, Location> locations) {
+            String delay = NodeSpecs.Send.DELAY.name();
+            if (values.get(delay) instanceof String text) {
+                Location at = locations.get(delay);
+                if (!broker.capabilities().delay()) {
+                    problems.add(at, broker.description() + " cannot delay a message; send it to SQS (up to 15 minutes)"
+                            + " or RabbitMQ instead, or send at a clock time from a schedule trigger");
+                } else if (!text.contains("{{")) {
+                    java.util.Optional<java.time.Duration> d = io.caravan.spec.Durations.parse(text.strip());
+                    if (d.isEmpty() || d.get().isNegative()) {
+                        problems.add(at, "delay '" + text + "' is not " + io.caravan.spec.Durations.FORM);
+                    } else if (d.get().compareTo(broker.capabilities().maxDelay()) > 0) {
+                        problems.add(at, "delay " + text + " is more than " + broker.description() + " allows ("
+                                + io.caravan.spec.Durations.format(broker.capabilities().maxDelay()) + ")");
+                    }
+                }
+            }
+            String priority = NodeSpecs.Send.PRIORITY.name();
+            if (values.get(priority) instanceof String text) {
+                Location at = locations.get(priority);
+                if (!broker.capabilities().priority()) {
+                    problems.add(at, broker.description() + " has no message priority; RabbitMQ has");
+                } else if (!text.contains("{{") && !text.strip().matches("[0-9]")) {
+                    problems.add(at, "priority '" + text + "' is not a whole number from 0 to 9");
+                }
+            }
+        }
+
+        /**
          * Two receive_message nodes of one workflow that read one source of a broker with consumer
          * groups (Kafka, Redis) in one group would split its messages between them, each seeing
          * only part: reported at the second, which should name its own {@code consumer_group}.
@@ -373,6 +405,9 @@ public final class WorkflowValidator {
                 problems.add(locations.get(NodeSpecs.Receive.ORDERING.name()), binding.description() + " cannot keep"
                         + " ordering '" + ordering + "'; it offers: " + String.join(", ", binding.capabilities().runOrders()
                         .stream().map(io.caravan.spec.Capabilities.RunOrder::wireName).toList()));
+            }
+            if (type == NodeType.SEND_MESSAGE && binding != null) {
+                checkDelayAndPriority(binding, values, locations);
             }
             if (type == NodeType.WEBHOOK) {
                 checkWebhook(values, written);

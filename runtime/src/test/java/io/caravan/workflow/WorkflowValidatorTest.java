@@ -102,6 +102,26 @@ class WorkflowValidatorTest {
     }
 
     @Test
+    void aDelayOrPriorityTheBrokerCannotKeepIsReportedWhereItIsWritten() {
+        assertThat(problems("""
+                id: wf
+                nodes:
+                  - {id: hook, type: webhook}
+                  - {id: k, type: send_message, config: {queue_type: kafka, destination: t, message: hi, credential_id: kafka-cred, delay: 30s}}
+                  - {id: s, type: send_message, config: {queue_type: sqs, destination: q, message: hi, credential_id: sqs-cred, delay: 20m, priority: "5"}}
+                  - {id: r, type: send_message, config: {queue_type: rabbitmq, destination: q, message: hi, credential_id: rabbit-cred, delay: soon, priority: high}}
+                  - {id: ok, type: send_message, config: {queue_type: rabbitmq, destination: q, message: hi, credential_id: rabbit-cred, delay: "{{input.wait}}", priority: "{{input.p}}"}}
+                edges: [{from: hook, to: k}, {from: k, to: s}, {from: s, to: r}, {from: r, to: ok}]
+                """)).containsExactly(
+                "wf.yaml:4:124: error: Apache Kafka cannot delay a message; send it to SQS (up to 15 minutes) or RabbitMQ"
+                        + " instead, or send at a clock time from a schedule trigger (at $.nodes[1].config.delay)",
+                "wf.yaml:5:120: error: delay 20m is more than AWS SQS allows (15m) (at $.nodes[2].config.delay)",
+                "wf.yaml:5:135: error: AWS SQS has no message priority; RabbitMQ has (at $.nodes[2].config.priority)",
+                "wf.yaml:6:128: error: delay 'soon' is not a duration like 500ms, 5s, 2m, 1h or 1m30s (at $.nodes[3].config.delay)",
+                "wf.yaml:6:144: error: priority 'high' is not a whole number from 0 to 9 (at $.nodes[3].config.priority)");
+    }
+
+    @Test
     void unknownKeysListTheValidOnes() {
         assertThat(problems("""
                 id: wf
@@ -126,7 +146,7 @@ class WorkflowValidatorTest {
                 "wf.yaml:6:5: error: unknown key 'confg' in webhook node; valid keys: id, type, name, config,"
                         + " error_handling (at $.nodes[0].confg)",
                 "wf.yaml:11:7: error: unknown key 'destinaton' in send_message config; valid keys: queue_type,"
-                        + " destination, message, attributes, credential_id (at $.nodes[1].config.destinaton)",
+                        + " destination, message, attributes, delay, priority, credential_id, message_group_id, deduplication_id (at $.nodes[1].config.destinaton)",
                 "wf.yaml:16:27: error: unknown key 'lable' in edge; valid keys: from, to, when, label (at $.edges[0].lable)");
     }
 
@@ -143,7 +163,7 @@ class WorkflowValidatorTest {
                 edges:
                   - {from: hook, to: out}
                 """)).containsExactly("wf.yaml:7:85: error: unknown key 'key' in send_message config; valid keys:"
-                + " queue_type, destination, message, attributes, credential_id (at $.nodes[1].config.key)");
+                + " queue_type, destination, message, attributes, delay, priority, credential_id, message_group_id, deduplication_id (at $.nodes[1].config.key)");
     }
 
     @Test

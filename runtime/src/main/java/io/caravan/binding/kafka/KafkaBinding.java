@@ -26,6 +26,9 @@ public final class KafkaBinding implements Binding {
     /** send_message: the record key. */
     public static final Field KEY = Field.template("key", "record key; records with one key go to one partition"
             + " and keep their order").withExample("\"{{input.customer_id}}\"");
+    /** send_message: the partition, instead of the one the key hashes to. */
+    public static final Field PARTITION = Field.template("partition", "the partition to write to (a whole number"
+            + " below the topic's partition count), instead of the one the key hashes to").withExample("\"0\"");
     /** receive_message: consumers in the group. */
     public static final Field CONSUMERS = Field.wholeNumber("consumers", "consumers in the group reading the topic,"
             + " each on its own thread (default 1); more than the topic's partitions stay idle").between(1, 64)
@@ -49,8 +52,8 @@ public final class KafkaBinding implements Binding {
                     Field.string("sasl_password", "SASL password").asSecret().withExample("${KAFKA_PASSWORD}"),
                     Field.bool("enable_tls", "connect with TLS").withDefault(false),
                     Tls.CA_FILE)),
-            List.of(KEY), List.of(CONSUMERS, CONCURRENCY, BindingSupport.CONSUMER_GROUP), Set.of(),
-            new Capabilities(null, "{source}.dlq", Capabilities.Ordering.PARTITION, false, false, false, false,
+            List.of(KEY, PARTITION), List.of(CONSUMERS, CONCURRENCY, BindingSupport.CONSUMER_GROUP), Set.of(),
+            new Capabilities(null, "{source}.dlq", Capabilities.Ordering.PARTITION, false, null, false, false,
                     List.of(Capabilities.RunOrder.KEY, Capabilities.RunOrder.PARTITION, Capabilities.RunOrder.NONE)));
 
     private final KafkaProvisioner provisioner = new KafkaProvisioner();

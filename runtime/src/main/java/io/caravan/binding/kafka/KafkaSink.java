@@ -80,6 +80,22 @@ final class KafkaSink extends DefaultAsyncProducer {
     /** The partition asked for, when the topic has it; otherwise the key (or the partitioner) decides. */
     private Integer partition(Message message) {
         Integer wanted = message.getHeader(Messages.PARTITION, Integer.class);
+        String asked = message.getHeader(Messages.field(KafkaBinding.PARTITION.name()), String.class);
+        if (wanted == null && asked != null && !asked.isBlank()) {
+            // the node's partition field: a number the topic must have, else the send fails saying so
+            int n;
+            try {
+                n = Integer.parseInt(asked.strip());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("partition '" + asked + "' is not a whole number");
+            }
+            int count = producer.partitionsFor(endpoint.topic()).size();
+            if (n < 0 || n >= count) {
+                throw new IllegalArgumentException("partition " + n + " does not exist: topic " + endpoint.topic()
+                        + " has " + count + " partitions");
+            }
+            return n;
+        }
         if (wanted == null) {
             return null;
         }

@@ -42,6 +42,9 @@ public final class RabbitMqBinding implements Binding {
             + " headers exchange: the header values a message must all have (x-match all), as plain text")
             .withExample("{region: eu}");
 
+    /** Within the longest message TTL RabbitMQ takes (2^32 - 1 ms, about 49.7 days). */
+    static final java.time.Duration MAX_DELAY = java.time.Duration.ofDays(49);
+
     private static final BrokerSpec SPEC = new BrokerSpec(QUEUE_TYPE, "RabbitMQ",
             new CredentialSpec("queue_rabbitmq", "a RabbitMQ (AMQP 0-9-1) virtual host", List.of(
                     Field.string("url", "amqp://user:password@host:5672/vhost, or amqps:// for TLS; a trailing / or"
@@ -51,7 +54,7 @@ public final class RabbitMqBinding implements Binding {
                     BINDING_HEADERS), Set.of(EXCHANGE.name()),
             new Capabilities("the queue's x-dead-letter-exchange: a failed message is rejected without requeue (the"
                     + " queue is the operator's, declared with that argument)", "{source}.dlq", Capabilities.Ordering.QUEUE,
-                    true, false, true, false, List.of(Capabilities.RunOrder.NONE)));
+                    true, RabbitMqBinding.MAX_DELAY, true, false, List.of(Capabilities.RunOrder.NONE)));
 
     private final RabbitMqProvisioner provisioner = new RabbitMqProvisioner();
 
@@ -119,7 +122,9 @@ public final class RabbitMqBinding implements Binding {
                 .orElse(channel.address() == null ? "" : channel.address());
         return "caravan-rabbitmq:" + (exchange == null ? "default" : exchange)
                 + "?connection=#" + Bindings.beanName(channel.credentialId()) + "&routingKey=" + q(routingKey)
-                + (exchange == null ? "" : BindingSupport.field(channel, EXCHANGE_TYPE).map(t -> "&exchangeType=" + t).orElse(""));
+                + (exchange == null ? "" : BindingSupport.field(channel, EXCHANGE_TYPE).map(t -> "&exchangeType=" + t).orElse(""))
+                + (channel.config() != null && channel.config().has(io.caravan.workflow.NodeSpecs.Send.PRIORITY)
+                        ? "&prioritized=true" : "");
     }
 
 }

@@ -17,7 +17,8 @@ import org.apache.camel.support.DefaultComponent;
  * consume), {@code routingKey} (to publish with; for a consumer with an exchange, the binding
  * key), {@code exchangeType} (direct, fanout, topic or headers: the type an exchange that does not
  * exist yet is declared with), {@code bindHeaders} (consumer of a headers exchange: {@code a=1&b=2},
- * URL-encoded, matched all), {@code declare} (consumer: declare the queue durable, and the
+ * URL-encoded, matched all), {@code prioritized} (producer: its sends carry priorities, so a queue
+ * it declares gets x-max-priority), {@code declare} (consumer: declare the queue durable, and the
  * exchange and binding),
  * {@code prefetch} (consumer: unacknowledged messages, hence runs, in flight), {@code requeue}
  * (consumer: an unhandled failure is nacked with requeue; false rejects it to the queue's
@@ -49,6 +50,7 @@ public final class RabbitMqComponent extends io.caravan.camel.CredentialBeans.Co
                 getAndRemoveParameter(parameters, "prefetch", Integer.class, DEFAULT_PREFETCH),
                 getAndRemoveParameter(parameters, "requeue", Boolean.class, Boolean.TRUE));
         endpoint.exchangeType = getAndRemoveParameter(parameters, "exchangeType", String.class, "direct");
+        endpoint.prioritized = getAndRemoveParameter(parameters, "prioritized", Boolean.class, Boolean.FALSE);
         endpoint.bindHeaders = bindHeaders(getAndRemoveParameter(parameters, "bindHeaders", String.class));
         return endpoint;
     }

@@ -57,7 +57,8 @@ final class RabbitMqConsumer extends DefaultConsumer implements Suspendable {
             String queue = endpoint.queue();
             if (endpoint.declare()) {
                 // durable: a restart of the broker keeps the queue and its persistent messages
-                ch.queueDeclare(queue, true, false, false, null);
+                // passive first: a queue declared with arguments (x-max-priority) is used as it is
+                RabbitMqProvisioner.ensureQueue(endpoint.connections(), queue);
                 if (!endpoint.exchange().isEmpty()) {
                     RabbitMqProvisioner.ensureExchange(endpoint.connections(), endpoint.exchange(), endpoint.exchangeType);
                     ch.queueBind(queue, endpoint.exchange(), endpoint.routingKey(), endpoint.bindHeaders);

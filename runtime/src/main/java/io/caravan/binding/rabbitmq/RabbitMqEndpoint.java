@@ -17,6 +17,8 @@ public final class RabbitMqEndpoint extends DefaultEndpoint {
     private final boolean requeue;
     /** The type a missing exchange is declared with. */
     String exchangeType = "direct";
+    /** Producer: sends carry priorities, so the queue it declares gets x-max-priority. */
+    boolean prioritized;
     /** Binding arguments on a headers exchange, or null. */
     java.util.Map<String, Object> bindHeaders;
 

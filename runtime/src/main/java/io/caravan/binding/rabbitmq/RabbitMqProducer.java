@@ -49,6 +49,8 @@ final class RabbitMqProducer extends DefaultAsyncProducer {
     private final Object lock = new Object();
     private Confirms confirms; // guarded by lock
     private volatile boolean queueEnsured;
+    /** Holding queues declared by this producer ({@link #holdingQueue}). */
+    private final java.util.Set<String> holding = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     RabbitMqProducer(RabbitMqEndpoint endpoint) {
         super(endpoint);
@@ -62,6 +64,10 @@ final class RabbitMqProducer extends DefaultAsyncProducer {
             byte[] body = message.getMandatoryBody(byte[].class);
             ensureQueue();
             AMQP.BasicProperties properties = properties(message);
+            java.util.Optional<java.time.Duration> delay = Messages.delay(message);
+            // a delayed message waits in a holding queue whose TTL dead-letters it to the destination
+            String exchangeName = delay.isPresent() ? "" : endpoint.exchange();
+            String routingKey = delay.isPresent() ? holdingQueue(delay.get()) : endpoint.routingKey();
             synchronized (lock) {
                 Confirms c = confirms();
                 long seq = c.channel.getNextPublishSeqNo();
@@ -71,7 +77,7 @@ final class RabbitMqProducer extends DefaultAsyncProducer {
                 }
                 c.pending.put(seq, new Pending(exchange, callback, properties.getMessageId()));
                 try {
-                    c.channel.basicPublish(endpoint.exchange(), endpoint.routingKey(), true, properties, body);
+                    c.channel.basicPublish(exchangeName, routingKey, true, properties, body);
                 } catch (IOException | RuntimeException e) {
                     if (c.pending.remove(seq) == null) {
                         return false; // the channel's shutdown already failed it
@@ -108,6 +114,31 @@ final class RabbitMqProducer extends DefaultAsyncProducer {
      * Persistent, with a fresh message id (AMQP has no broker-assigned id; a return is matched to
      * its send by it), a timestamp, and every non-control header as an AMQP header.
      */
+    /**
+     * The holding queue of one delay (RabbitMQ has no delay without a plugin): durable, with that
+     * delay as its message TTL and the destination as its dead-letter target, so each message
+     * moves on once it has waited; one TTL per queue keeps them in order, as RabbitMQ expires
+     * only from a queue's head. Declared on first use; left in place (an idle one holds nothing).
+     */
+    private String holdingQueue(java.time.Duration delay) throws Exception {
+        long ms = Math.max(1, delay.toMillis());
+        String name = "caravan.delay." + (endpoint.exchange().isEmpty() ? "default" : endpoint.exchange()) + "."
+                + endpoint.routingKey() + "." + ms + "ms";
+        if (holding.add(name)) {
+            Map<String, Object> args = new HashMap<>();
+            args.put("x-message-ttl", ms);
+            args.put("x-dead-letter-exchange", endpoint.exchange());
+            args.put("x-dead-letter-routing-key", endpoint.routingKey());
+            try (Channel ch = endpoint.connections().channel()) {
+                ch.queueDeclare(name, true, false, false, args);
+            } catch (Exception e) {
+                holding.remove(name);
+                throw e;
+            }
+        }
+        return name;
+    }
+
     private static AMQP.BasicProperties properties(Message message) {
         Map<String, Object> headers = new HashMap<>();
         message.getHeaders().forEach((name, value) -> {
@@ -122,6 +153,7 @@ final class RabbitMqProducer extends DefaultAsyncProducer {
                 .contentType("text/plain")
                 .contentEncoding("UTF-8")
                 .headers(headers)
+                .priority(Messages.priority(message).orElse(null))
                 .build();
     }
 
@@ -134,7 +166,7 @@ final class RabbitMqProducer extends DefaultAsyncProducer {
      */
     private void ensureQueue() throws Exception {
         if (!queueEnsured && endpoint.exchange().isEmpty() && !endpoint.routingKey().isEmpty()) {
-            RabbitMqProvisioner.ensureQueue(endpoint.connections(), endpoint.routingKey());
+            RabbitMqProvisioner.ensureQueue(endpoint.connections(), endpoint.routingKey(), endpoint.prioritized);
             queueEnsured = true;
         } else if (!queueEnsured && !endpoint.exchange().isEmpty()) {
             // an exchange that does not exist closes the channel with 404: declare it first

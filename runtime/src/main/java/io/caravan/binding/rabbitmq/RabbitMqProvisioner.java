@@ -41,6 +41,8 @@ import org.apache.camel.Exchange;
  */
 final class RabbitMqProvisioner implements Provisioner {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RabbitMqProvisioner.class);
+
     private static final String QUEUE_TYPE = RabbitMqBinding.QUEUE_TYPE;
 
     private final Map<String, String> addresses = new ConcurrentHashMap<>();
@@ -134,8 +136,9 @@ final class RabbitMqProvisioner implements Provisioner {
      */
     @Override
     public void provision(CamelContext context, Channel channel, boolean consumed) throws Exception {
+        boolean prioritized = channel.config() != null && channel.config().has(io.caravan.workflow.NodeSpecs.Send.PRIORITY);
         if (channel.address() != null && !channel.address().isBlank()) {
-            ensureQueue(connections(context, channel), channel.address());
+            ensureQueue(connections(context, channel), channel.address(), prioritized);
         }
     }
 
@@ -155,15 +158,39 @@ final class RabbitMqProvisioner implements Provisioner {
     }
 
     static void ensureQueue(RabbitMqConnections connections, String queue) throws Exception {
+        ensureQueue(connections, queue, false);
+    }
+
+    /**
+     * @param prioritized a workflow sends to it with a priority: a queue Caravan declares gets
+     *                    {@code x-max-priority: 10}; an existing one without it gets a warning
+     *                    (priorities are then ignored), since RabbitMQ cannot add it later
+     */
+    static void ensureQueue(RabbitMqConnections connections, String queue, boolean prioritized) throws Exception {
+        Map<String, Object> args = prioritized ? Map.of("x-max-priority", MAX_PRIORITY) : null;
         try (com.rabbitmq.client.Channel ch = connections.channel()) {
             ch.queueDeclarePassive(queue);
         } catch (java.io.IOException missing) {
             // a 404 closes the channel: declare on a fresh one
             try (com.rabbitmq.client.Channel ch = connections.channel()) {
-                ch.queueDeclare(queue, true, false, false, null);
+                ch.queueDeclare(queue, true, false, false, args);
+            }
+            return;
+        }
+        if (prioritized) {
+            // declaring with the argument is a no-op when the queue has it and a 406 (inequivalent
+            // arg) when not; the 406 closes only this throwaway channel
+            try (com.rabbitmq.client.Channel ch = connections.channel()) {
+                ch.queueDeclare(queue, true, false, false, args);
+            } catch (java.io.IOException | com.rabbitmq.client.AlreadyClosedException e) {
+                LOG.warn("RabbitMQ queue '{}' was declared without x-max-priority (or with other arguments): it ignores"
+                        + " the priority workflows send with; declare it again with x-max-priority {}", queue, MAX_PRIORITY);
             }
         }
     }
+
+    /** x-max-priority of the queues Caravan declares for prioritized sends: priorities 0-9 plus room. */
+    static final int MAX_PRIORITY = 10;
 
     @Override
     public List<ReceivedMessage> pull(CamelContext context, Channel channel, int max, Duration wait,

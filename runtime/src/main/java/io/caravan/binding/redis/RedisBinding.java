@@ -50,7 +50,7 @@ public final class RedisBinding implements Binding {
                             + " a group named after the workflow id").withExample("caravan"),
                     Tls.CA_FILE)),
             List.of(MAX_LENGTH), List.of(RECLAIM_AFTER, BindingSupport.CONSUMER_GROUP), Set.of(),
-            new Capabilities(null, "{source}.dlq", Capabilities.Ordering.STREAM, true, false, false, false,
+            new Capabilities(null, "{source}.dlq", Capabilities.Ordering.STREAM, true, null, false, false,
                     List.of(Capabilities.RunOrder.NONE)));
 
     private final RedisProvisioner provisioner = new RedisProvisioner();

@@ -24,6 +24,18 @@ public final class SqsBinding implements Binding {
 
     public static final String QUEUE_TYPE = "sqs";
 
+    /** send_message to a FIFO queue: the message group, within which SQS keeps order. */
+    public static final Field MESSAGE_GROUP_ID = Field.template("message_group_id", "FIFO queues (names ending .fifo):"
+            + " the message group; SQS keeps order within a group and delivers a group's next message only after the"
+            + " previous one was deleted. Required there").withExample("\"{{input.customer_id}}\"");
+    /** send_message to a FIFO queue: the deduplication id. */
+    public static final Field DEDUPLICATION_ID = Field.template("deduplication_id", "FIFO queues: SQS drops a message"
+            + " whose deduplication id it saw in the last 5 minutes; without it the queue must have content-based"
+            + " deduplication (FIFO queues Caravan creates have it)").withExample("\"{{input.order_id}}\"");
+
+    /** DelaySeconds' limit. */
+    static final java.time.Duration MAX_DELAY = java.time.Duration.ofMinutes(15);
+
     private static final BrokerSpec SPEC = new BrokerSpec(QUEUE_TYPE, "AWS SQS",
             new CredentialSpec("queue_aws_sqs", "an AWS account's SQS in one region, or an SQS-compatible server", List.of(
                     Field.string("region", "AWS region").asRequired().withExample("us-east-1"),
@@ -32,10 +44,10 @@ public final class SqsBinding implements Binding {
                             .withExample("${SQS_SECRET}"),
                     Field.string("endpoint", "URL of an SQS-compatible server (ElasticMQ, LocalStack) instead of AWS")
                             .withExample("http://127.0.0.1:9324"))),
-            List.of(), List.of(), Set.of(),
+            List.of(MESSAGE_GROUP_ID, DEDUPLICATION_ID), List.of(), Set.of(),
             new Capabilities("the queue's redrive policy: a failed message is not deleted, and after maxReceiveCount"
                     + " receives SQS moves it to the queue's dead-letter queue", "{source}-dlq",
-                    Capabilities.Ordering.MESSAGE_GROUP, true, true, false, true,
+                    Capabilities.Ordering.MESSAGE_GROUP, true, SqsBinding.MAX_DELAY, false, true,
                     List.of(Capabilities.RunOrder.NONE)));
 
     private final SqsProvisioner provisioner = new SqsProvisioner();
@@ -84,6 +96,11 @@ public final class SqsBinding implements Binding {
     @Override
     public String producerUri(Channel channel) {
         return base(channel);
+    }
+
+    /** Whether the queue is a FIFO queue (its name ends with .fifo). */
+    static boolean isFifo(String address) {
+        return address != null && queueName(address).endsWith(".fifo");
     }
 
     static boolean isUrl(String address) {

@@ -59,7 +59,7 @@ final class SqsProducer extends DefaultAsyncProducer {
         }
     }
 
-    private static Pending pending(Exchange exchange, AsyncCallback callback) {
+    private Pending pending(Exchange exchange, AsyncCallback callback) {
         exchange.getMessage().removeHeader(Messages.MESSAGE_ID);
         String body = exchange.getMessage().getBody(String.class);
         Map<String, MessageAttributeValue> attributes = new LinkedHashMap<>();
@@ -75,8 +75,29 @@ final class SqsProducer extends DefaultAsyncProducer {
             throw new IllegalArgumentException("message is too big for SQS: " + bytes
                     + " bytes of body and attributes, the limit is " + MAX_BYTES);
         }
-        return new Pending(exchange, callback,
-                SendMessageBatchRequestEntry.builder().messageBody(body).messageAttributes(attributes).build(), bytes);
+        SendMessageBatchRequestEntry.Builder entry = SendMessageBatchRequestEntry.builder().messageBody(body)
+                .messageAttributes(attributes);
+        // SQS counts whole seconds: rounded up, so the message comes no earlier than asked
+        Messages.delay(exchange.getMessage()).ifPresent(delay -> {
+            long seconds = (delay.toMillis() + 999) / 1000;
+            if (seconds > SqsBinding.MAX_DELAY.toSeconds()) {
+                throw new IllegalArgumentException("delay " + io.caravan.spec.Durations.format(delay)
+                        + " is more than SQS allows (15 minutes)");
+            }
+            entry.delaySeconds((int) seconds);
+        });
+        String group = exchange.getMessage().getHeader(Messages.field(SqsBinding.MESSAGE_GROUP_ID.name()), String.class);
+        String dedup = exchange.getMessage().getHeader(Messages.field(SqsBinding.DEDUPLICATION_ID.name()), String.class);
+        if (group != null && !group.isEmpty()) {
+            entry.messageGroupId(group);
+        } else if (SqsBinding.isFifo(endpoint.queueName())) {
+            throw new IllegalArgumentException("SQS FIFO queue " + endpoint.queueName() + " needs a message group:"
+                    + " set message_group_id on the send_message node");
+        }
+        if (dedup != null && !dedup.isEmpty()) {
+            entry.messageDeduplicationId(dedup);
+        }
+        return new Pending(exchange, callback, entry.build(), bytes);
     }
 
     private static int utf8(String s) {

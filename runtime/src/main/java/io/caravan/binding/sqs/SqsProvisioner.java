@@ -80,10 +80,20 @@ final class SqsProvisioner implements Provisioner {
         context.getRegistry().bind(name, SqsClient.class, client);
     }
 
-    /** Creates the queue when it does not exist (CreateQueue answers with the existing one's URL). */
+    /**
+     * Creates the queue when it does not exist (CreateQueue answers with the existing one's URL);
+     * a name ending .fifo makes a FIFO queue with content-based deduplication.
+     */
     @Override
     public void provision(CamelContext context, Channel channel, boolean consumed) {
-        client(context, channel).createQueue(b -> b.queueName(SqsBinding.queueName(channel.address())));
+        String name = SqsBinding.queueName(channel.address());
+        if (SqsBinding.isFifo(name)) {
+            // a FIFO queue Caravan creates deduplicates by content, so sends without deduplication_id work
+            client(context, channel).createQueue(b -> b.queueName(name).attributes(Map.of(
+                    QueueAttributeName.FIFO_QUEUE, "true", QueueAttributeName.CONTENT_BASED_DEDUPLICATION, "true")));
+        } else {
+            client(context, channel).createQueue(b -> b.queueName(name));
+        }
     }
 
     static ReceivedMessage toReceived(String id, String body, Map<String, MessageAttributeValue> userAttributes,

@@ -46,6 +46,12 @@ public final class SendMessageNode implements NodeCompiler {
                 step.setHeader(name, CaravanSteps.template(template)).id(context.camelId(node, "attribute-" + attribute[0]++));
             }
         });
+        for (Field field : java.util.List.of(NodeSpecs.Send.DELAY, NodeSpecs.Send.PRIORITY)) {
+            if (node.config().has(field)) {
+                step.setHeader(Messages.field(field.name()), CaravanSteps.template(node.config().string(field)))
+                        .id(context.camelId(node, field.name()));
+            }
+        }
         for (Field field : binding.spec().sendFields()) {
             if (field.kind() == Field.Kind.TEMPLATE && node.config().has(field)) {
                 step.setHeader(Messages.field(field.name()), CaravanSteps.template(node.config().string(field)))

@@ -60,7 +60,8 @@ public final class Messages {
             return java.util.Optional.empty();
         }
         java.time.Duration d = io.caravan.spec.Durations.parse(text.strip()).filter(x -> !x.isNegative())
-                .orElseThrow(() -> new IllegalArgumentException("delay '" + text + "' is not " + io.caravan.spec.Durations.FORM));
+                .orElseThrow(() -> new io.caravan.CaravanException(io.caravan.ErrorCode.BAD_PAYLOAD,
+                        "delay '" + text + "' is not " + io.caravan.spec.Durations.FORM));
         return java.util.Optional.of(d);
     }
 
@@ -71,7 +72,8 @@ public final class Messages {
             return java.util.Optional.empty();
         }
         if (!text.strip().matches("[0-9]")) {
-            throw new IllegalArgumentException("priority '" + text + "' is not a whole number from 0 to 9");
+            throw new io.caravan.CaravanException(io.caravan.ErrorCode.BAD_PAYLOAD,
+                    "priority '" + text + "' is not a whole number from 0 to 9");
         }
         return java.util.Optional.of(Integer.parseInt(text.strip()));
     }

@@ -36,7 +36,8 @@ public final class CaravanEndpoint extends DefaultEndpoint {
     /** The actions, as written in a URI. */
     enum Action {
         ENTER, OUTPUT, RESULT, LOG, FINISH, ITEMS, ITEM, ITEM_DONE, LOOP_DONE, FORK, BRANCH, BRANCH_DONE, JOIN, CALL,
-        CALLED, STASH, TEXT, SENT, HTTP, CALL_START, FAILED, DEAD_LETTER, DEAD_LETTERED, CAUGHT, FALLBACK, FALLBACK_OUTPUT, WEBHOOK, SCHEDULE, RECEIVE, PULL, IN_FLIGHT, DUPLICATE;
+        CALLED, STASH, TEXT, SENT, HTTP, CALL_START, FAILED, DEAD_LETTER, DEAD_LETTERED, CAUGHT, FALLBACK, FALLBACK_OUTPUT, WEBHOOK, SCHEDULE, RECEIVE, PULL, IN_FLIGHT, DUPLICATE,
+        COMPLETED, COMPENSATE;
 
         final String uriName = name().toLowerCase(Locale.ROOT).replace('_', '-');
 
@@ -125,6 +126,10 @@ public final class CaravanEndpoint extends DefaultEndpoint {
     private boolean deleteAfter;
     @UriParam(description = "fallback: the node's fallback as written; fallback-output: the fallback node")
     private String fallback;
+    @UriParam(description = "completed: the node that undoes this one should a later node fail")
+    private String compensation;
+    @UriParam(description = "completed: where the compensation's steps run (a direct: endpoint)")
+    private String compensationUri;
     @UriParam(description = "call, called: the workflow called")
     private String target;
     @UriParam(description = "call, called: sync or async", defaultValue = "sync")
@@ -279,6 +284,14 @@ public final class CaravanEndpoint extends DefaultEndpoint {
         this.mode = mode;
     }
 
+    public void setCompensation(String compensation) {
+        this.compensation = compensation;
+    }
+
+    public void setCompensationUri(String compensationUri) {
+        this.compensationUri = compensationUri;
+    }
+
     public void setTimeout(long timeout) {
         this.timeout = timeout;
     }
@@ -348,6 +361,8 @@ public final class CaravanEndpoint extends DefaultEndpoint {
             case DEAD_LETTER -> FailureSteps.deadLetter(wf);
             case DEAD_LETTERED -> FailureSteps.deadLettered(wf, queueType, destination, events);
             case CAUGHT -> FailureSteps.caught(wf, node);
+            case COMPLETED -> FailureSteps.completed(node, compensation, compensationUri);
+            case COMPENSATE -> FailureSteps.compensate(wf, events);
             case FALLBACK -> CircuitBreakers.fallback(node, fallback);
             case FALLBACK_OUTPUT -> CircuitBreakers.fallbackOutput(node, fallback);
             case WEBHOOK -> WebhookTrigger.start(wf, node, events, auth, credential, header, timestampHeader, tolerance,

@@ -46,6 +46,10 @@ public interface RunEvents {
     default void scheduleSkipped(String workflowId, String nodeId) {
     }
 
+    /** A compensation node ran after a later node failed: {@code ok} false when it failed too. */
+    default void compensated(String workflowId, String nodeId, boolean ok) {
+    }
+
     /**
      * Several listeners as one. The list is read at every event, not copied, so listeners added
      * after compiling (metrics, before the runtime starts) are called too: pass a thread-safe
@@ -86,6 +90,11 @@ public interface RunEvents {
             @Override
             public void scheduleSkipped(String workflowId, String nodeId) {
                 listeners.forEach(l -> l.scheduleSkipped(workflowId, nodeId));
+            }
+
+            @Override
+            public void compensated(String workflowId, String nodeId, boolean ok) {
+                listeners.forEach(l -> l.compensated(workflowId, nodeId, ok));
             }
         };
     }

@@ -37,6 +37,8 @@ public final class Runs {
 
     /** Exchange property: set once the message is confirmed in its dead-letter destination. */
     public static final String DEAD_LETTERED = "CaravanDeadLettered";
+    /** Exchange property: the compensations that failed, described, for the dead letter's attributes. */
+    public static final String COMPENSATION_FAILED = "CaravanCompensationFailed";
 
     /**
      * The message as the trigger received it: body, user attributes, where it came from, and

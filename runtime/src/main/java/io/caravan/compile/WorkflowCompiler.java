@@ -20,6 +20,7 @@ import io.caravan.compile.nodes.WebhookTrigger;
 import io.caravan.compile.nodes.WorkflowCalls;
 import io.caravan.workflow.Edge;
 import io.caravan.workflow.Fork;
+import io.caravan.workflow.NodeSpecs;
 import io.caravan.workflow.NodeType;
 import io.caravan.workflow.Workflow;
 import io.caravan.workflow.WorkflowNode;
@@ -122,6 +123,7 @@ public final class WorkflowCompiler {
         Set<String> all = new HashSet<>();
         workflow.nodes().forEach(n -> all.add(n.id()));
         compileNodes(region(workflow, all), nodes, Set.of(trigger.id()), null, context);
+        compensationRoutes(workflow, context);
         nodes.to("caravan:finish/" + trigger.id() + (triggerCompiler.replies() ? "?replies=true" : ""))
                 .id(context.camelId("finish"));
         if (asWritten) {
@@ -189,6 +191,13 @@ public final class WorkflowCompiler {
                 ProcessorDefinition<?> body = CircuitBreakers.wrap(node, context, inStep);
                 actions.get(node.type()).compile(node, context, body);
                 CircuitBreakers.finish(node, context, body, (n, in) -> actions.get(n.type()).compile(n, context, in));
+                String compensation = node.config().string(NodeSpecs.COMPENSATE);
+                if (compensation != null) {
+                    // the node completed: should a later node fail, its compensation runs
+                    inStep.to("caravan:completed/" + node.id() + "?workflow=" + workflow.id() + "&compensation="
+                            + compensation + "&compensationUri=RAW(" + compensationUri(compensation, context) + ")")
+                            .id(context.camelId(node, "completed"));
+                }
             }
             if (attempt != null) {
                 attempt.doCatch(Throwable.class).id(context.camelId(node, "error"))
@@ -206,6 +215,33 @@ public final class WorkflowCompiler {
         }
     }
 
+    /** Where a compensation node's steps run: a route of its own, called by {@code caravan:compensate}. */
+    private static String compensationUri(String compensationNode, CompileContext context) {
+        return "direct:" + context.camelId(compensationNode + ".compensation");
+    }
+
+    /**
+     * The routes of the workflow's compensation nodes (a node's {@code compensate}): each runs
+     * the node's own steps, on a copy of the failed run, when {@code caravan:compensate} calls it.
+     * Its failure goes back to that step, which logs, counts and reports it.
+     */
+    private void compensationRoutes(Workflow workflow, CompileContext context) {
+        for (WorkflowNode node : workflow.nodes()) {
+            String target = node.config().string(NodeSpecs.COMPENSATE);
+            WorkflowNode compensation = target == null ? null : workflow.node(target).orElse(null);
+            if (compensation == null) {
+                continue;
+            }
+            RouteDefinition route = new RouteDefinition();
+            route.from(compensationUri(target, context));
+            route.routeId(context.camelId(compensation, "compensation"));
+            route.routeGroup(workflow.id());
+            route.routeDescription("compensation '" + target + "' of node '" + node.id() + "'");
+            actions.get(compensation.type()).compile(compensation, context, route);
+            context.addNodeRoute(route);
+        }
+    }
+
     /**
      * The nodes that run directly in a region ({@code within}: the whole workflow, or one loop's
      * body), in execution order: not the trigger, not the body of a loop inside the region (it runs
@@ -214,6 +250,9 @@ public final class WorkflowCompiler {
      */
     private static List<WorkflowNode> region(Workflow workflow, Set<String> within) {
         Set<String> elsewhere = new HashSet<>(CircuitBreakers.fallbackNodes(workflow));
+        // compensation nodes run only in their own routes, when a later node fails
+        workflow.nodes().stream().map(n -> n.config().string(NodeSpecs.COMPENSATE)).filter(java.util.Objects::nonNull)
+                .forEach(elsewhere::add);
         for (WorkflowNode n : workflow.nodes()) {
             if (n.type() == NodeType.FOR_EACH && within.contains(n.id())) {
                 elsewhere.addAll(workflow.loopBody(n.id()));

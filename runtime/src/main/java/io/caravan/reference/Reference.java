@@ -31,7 +31,10 @@ public final class Reference {
             "name", "display name (default: the id); the route description",
             "description", "free text",
             "error_handling", "retry, circuit breaker and dead letter for every node (see Error handling)",
-            "nodes", "required; each `id`, `type`, `name`, `config`, `error_handling`",
+            "nodes", "required; each `id`, `type`, `name`, `config`, `error_handling`; an action node that reaches"
+                    + " outside (" + NodeSpecs.COMPENSABLE.stream().map(t -> "`" + t.wireName() + "`").sorted()
+                    .collect(Collectors.joining(", ")) + ") may name `compensate: <node-id>`, the node that undoes it"
+                    + " should a later node fail for good (a saga; that node then has no edges)",
             "edges", "each `from`, `to`, and `when` (`true`/`false`) after a condition");
 
     private Reference() {

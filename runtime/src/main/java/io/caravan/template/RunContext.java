@@ -27,6 +27,11 @@ public final class RunContext {
     private final java.util.Set<String> failed = new java.util.LinkedHashSet<>();
     /** Gates of the parallels this run is a branch of: whether the branch may start its next node. */
     private final Map<String, java.util.function.BooleanSupplier> gates = new java.util.HashMap<>();
+    /**
+     * The compensations of the nodes that completed, newest first: {node, compensation node,
+     * where its steps run}. Shared with loop items and branches, so theirs count too.
+     */
+    private java.util.Deque<String[]> compensations = new java.util.concurrent.ConcurrentLinkedDeque<>();
 
     public RunContext() {
         this(null);
@@ -64,6 +69,25 @@ public final class RunContext {
         failed.add(nodeId);
     }
 
+    /** Puts a failure where {@code {{error.*}}} reads it, without marking a node failed (a compensation's context). */
+    public void error(Map<String, Object> error) {
+        roots.put(ERROR, error);
+    }
+
+    /** Node {@code nodeId} completed; should a later node fail, {@code compensation} undoes it. */
+    public void completed(String nodeId, String compensation, String endpointUri) {
+        compensations.addFirst(new String[] {nodeId, compensation, endpointUri});
+    }
+
+    /** The compensations to run, newest first, and forgets them (they run once). */
+    public List<String[]> takeCompensations() {
+        List<String[]> out = new java.util.ArrayList<>();
+        for (String[] c; (c = compensations.pollFirst()) != null; ) {
+            out.add(c);
+        }
+        return out;
+    }
+
     public boolean hasFailed(String nodeId) {
         return failed.contains(nodeId);
     }
@@ -78,6 +102,7 @@ public final class RunContext {
         child.ran.putAll(ran);
         child.failed.addAll(failed);
         child.gates.putAll(gates);
+        child.compensations = compensations;
         return child;
     }
 

@@ -34,6 +34,8 @@ final class GraphChecker {
     private final boolean complete;
     /** Fallback nodes (circuit_breaker fallback: node-id), each with the node it stands in for. */
     private final Map<String, String> fallbacks;
+    /** Compensation nodes (a node's compensate: node-id), each with the node it undoes. */
+    private final Map<String, String> compensations;
 
     /**
      * {@code complete} tells whether every node was read with its id and type; when not, the
@@ -42,6 +44,13 @@ final class GraphChecker {
      */
     GraphChecker(Problems problems, List<NodeDraft> nodes, Location nodesAt, boolean complete,
                  Map<String, String> fallbacks) {
+        this(problems, nodes, nodesAt, complete, fallbacks, Map.of());
+    }
+
+    /** {@code compensations} are outside the graph too: they run only when a later node fails. */
+    GraphChecker(Problems problems, List<NodeDraft> nodes, Location nodesAt, boolean complete,
+                 Map<String, String> fallbacks, Map<String, String> compensations) {
+        this.compensations = compensations;
         this.problems = problems;
         nodes.forEach(n -> this.nodes.put(n.id(), n));
         this.nodesAt = nodesAt;
@@ -83,6 +92,9 @@ final class GraphChecker {
                 if (fallbacks.containsKey(end)) {
                     problems.add(e.location(), "node '" + end + "' is the fallback of '" + fallbacks.get(end)
                             + "' and runs only in its place; it takes no edges");
+                } else if (compensations.containsKey(end)) {
+                    problems.add(e.location(), "node '" + end + "' is the compensation of '" + compensations.get(end)
+                            + "' and runs only when a later node fails; it takes no edges");
                 }
             }
         }
@@ -95,7 +107,7 @@ final class GraphChecker {
         if (trigger != null && !cyclic) {
             Set<String> reached = reachable(trigger, edges);
             for (NodeDraft n : nodes.values()) {
-                if (!reached.contains(n.id()) && !fallbacks.containsKey(n.id())) {
+                if (!reached.contains(n.id()) && !fallbacks.containsKey(n.id()) && !compensations.containsKey(n.id())) {
                     problems.add(n.location(), "node '" + n.id() + "' is not reached from trigger '" + trigger
                             + "'; add an edge to it or remove it");
                 }
@@ -302,7 +314,7 @@ final class GraphChecker {
     }
 
     private boolean isTrigger(NodeDraft n, List<Edge> edges) {
-        if (n.type() == null || fallbacks.containsKey(n.id())) {
+        if (n.type() == null || fallbacks.containsKey(n.id()) || compensations.containsKey(n.id())) {
             return false;
         }
         return switch (n.type().role()) {
@@ -380,6 +392,12 @@ final class GraphChecker {
         }
         // a fallback sees what the node it stands in for sees
         fallbacks.forEach((fallback, protectedNode) -> out.put(fallback, out.getOrDefault(protectedNode, List.of())));
+        // a compensation sees what the node it undoes saw, and that node's output
+        compensations.forEach((compensation, undone) -> {
+            List<String> seen = new ArrayList<>(out.getOrDefault(undone, List.of()));
+            seen.add(undone);
+            out.put(compensation, seen);
+        });
         return out;
     }
 

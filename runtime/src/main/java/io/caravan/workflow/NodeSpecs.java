@@ -29,6 +29,14 @@ public final class NodeSpecs {
     public static final List<String> WORKFLOW_KEYS = List.of("id", "name", "description", "error_handling", "nodes", "edges");
     public static final List<String> NODE_KEYS = List.of("id", "type", "name", "config", "error_handling");
     /**
+     * Node key: the id of the node that undoes this one (a saga's compensation) should a later
+     * node fail unhandled. Its value is kept in the node's config under the same name.
+     */
+    public static final String COMPENSATE = "compensate";
+    /** The node types that may name a compensation, and be one: the ones that do something outside. */
+    public static final java.util.Set<NodeType> COMPENSABLE = java.util.EnumSet.of(NodeType.SEND_MESSAGE, NodeType.HTTP,
+            NodeType.TRANSFORM, NodeType.LOG, NodeType.DELAY, NodeType.WORKFLOW, NodeType.RECEIVE_MESSAGE);
+    /**
      * Other names a config key is written under: Gorax writes a condition's expression as
      * {@code config.condition} (its ConditionalActionConfig).
      */
@@ -183,6 +191,9 @@ public final class NodeSpecs {
             if (type == NodeType.RECEIVE_MESSAGE) {
                 // only a receiving node has duplicates to skip; the validator checks it is the trigger
                 keys.add("idempotency");
+            }
+            if (COMPENSABLE.contains(type)) {
+                keys.add(COMPENSATE);
             }
             return keys;
         }

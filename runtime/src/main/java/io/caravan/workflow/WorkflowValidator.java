@@ -152,6 +152,40 @@ public final class WorkflowValidator {
             return out;
         }
 
+        /**
+         * Nodes named as another's {@code compensate}, each with the node it undoes. A compensation
+         * runs only when a later node fails, so it is kept out of the graph like a fallback.
+         */
+        private Map<String, String> compensationNodes(List<NodeDraft> nodes) {
+            Map<String, String> out = new LinkedHashMap<>();
+            Map<String, NodeDraft> byId = new LinkedHashMap<>();
+            nodes.forEach(n -> byId.put(n.id(), n));
+            for (NodeDraft n : nodes) {
+                if (!(n.values().get(NodeSpecs.COMPENSATE) instanceof String target)) {
+                    continue;
+                }
+                Location at = n.locations().get(NodeSpecs.COMPENSATE);
+                NodeDraft compensation = byId.get(target);
+                if (compensation == null) {
+                    problems.add(at, "compensate '" + target + "' is not a node id; nodes: "
+                            + String.join(", ", byId.keySet()));
+                } else if (target.equals(n.id())) {
+                    problems.add(at, "node '" + n.id() + "' cannot be its own compensation");
+                } else if (compensation.type() != null && !NodeSpecs.COMPENSABLE.contains(compensation.type())) {
+                    problems.add(at, "compensation '" + target + "' is a " + compensation.type().wireName() + "; a"
+                            + " compensation is one of " + String.join(", ", NodeSpecs.COMPENSABLE.stream()
+                            .map(NodeType::wireName).sorted().toList()));
+                } else if (compensation.values().containsKey(NodeSpecs.COMPENSATE)) {
+                    problems.add(at, "compensation '" + target + "' names a compensation of its own; a compensation"
+                            + " is not compensated");
+                } else if (out.putIfAbsent(target, n.id()) != null) {
+                    problems.add(at, "node '" + target + "' is already the compensation of '" + out.get(target)
+                            + "'; give each node its own compensation node");
+                }
+            }
+            return out;
+        }
+
         /** Checks that need the whole graph: fallback nodes, and native DLQs against the trigger. */
         private void checkErrorHandling(List<NodeDraft> nodes, String trigger) {
             NodeDraft triggerNode = nodes.stream().filter(n -> n.id().equals(trigger)).findFirst().orElse(null);
@@ -289,10 +323,13 @@ public final class WorkflowValidator {
             boolean complete = nodes.stream().allMatch(n -> n.type() != null) && nodes.size() == nodeCount(wf);
             List<EdgeDraft> edges = edges(wf);
             Location nodesAt = wf.get("nodes").map(SourceNode::location).orElse(wf.location());
+            Map<String, String> compensations = compensationNodes(nodes);
             GraphChecker.Result graph = new GraphChecker(problems, nodes, nodesAt, complete,
-                    fallbackNodes(nodes, workflowErrorHandling)).check(edges);
+                    fallbackNodes(nodes, workflowErrorHandling), compensations).check(edges);
             for (NodeDraft n : nodes) {
-                checkReferences(n, graph.earlier().getOrDefault(n.id(), List.of()), graph.onErrorBranch().contains(n.id()));
+                // a compensation runs because a later node failed: {{error.*}} is known there
+                checkReferences(n, graph.earlier().getOrDefault(n.id(), List.of()),
+                        graph.onErrorBranch().contains(n.id()) || compensations.containsKey(n.id()));
             }
             checkErrorHandling(nodes, graph.trigger());
             checkIdempotency(wf, nodes, graph.trigger());
@@ -420,6 +457,15 @@ public final class WorkflowValidator {
             if (binding != null && values.get(NodeSpecs.CREDENTIAL.name()) instanceof String credentialId) {
                 checkCredential(credentialId, binding, locations.get(NodeSpecs.CREDENTIAL.name()));
             }
+            node.get(NodeSpecs.COMPENSATE).ifPresent(compensate -> {
+                if (compensate instanceof SourceScalar scalar && scalar.value() instanceof String target && !target.isBlank()
+                        && NodeSpecs.COMPENSABLE.contains(type)) {
+                    values.put(NodeSpecs.COMPENSATE, target);
+                    locations.put(NodeSpecs.COMPENSATE, compensate.location());
+                } else if (NodeSpecs.COMPENSABLE.contains(type)) {
+                    problems.add(compensate.location(), "compensate must be a node id, got " + compensate.kindName());
+                }
+            });
             ErrorHandling errorHandling = errorHandling(node, "node '" + id + "'");
             Idempotency idempotency = type != NodeType.RECEIVE_MESSAGE ? null
                     : node.get("idempotency").map(idempotencyReader::read).orElse(null);

@@ -122,6 +122,24 @@ class WorkflowValidatorTest {
     }
 
     @Test
+    void aCompensationMustBeAnActionNodeOutsideTheGraph() {
+        assertThat(problems("""
+                id: wf
+                nodes:
+                  - {id: hook, type: webhook}
+                  - {id: a, type: log, compensate: nowhere, config: {message: a}}
+                  - {id: b, type: log, compensate: b, config: {message: b}}
+                  - {id: c, type: log, compensate: undo, config: {message: c}}
+                  - {id: undo, type: log, config: {message: "undo after {{error.code}}"}}
+                edges: [{from: hook, to: a}, {from: a, to: b}, {from: b, to: c}, {from: c, to: undo}]
+                """)).containsExactly(
+                "wf.yaml:4:36: error: compensate 'nowhere' is not a node id; nodes: hook, a, b, c, undo (at $.nodes[1].compensate)",
+                "wf.yaml:5:36: error: node 'b' cannot be its own compensation (at $.nodes[2].compensate)",
+                "wf.yaml:8:66: error: node 'undo' is the compensation of 'c' and runs only when a later node fails; it takes"
+                        + " no edges (at $.edges[3])");
+    }
+
+    @Test
     void unknownKeysListTheValidOnes() {
         assertThat(problems("""
                 id: wf

@@ -135,6 +135,11 @@ public final class ErrorHandlerCompiler {
         clause.setHandled(new ExpressionSubElementDefinition(CaravanLanguage.expression(
                 "handled(" + (replies ? "reply" : sends ? which : "none") + ")")));
         String trigger = workflow.trigger().id();
+        if (workflow.nodes().stream().anyMatch(n -> n.config().string(io.caravan.workflow.NodeSpecs.COMPENSATE) != null)) {
+            // a saga: the nodes that completed are undone, newest first, before the failure goes on
+            clause.to(CaravanComponent.SCHEME + ":compensate/" + trigger + "?workflow=" + workflow.id())
+                    .id(idPrefix + ".compensate");
+        }
         if (sends) {
             Binding binding = bindings.apply(deadLetter.queueType());
             Channel channel = new Channel(workflow.id(), nodeId == null ? "dead-letter" : nodeId,

@@ -10,6 +10,7 @@ import io.caravan.compile.Runs;
 import io.caravan.template.RunContext;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
@@ -79,6 +80,10 @@ public final class FailureSteps {
             attributes.put("caravan-attempts", String.valueOf(attempts(exchange)));
             attributes.put("caravan-original-source", original.source());
             attributes.put("caravan-failed-at", Instant.now().toString());
+            String compensation = exchange.getProperty(Runs.COMPENSATION_FAILED, String.class);
+            if (compensation != null) {
+                attributes.put("caravan-compensation-failed", compensation);
+            }
             var letter = exchange.getMessage();
             letter.getHeaders().clear();
             letter.setBody(original.deadLetterBody());
@@ -126,6 +131,64 @@ public final class FailureSteps {
             exchange.removeProperty(Runs.REDELIVERIES);
             LOG.info("workflow '{}' execution {}: node '{}' failed ({}{}), its error branch runs", workflowId,
                     run.executionId(), nodeId, error.code(), nodeId.equals(error.node()) ? "" : " in node '" + error.node() + "'");
+        };
+    }
+
+    /**
+     * A node with {@code compensate} completed: its compensation is noted in the run, newest
+     * first, to run should a later node fail unhandled.
+     */
+    public static Processor completed(String nodeId, String compensation, String endpointUri) {
+        return exchange -> Runs.of(exchange).completed(nodeId, compensation, endpointUri);
+    }
+
+    /**
+     * The first step of every clause that fails a run (after its retries, not taken by an error
+     * branch): runs the compensations of the nodes that completed, newest first, each on a copy
+     * of the run with the failure in {@code {{error.*}}}, one after the other, waiting for each.
+     * Why Caravan's own steps and not Camel's Saga EIP: the EIP's in-memory coordinator calls
+     * compensation endpoints with a fresh exchange (no run context, so no {@code {{charge.id}}})
+     * and asynchronously, after the route's error handling has moved on, where a compensation
+     * here must have run before the message is dead-lettered or the caller answered. A
+     * compensation that fails is logged, counted ({@code caravan_compensations_total{result="failed"}})
+     * and named in the dead letter's {@code caravan-compensation-failed} attribute; the others
+     * still run.
+     */
+    public static Processor compensate(String workflowId, RunEvents events) {
+        return exchange -> {
+            RunContext run = exchange.getProperty(Runs.RUN, RunContext.class);
+            List<String[]> todo = run == null ? List.of() : run.takeCompensations();
+            if (todo.isEmpty()) {
+                return;
+            }
+            CaravanException error = Failures.classify(exchange);
+            run.error(error.describe());
+            List<String> failures = new java.util.ArrayList<>();
+            org.apache.camel.ProducerTemplate template = exchange.getContext().createProducerTemplate();
+            try {
+                for (String[] c : todo) {
+                    Exchange copy = exchange.copy();
+                    copy.setException(null);
+                    copy.removeProperty(Exchange.EXCEPTION_CAUGHT);
+                    copy.setRouteStop(false);
+                    template.send(c[2], copy);
+                    if (copy.getException() != null) {
+                        failures.add(c[1] + " (for " + c[0] + "): " + oneLine(String.valueOf(copy.getException().getMessage())));
+                        events.compensated(workflowId, c[1], false);
+                        LOG.warn("workflow '{}' execution {}: compensation '{}' of node '{}' failed: {}", workflowId,
+                                run.executionId(), c[1], c[0], oneLine(String.valueOf(copy.getException().getMessage())));
+                    } else {
+                        events.compensated(workflowId, c[1], true);
+                        LOG.info("workflow '{}' execution {}: node '{}' failed ({}), compensation '{}' undid node '{}'",
+                                workflowId, run.executionId(), error.node(), error.code(), c[1], c[0]);
+                    }
+                }
+            } finally {
+                template.stop();
+            }
+            if (!failures.isEmpty()) {
+                exchange.setProperty(Runs.COMPENSATION_FAILED, String.join("; ", failures));
+            }
         };
     }
 

@@ -24,6 +24,7 @@ public final class RunMetrics implements RunEvents {
     public static final String RETRIED = "caravan.messages.retried";
     public static final String DEAD_LETTERED = "caravan.messages.dead.lettered";
     public static final String SCHEDULE_SKIPPED = "caravan.schedule.skipped";
+    public static final String COMPENSATIONS = "caravan.compensations";
 
     private final MeterRegistry registry;
     /** The per-message counters by their labels: a registry lookup builds and sorts tags each time. */
@@ -65,6 +66,14 @@ public final class RunMetrics implements RunEvents {
     @Override
     public void scheduleSkipped(String workflowId, String nodeId) {
         skippedCounter(workflowId, nodeId).increment();
+    }
+
+    /** A compensation node ran (result ok) or failed (result failed) after a later node failed. */
+    @Override
+    public void compensated(String workflowId, String nodeId, boolean ok) {
+        Counter.builder(COMPENSATIONS).description("compensation nodes run after a later node failed, by result")
+                .tag("workflow", workflowId).tag("node", nodeId).tag("result", ok ? "ok" : "failed")
+                .register(registry).increment();
     }
 
     /**

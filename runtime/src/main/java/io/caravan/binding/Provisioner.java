@@ -56,4 +56,14 @@ public interface Provisioner {
 
     /** Maps a client exception to CONNECTION_FAILED, QUEUE_NOT_FOUND, ... with the broker's own words, never a secret. */
     CaravanException classify(Throwable failure, Channel channel);
+
+    /**
+     * The reply node: sends {@code body} with {@code attributes} to {@code replyTo} (the channel's
+     * address, on its credential) carrying {@code correlationId} as the broker's convention has it,
+     * and returns once the broker confirmed it, with the message id. Brokers without replies throw.
+     */
+    default String reply(CamelContext context, Channel channel, String correlationId, String body,
+                         java.util.Map<String, String> attributes) throws Exception {
+        throw new UnsupportedOperationException("this broker cannot send replies");
+    }
 }

@@ -23,6 +23,24 @@ public record ReceivedMessage(String id, String body, Map<String, String> attrib
                 : java.util.OptionalInt.empty();
     }
 
+    /** Where an answer goes: the AMQP reply-to property, else a {@code reply_to} header, attribute or field. */
+    public String replyTo() {
+        return metadataOrAttribute("reply_to");
+    }
+
+    /** What an answer carries back to match its request: {@code correlation_id}, found like {@link #replyTo}. */
+    public String correlationId() {
+        return metadataOrAttribute("correlation_id");
+    }
+
+    private String metadataOrAttribute(String name) {
+        Object value = metadata == null ? null : metadata.get(name);
+        if (value == null && attributes != null) {
+            value = attributes.get(name);
+        }
+        return value == null || String.valueOf(value).isBlank() ? null : String.valueOf(value);
+    }
+
     public Map<String, Object> toOutput() {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("id", id);

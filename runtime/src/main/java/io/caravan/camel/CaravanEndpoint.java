@@ -37,7 +37,7 @@ public final class CaravanEndpoint extends DefaultEndpoint {
     enum Action {
         ENTER, OUTPUT, RESULT, LOG, FINISH, ITEMS, ITEM, ITEM_DONE, LOOP_DONE, FORK, BRANCH, BRANCH_DONE, JOIN, CALL,
         CALLED, STASH, TEXT, SENT, HTTP, CALL_START, FAILED, DEAD_LETTER, DEAD_LETTERED, CAUGHT, FALLBACK, FALLBACK_OUTPUT, WEBHOOK, SCHEDULE, RECEIVE, PULL, IN_FLIGHT, DUPLICATE,
-        COMPLETED, COMPENSATE;
+        COMPLETED, COMPENSATE, REPLY;
 
         final String uriName = name().toLowerCase(Locale.ROOT).replace('_', '-');
 
@@ -363,6 +363,7 @@ public final class CaravanEndpoint extends DefaultEndpoint {
             case CAUGHT -> FailureSteps.caught(wf, node);
             case COMPLETED -> FailureSteps.completed(node, compensation, compensationUri);
             case COMPENSATE -> FailureSteps.compensate(wf, events);
+            case REPLY -> io.caravan.compile.nodes.ReplyNode.reply(wf, node, queueType, credential);
             case FALLBACK -> CircuitBreakers.fallback(node, fallback);
             case FALLBACK_OUTPUT -> CircuitBreakers.fallbackOutput(node, fallback);
             case WEBHOOK -> WebhookTrigger.start(wf, node, events, auth, credential, header, timestampHeader, tolerance,

@@ -60,7 +60,8 @@ public final class WorkflowCompiler {
             triggers.put(t.type(), t);
         }
         for (NodeCompiler a : List.of(receive, new SendMessageNode(), new HttpNode(), new ConditionNode(),
-                new TransformNode(), new LogNode(), new DelayNode(), new ParallelNode.JoinCompiler(), new WorkflowCalls.Node())) {
+                new TransformNode(), new LogNode(), new DelayNode(), new ParallelNode.JoinCompiler(), new WorkflowCalls.Node(),
+                new io.caravan.compile.nodes.ReplyNode())) {
             actions.put(a.type(), a);
         }
     }

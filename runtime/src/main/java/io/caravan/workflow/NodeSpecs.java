@@ -241,6 +241,14 @@ public final class NodeSpecs {
                 Field.template("message", "text to log").asRequired().withExample("\"order {{input.id}} in\""),
                 Field.choice("level", List.of("trace", "debug", "info", "warn", "error"), "log level")
                         .withDefault("info")));
+        spec(NodeType.REPLY, "answers the message that started the run (a receive_message trigger): sends"
+                + " message and attributes to its reply_to with its correlation_id (RabbitMQ: the AMQP properties, so"
+                + " direct reply-to works; Kafka, SQS, Redis: headers, attributes or fields of those names), on the"
+                + " trigger's broker and credential, and waits for the broker to confirm. A message without reply_to"
+                + " is not answered; the output says so: {replied, reply_to, correlation_id, message_id, reason}",
+                List.of(Field.template("message", "the answer's body").asRequired().withExample("'{\"total\": {{sum.total}}}'"),
+                        Field.of("attributes", TEMPLATE_MAP, "the answer's headers, attributes or fields")
+                                .withExample("{status: ok}")));
         spec(NodeType.DELAY, "waits before the next node", List.of(
                 Field.duration("duration", "how long to wait").asRequired().mustBePositive()
                         .atMost(Duration.ofHours(1)).withExample("2s")));

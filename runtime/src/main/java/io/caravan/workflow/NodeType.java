@@ -21,7 +21,8 @@ public enum NodeType {
     FOR_EACH("for_each", Role.ACTION),
     PARALLEL("parallel", Role.ACTION),
     JOIN("join", Role.ACTION),
-    WORKFLOW("workflow", Role.ACTION);
+    WORKFLOW("workflow", Role.ACTION),
+    REPLY("reply", Role.ACTION);
 
     public enum Role { TRIGGER, ACTION, EITHER }
 

@@ -251,6 +251,21 @@ public final class WorkflowValidator {
             }
         }
 
+        /** A reply answers the message that started the run: the trigger must be a receive_message. */
+        private void checkReplies(List<NodeDraft> nodes, String trigger) {
+            NodeDraft start = nodes.stream().filter(n -> n.id().equals(trigger)).findFirst().orElse(null);
+            if (start == null || start.type() == null || start.is(NodeType.RECEIVE_MESSAGE)) {
+                return;
+            }
+            for (NodeDraft n : nodes) {
+                if (n.is(NodeType.REPLY)) {
+                    problems.add(n.location(), "node '" + n.id() + "' replies to the message that started the run, but"
+                            + " this workflow starts with " + start.type().wireName() + "; a reply needs a receive_message"
+                            + " trigger (a webhook or a call answers with the run's output)");
+                }
+            }
+        }
+
         /**
          * Two receive_message nodes of one workflow that read one source of a broker with consumer
          * groups (Kafka, Redis) in one group would split its messages between them, each seeing
@@ -334,6 +349,7 @@ public final class WorkflowValidator {
             checkErrorHandling(nodes, graph.trigger());
             checkIdempotency(wf, nodes, graph.trigger());
             checkSharedGroups(nodes);
+            checkReplies(nodes, graph.trigger());
             if (!problems.isEmpty()) {
                 throw new InvalidFileException(problems.sorted());
             }

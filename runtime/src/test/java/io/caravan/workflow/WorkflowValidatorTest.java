@@ -140,6 +140,19 @@ class WorkflowValidatorTest {
     }
 
     @Test
+    void aReplyNeedsAReceiveMessageTrigger() {
+        assertThat(problems("""
+                id: wf
+                nodes:
+                  - {id: hook, type: webhook}
+                  - {id: answer, type: reply, config: {message: hi}}
+                edges: [{from: hook, to: answer}]
+                """)).containsExactly("wf.yaml:4:5: error: node 'answer' replies to the message that started the run, but"
+                + " this workflow starts with webhook; a reply needs a receive_message trigger (a webhook or a call answers"
+                + " with the run's output) (at $.nodes[1])");
+    }
+
+    @Test
     void unknownKeysListTheValidOnes() {
         assertThat(problems("""
                 id: wf
@@ -238,7 +251,7 @@ class WorkflowValidatorTest {
                     type: webhok
                 """)).containsExactly(
                 "wf.yaml:4:11: error: unknown node type 'webhok'; valid types: webhook, schedule, call, receive_message,"
-                        + " send_message, http, condition, transform, log, delay, for_each, parallel, join, workflow (at $.nodes[0].type)");
+                        + " send_message, http, condition, transform, log, delay, for_each, parallel, join, workflow, reply (at $.nodes[0].type)");
     }
 
     @Test

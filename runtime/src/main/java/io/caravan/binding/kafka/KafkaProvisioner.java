@@ -227,4 +227,38 @@ final class KafkaProvisioner implements Provisioner {
         }
         return BindingSupport.other(QUEUE_TYPE, failure, channel);
     }
+
+    /** One producer per bound credential for replies (acks=all, idempotent), made on the first reply. */
+    private final Map<CredentialKafkaClientFactory, org.apache.kafka.clients.producer.KafkaProducer<String, byte[]>> repliers =
+            new ConcurrentHashMap<>();
+
+    /**
+     * Writes the answer to the topic named by reply_to with a {@code correlation_id} header (and
+     * the attributes as headers), and waits for the broker's acknowledgement.
+     */
+    @Override
+    public String reply(CamelContext context, Channel channel, String correlationId, String body,
+                        Map<String, String> attributes) throws Exception {
+        CredentialKafkaClientFactory factory = factory(context, channel);
+        var producer = repliers.computeIfAbsent(factory, f -> {
+            Properties props = f.apply(new Properties(), false);
+            props.put(org.apache.kafka.clients.producer.ProducerConfig.ACKS_CONFIG, "all");
+            props.put(org.apache.kafka.clients.producer.ProducerConfig.CLIENT_ID_CONFIG, "caravan-replies");
+            return new org.apache.kafka.clients.producer.KafkaProducer<>(props,
+                    new org.apache.kafka.common.serialization.StringSerializer(),
+                    new org.apache.kafka.common.serialization.ByteArraySerializer());
+        });
+        var record = new org.apache.kafka.clients.producer.ProducerRecord<String, byte[]>(channel.address(), null,
+                body.getBytes(StandardCharsets.UTF_8));
+        attributes.forEach((name, value) -> {
+            if (!BindingSupport.isControlName(name)) {
+                record.headers().add(name, value.getBytes(StandardCharsets.UTF_8));
+            }
+        });
+        if (correlationId != null) {
+            record.headers().add("correlation_id", correlationId.getBytes(StandardCharsets.UTF_8));
+        }
+        var meta = producer.send(record).get(30, java.util.concurrent.TimeUnit.SECONDS);
+        return meta.topic() + "-" + meta.partition() + "-" + meta.offset();
+    }
 }

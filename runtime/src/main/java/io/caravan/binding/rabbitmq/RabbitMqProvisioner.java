@@ -266,6 +266,13 @@ final class RabbitMqProvisioner implements Provisioner {
         String tag = String.valueOf(envelope.getDeliveryTag());
         Map<String, Object> metadata = new LinkedHashMap<>();
         metadata.put("redelivered", envelope.isRedeliver());
+        // an RPC client's answer address and request id (the RabbitMQ tutorials' convention)
+        if (p.getReplyTo() != null) {
+            metadata.put("reply_to", p.getReplyTo());
+        }
+        if (p.getCorrelationId() != null) {
+            metadata.put("correlation_id", p.getCorrelationId());
+        }
         // quorum queues count earlier deliveries in x-delivery-count
         // (https://www.rabbitmq.com/docs/quorum-queues#poison-message-handling); classic queues count none
         if (p.getHeaders() != null && p.getHeaders().get("x-delivery-count") instanceof Number earlier) {
@@ -317,5 +324,30 @@ final class RabbitMqProvisioner implements Provisioner {
     private static String vhost(String address) {
         int slash = address.indexOf('/');
         return slash < 0 ? "/" : address.substring(slash + 1);
+    }
+
+    /**
+     * Publishes the answer to the default exchange with the reply-to as routing key (a queue, or
+     * RabbitMQ's direct reply-to pseudo-queue {@code amq.rabbitmq.reply-to.*}) and the request's
+     * correlation id as AMQP property, and waits for the publisher confirm.
+     */
+    @Override
+    public String reply(CamelContext context, Channel channel, String correlationId, String body,
+                        Map<String, String> attributes) throws Exception {
+        Map<String, Object> headers = new LinkedHashMap<>();
+        attributes.forEach((name, value) -> {
+            if (!BindingSupport.isControlName(name)) {
+                headers.put(name, value);
+            }
+        });
+        String id = java.util.UUID.randomUUID().toString();
+        AMQP.BasicProperties props = new AMQP.BasicProperties.Builder().messageId(id).correlationId(correlationId)
+                .contentType("text/plain").contentEncoding("UTF-8").timestamp(new java.util.Date()).headers(headers).build();
+        try (com.rabbitmq.client.Channel ch = connections(context, channel).channel()) {
+            ch.confirmSelect();
+            ch.basicPublish("", channel.address(), props, body.getBytes(StandardCharsets.UTF_8));
+            ch.waitForConfirmsOrDie(10_000);
+        }
+        return id;
     }
 }

@@ -25,6 +25,7 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.models.stream.PendingMessage;
 import java.time.Duration;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -246,5 +247,22 @@ final class RedisProvisioner implements Provisioner {
         } catch (ExecutionException e) {
             throw e.getCause() instanceof Exception cause ? cause : e;
         }
+    }
+
+    /** Adds the answer to the stream reply_to names: field body, correlation_id and the attributes. */
+    @Override
+    public String reply(CamelContext context, Channel channel, String correlationId, String body,
+                        Map<String, String> attributes) throws Exception {
+        Map<String, byte[]> fields = new LinkedHashMap<>();
+        fields.put(RedisEntries.BODY, body.getBytes(StandardCharsets.UTF_8));
+        attributes.forEach((name, value) -> {
+            if (!name.equals(RedisEntries.BODY) && !BindingSupport.isControlName(name)) {
+                fields.put(name, value.getBytes(StandardCharsets.UTF_8));
+            }
+        });
+        if (correlationId != null) {
+            fields.put("correlation_id", correlationId.getBytes(StandardCharsets.UTF_8));
+        }
+        return clients(context, channel).asyncBytes().xadd(channel.address(), fields).get(10, TimeUnit.SECONDS);
     }
 }

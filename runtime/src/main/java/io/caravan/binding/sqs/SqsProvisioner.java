@@ -230,4 +230,23 @@ final class SqsProvisioner implements Provisioner {
         }
     }
 
+
+    /** Sends the answer to the queue (name or URL) reply_to names, with a correlation_id attribute. */
+    @Override
+    public String reply(CamelContext context, Channel channel, String correlationId, String body,
+                        Map<String, String> attributes) {
+        SqsClient sqs = client(context, channel);
+        String url = SqsBinding.isUrl(channel.address()) ? channel.address()
+                : sqs.getQueueUrl(b -> b.queueName(channel.address())).queueUrl();
+        Map<String, MessageAttributeValue> values = new LinkedHashMap<>();
+        attributes.forEach((name, value) -> {
+            if (!BindingSupport.isControlName(name)) {
+                values.put(name, MessageAttributeValue.builder().dataType("String").stringValue(value).build());
+            }
+        });
+        if (correlationId != null) {
+            values.put("correlation_id", MessageAttributeValue.builder().dataType("String").stringValue(correlationId).build());
+        }
+        return sqs.sendMessage(b -> b.queueUrl(url).messageBody(body).messageAttributes(values)).messageId();
+    }
 }

@@ -19,6 +19,8 @@ public enum ErrorCode {
     /** An http node got a 5xx while its retry_on names HTTP_5XX. */
     HTTP_5XX,
     TIMEOUT,
+    /** A send_message with reply got no answer within its reply timeout. */
+    REPLY_TIMEOUT,
     /**
      * A message came back more times than its trigger's max_deliveries (the broker's own count):
      * it is dead-lettered without running again.

@@ -11,6 +11,7 @@ import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -40,6 +41,23 @@ public final class BindingSupport {
     public static final Field CONSUMER_GROUP = Field.string("consumer_group", "the consumer group this node reads"
             + " in; default: <the credential's consumer_group>.<workflow id> (each workflow is its own subscriber"
             + " and gets every message; instances running one workflow share its messages)").withExample("\"billing\"");
+
+    /** send_message: wait this long for the answer (reply). */
+    public static final Field REPLY_TIMEOUT = Field.duration("timeout", "how long to wait for the answer; then the"
+            + " node fails with REPLY_TIMEOUT (retry and error branches apply)").mustBePositive()
+            .withDefault(java.time.Duration.ofSeconds(5)).withExample("5s");
+
+    /**
+     * send_message's {@code reply}: wait for one answer and put it in the output as
+     * {@code reply: {body, attributes}}. {@code replyTo}: the broker needs a place named for answers
+     * (a Kafka topic, an SQS queue); null where it has its own (RabbitMQ's direct reply-to).
+     */
+    public static Field reply(Field replyTo, String how) {
+        List<Field> fields = replyTo == null ? List.of(REPLY_TIMEOUT) : List.of(REPLY_TIMEOUT, replyTo);
+        return Field.object("reply", fields, "request-reply: wait for one answer, matched by a correlation_id the send"
+                + " carries, and put it in the output as reply: {body, attributes} (body parsed when it is JSON); "
+                + how).withExample("{timeout: 5s}");
+    }
 
     /** The node's own consumer group and the workflow id, as consumer URI options: {@code &workflow=..[&group=..]}. */
     public static String groupOptions(Channel channel) {

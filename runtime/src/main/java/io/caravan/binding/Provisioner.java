@@ -66,4 +66,19 @@ public interface Provisioner {
                          java.util.Map<String, String> attributes) throws Exception {
         throw new UnsupportedOperationException("this broker cannot send replies");
     }
+
+    /** An answer to a request: its body and attributes (headers, message attributes), and its message id. */
+    record Reply(String body, java.util.Map<String, String> attributes) {
+    }
+
+    /**
+     * send_message with {@code reply}: sends {@code body} with {@code attributes} to the channel's
+     * address with a fresh correlation id and where to answer, and waits up to {@code timeout}
+     * for the answer with that id. Returns the answer, or empty when none came in time.
+     * {@code replyTo}: the topic or queue answers come to, where the broker needs one.
+     */
+    default Optional<Reply> request(CamelContext context, Channel channel, String body, java.util.Map<String, String> attributes,
+                                    String replyTo, Duration timeout) throws Exception {
+        throw new UnsupportedOperationException("this broker cannot wait for replies");
+    }
 }

@@ -19,7 +19,7 @@ import java.util.List;
 public final class ErrorHandlingSpecs {
 
     /** Failure kinds a retry may be limited to (retry_on). */
-    public static final List<String> RETRYABLE = List.of("CONNECTION_FAILED", "TIMEOUT", "HTTP_5XX", "HTTP_4XX",
+    public static final List<String> RETRYABLE = List.of("CONNECTION_FAILED", "TIMEOUT", "REPLY_TIMEOUT", "HTTP_5XX", "HTTP_4XX",
             "QUEUE_NOT_FOUND", "INTERNAL");
     public static final List<String> DEFAULT_RETRY_ON = List.of("CONNECTION_FAILED", "TIMEOUT", "HTTP_5XX");
     public static final List<String> PARTS = List.of("retry", "circuit_breaker", "dead_letter");

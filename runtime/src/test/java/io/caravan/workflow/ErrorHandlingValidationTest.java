@@ -28,7 +28,7 @@ class ErrorHandlingValidationTest {
                                 file + ":4:19: error: max_attempts must be between 1 and 100, got 0 (at $.error_handling.retry.max_attempts)",
                                 file + ":6:16: error: max_delay (1s) is shorter than initial_delay (2s) (at $.error_handling.retry.max_delay)",
                                 file + ":7:17: error: multiplier must be at least 1, got 0.5 (at $.error_handling.retry.multiplier)",
-                                file + ":8:35: error: unknown retry_on value \"SOMETIMES\"; valid values: CONNECTION_FAILED, TIMEOUT, HTTP_5XX, HTTP_4XX, QUEUE_NOT_FOUND, INTERNAL (at $.error_handling.retry.retry_on[1])",
+                                file + ":8:35: error: unknown retry_on value \"SOMETIMES\"; valid values: CONNECTION_FAILED, TIMEOUT, REPLY_TIMEOUT, HTTP_5XX, HTTP_4XX, QUEUE_NOT_FOUND, INTERNAL (at $.error_handling.retry.retry_on[1])",
                                 file + ":9:3: error: unknown key 'circut_breaker' in workflow error_handling; valid keys: retry, circuit_breaker, dead_letter (at $.error_handling.circut_breaker)",
                                 file + ":18:24: error: circuit_breaker minimum_calls (30) cannot exceed sliding_window (20) (at $.nodes[1].error_handling.circuit_breaker)",
                                 file + ":18:74: error: fallback 'nowhere' is not a node id, dead_letter or fail; nodes: in, out, other (at $.nodes[1].error_handling.circuit_breaker.fallback)",

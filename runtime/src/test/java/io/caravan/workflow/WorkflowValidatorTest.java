@@ -177,7 +177,7 @@ class WorkflowValidatorTest {
                 "wf.yaml:6:5: error: unknown key 'confg' in webhook node; valid keys: id, type, name, config,"
                         + " error_handling (at $.nodes[0].confg)",
                 "wf.yaml:11:7: error: unknown key 'destinaton' in send_message config; valid keys: queue_type,"
-                        + " destination, message, attributes, delay, priority, credential_id, message_group_id, deduplication_id (at $.nodes[1].config.destinaton)",
+                        + " destination, message, attributes, delay, priority, credential_id, message_group_id, deduplication_id, reply (at $.nodes[1].config.destinaton)",
                 "wf.yaml:16:27: error: unknown key 'lable' in edge; valid keys: from, to, when, label (at $.edges[0].lable)");
     }
 
@@ -194,7 +194,7 @@ class WorkflowValidatorTest {
                 edges:
                   - {from: hook, to: out}
                 """)).containsExactly("wf.yaml:7:85: error: unknown key 'key' in send_message config; valid keys:"
-                + " queue_type, destination, message, attributes, delay, priority, credential_id, message_group_id, deduplication_id (at $.nodes[1].config.key)");
+                + " queue_type, destination, message, attributes, delay, priority, credential_id, message_group_id, deduplication_id, reply (at $.nodes[1].config.key)");
     }
 
     @Test

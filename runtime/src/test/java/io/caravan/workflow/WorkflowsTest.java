@@ -75,11 +75,11 @@ class WorkflowsTest {
                 "many-problems.yaml:18:7: error: send_message config is missing required key 'destination'"
                         + " (at $.nodes[3].config)",
                 "many-problems.yaml:19:7: error: unknown key 'destinaton' in send_message config; valid keys:"
-                        + " queue_type, destination, message, attributes, delay, priority, credential_id, message_group_id, deduplication_id (at $.nodes[3].config.destinaton)",
+                        + " queue_type, destination, message, attributes, delay, priority, credential_id, message_group_id, deduplication_id, reply (at $.nodes[3].config.destinaton)",
                 "many-problems.yaml:20:16: error: {{later.id}} names no earlier node; earlier nodes: hook, fetch"
                         + " (at $.nodes[3].config.message)",
                 "many-problems.yaml:21:7: error: unknown key 'max_messages' in send_message config; valid keys:"
-                        + " queue_type, destination, message, attributes, delay, priority, credential_id, message_group_id, deduplication_id (at $.nodes[3].config.max_messages)",
+                        + " queue_type, destination, message, attributes, delay, priority, credential_id, message_group_id, deduplication_id, reply (at $.nodes[3].config.max_messages)",
                 "many-problems.yaml:22:22: error: CREDENTIAL_NOT_FOUND: credential 'missing-cred' not found; known"
                         + " credentials: sqs-cred, kafka-cred, rabbit-cred (at $.nodes[3].config.credential_id)",
                 "many-problems.yaml:26:17: error: duration must be at most 1h, got \"2h\" (at $.nodes[4].config.duration)",

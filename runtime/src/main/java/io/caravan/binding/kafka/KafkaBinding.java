@@ -29,6 +29,10 @@ public final class KafkaBinding implements Binding {
     /** send_message: the partition, instead of the one the key hashes to. */
     public static final Field PARTITION = Field.template("partition", "the partition to write to (a whole number"
             + " below the topic's partition count), instead of the one the key hashes to").withExample("\"0\"");
+    /** send_message: wait for an answer on a reply topic. */
+    public static final Field REPLY = BindingSupport.reply(Field.string("reply_to", "the topic answers come to;"
+            + " sent in the reply_to header").asRequired().withExample("prices.replies"), "Kafka: the request carries"
+            + " reply_to and correlation_id headers; one consumer per Caravan instance reads reply_to");
     /** receive_message: consumers in the group. */
     public static final Field CONSUMERS = Field.wholeNumber("consumers", "consumers in the group reading the topic,"
             + " each on its own thread (default 1); more than the topic's partitions stay idle").between(1, 64)
@@ -52,7 +56,7 @@ public final class KafkaBinding implements Binding {
                     Field.string("sasl_password", "SASL password").asSecret().withExample("${KAFKA_PASSWORD}"),
                     Field.bool("enable_tls", "connect with TLS").withDefault(false),
                     Tls.CA_FILE)),
-            List.of(KEY, PARTITION), List.of(CONSUMERS, CONCURRENCY, BindingSupport.CONSUMER_GROUP), Set.of(),
+            List.of(KEY, PARTITION, REPLY), List.of(CONSUMERS, CONCURRENCY, BindingSupport.CONSUMER_GROUP), Set.of(),
             new Capabilities(null, "{source}.dlq", Capabilities.Ordering.PARTITION, false, null, false, false,
                     List.of(Capabilities.RunOrder.KEY, Capabilities.RunOrder.PARTITION, Capabilities.RunOrder.NONE)));
 

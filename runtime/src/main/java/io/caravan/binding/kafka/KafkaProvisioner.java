@@ -261,4 +261,31 @@ final class KafkaProvisioner implements Provisioner {
         var meta = producer.send(record).get(30, java.util.concurrent.TimeUnit.SECONDS);
         return meta.topic() + "-" + meta.partition() + "-" + meta.offset();
     }
+
+    private final Map<String, KafkaReplies> replyReaders = new ConcurrentHashMap<>();
+
+    /**
+     * Writes the request with {@code reply_to} and {@code correlation_id} headers, waits for
+     * Kafka's acknowledgement, then for the answer on the reply topic, read by one consumer per
+     * Caravan instance and reply topic ({@link KafkaReplies}) that every request shares.
+     */
+    @Override
+    public Optional<Reply> request(CamelContext context, Channel channel, String body, Map<String, String> attributes,
+                                   String replyTo, Duration timeout) throws Exception {
+        CredentialKafkaClientFactory factory = factory(context, channel);
+        KafkaReplies replies = replyReaders.computeIfAbsent(channel.credentialId() + "/" + replyTo,
+                k -> new KafkaReplies(factory, replyTo));
+        String correlationId = java.util.UUID.randomUUID().toString();
+        var answer = replies.expect(correlationId);
+        try {
+            Map<String, String> headers = new LinkedHashMap<>(attributes);
+            headers.put("reply_to", replyTo);
+            reply(context, channel, correlationId, body, headers);
+            return Optional.of(answer.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS));
+        } catch (java.util.concurrent.TimeoutException e) {
+            return Optional.empty();
+        } finally {
+            replies.forget(correlationId);
+        }
+    }
 }

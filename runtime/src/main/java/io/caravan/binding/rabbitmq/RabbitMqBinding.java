@@ -42,6 +42,10 @@ public final class RabbitMqBinding implements Binding {
             + " headers exchange: the header values a message must all have (x-match all), as plain text")
             .withExample("{region: eu}");
 
+    /** send_message: wait for an answer over direct reply-to. */
+    public static final Field REPLY = BindingSupport.reply(null, "RabbitMQ: over direct reply-to"
+            + " (amq.rabbitmq.reply-to), to a destination queue");
+
     /** Within the longest message TTL RabbitMQ takes (2^32 - 1 ms, about 49.7 days). */
     static final java.time.Duration MAX_DELAY = java.time.Duration.ofDays(49);
 
@@ -50,7 +54,7 @@ public final class RabbitMqBinding implements Binding {
                     Field.string("url", "amqp://user:password@host:5672/vhost, or amqps:// for TLS; a trailing / or"
                             + " none is the default vhost /").asRequired().asSecret().withExample("${RABBITMQ_URL}"),
                     Tls.CA_FILE)),
-            List.of(EXCHANGE, EXCHANGE_TYPE, ROUTING_KEY), List.of(EXCHANGE, EXCHANGE_TYPE, BINDING_KEY, ROUTING_KEY,
+            List.of(EXCHANGE, EXCHANGE_TYPE, ROUTING_KEY, REPLY), List.of(EXCHANGE, EXCHANGE_TYPE, BINDING_KEY, ROUTING_KEY,
                     BINDING_HEADERS), Set.of(EXCHANGE.name()),
             new Capabilities("the queue's x-dead-letter-exchange: a failed message is rejected without requeue (the"
                     + " queue is the operator's, declared with that argument)", "{source}.dlq", Capabilities.Ordering.QUEUE,

@@ -350,4 +350,16 @@ final class RabbitMqProvisioner implements Provisioner {
         }
         return id;
     }
+
+    private final Map<RabbitMqConnections, RabbitMqRequests> requests = new ConcurrentHashMap<>();
+
+    /** A request to the queue (default exchange) over direct reply-to ({@link RabbitMqRequests}). */
+    @Override
+    public Optional<Reply> request(CamelContext context, Channel channel, String body, Map<String, String> attributes,
+                                   String replyTo, Duration timeout) throws Exception {
+        RabbitMqConnections connections = connections(context, channel);
+        ensureQueue(connections, channel.address());
+        return requests.computeIfAbsent(connections, RabbitMqRequests::new)
+                .request("", channel.address(), body, attributes, timeout);
+    }
 }

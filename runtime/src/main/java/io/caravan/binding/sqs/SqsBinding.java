@@ -33,6 +33,12 @@ public final class SqsBinding implements Binding {
             + " whose deduplication id it saw in the last 5 minutes; without it the queue must have content-based"
             + " deduplication (FIFO queues Caravan creates have it)").withExample("\"{{input.order_id}}\"");
 
+    /** send_message: wait for an answer on a reply queue. */
+    public static final Field REPLY = io.caravan.binding.BindingSupport.reply(Field.string("reply_to", "the queue"
+            + " (name or URL) answers come to; sent in the reply_to attribute; one per Caravan instance")
+            .asRequired().withExample("prices-replies"), "SQS: the request carries reply_to and correlation_id"
+            + " attributes; the reply queue is long-polled");
+
     /** DelaySeconds' limit. */
     static final java.time.Duration MAX_DELAY = java.time.Duration.ofMinutes(15);
 
@@ -44,7 +50,7 @@ public final class SqsBinding implements Binding {
                             .withExample("${SQS_SECRET}"),
                     Field.string("endpoint", "URL of an SQS-compatible server (ElasticMQ, LocalStack) instead of AWS")
                             .withExample("http://127.0.0.1:9324"))),
-            List.of(MESSAGE_GROUP_ID, DEDUPLICATION_ID), List.of(), Set.of(),
+            List.of(MESSAGE_GROUP_ID, DEDUPLICATION_ID, REPLY), List.of(), Set.of(),
             new Capabilities("the queue's redrive policy: a failed message is not deleted, and after maxReceiveCount"
                     + " receives SQS moves it to the queue's dead-letter queue", "{source}-dlq",
                     Capabilities.Ordering.MESSAGE_GROUP, true, SqsBinding.MAX_DELAY, false, true,

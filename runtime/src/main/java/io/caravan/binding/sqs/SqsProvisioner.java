@@ -249,4 +249,31 @@ final class SqsProvisioner implements Provisioner {
         }
         return sqs.sendMessage(b -> b.queueUrl(url).messageBody(body).messageAttributes(values)).messageId();
     }
+
+    private final Map<String, SqsReplies> replyReaders = new ConcurrentHashMap<>();
+
+    /**
+     * Sends the request with {@code reply_to} and {@code correlation_id} attributes, then waits
+     * for the answer on the reply queue, long-polled by one reader per Caravan instance and queue
+     * ({@link SqsReplies}) that every request shares.
+     */
+    @Override
+    public Optional<Reply> request(CamelContext context, Channel channel, String body, Map<String, String> attributes,
+                                   String replyTo, Duration timeout) throws Exception {
+        SqsClient sqs = client(context, channel);
+        SqsReplies replies = replyReaders.computeIfAbsent(channel.credentialId() + "/" + replyTo, k -> new SqsReplies(sqs,
+                SqsBinding.isUrl(replyTo) ? replyTo : sqs.getQueueUrl(b -> b.queueName(replyTo)).queueUrl()));
+        String correlationId = java.util.UUID.randomUUID().toString();
+        var answer = replies.expect(correlationId);
+        try {
+            Map<String, String> sent = new LinkedHashMap<>(attributes);
+            sent.put("reply_to", replyTo);
+            reply(context, channel, correlationId, body, sent);
+            return Optional.of(answer.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS));
+        } catch (java.util.concurrent.TimeoutException e) {
+            return Optional.empty();
+        } finally {
+            replies.forget(correlationId);
+        }
+    }
 }

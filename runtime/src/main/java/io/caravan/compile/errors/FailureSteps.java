@@ -201,7 +201,7 @@ public final class FailureSteps {
             case BAD_PAYLOAD -> 400;
             case TEMPLATE_VALUE_MISSING -> 422;
             case CONNECTION_FAILED, QUEUE_NOT_FOUND, HTTP_ERROR, HTTP_4XX, HTTP_5XX, CREDENTIAL_NOT_FOUND -> 502;
-            case TIMEOUT -> 504;
+            case TIMEOUT, REPLY_TIMEOUT -> 504;
             case CIRCUIT_OPEN -> 503;
             case INTERNAL, TOO_MANY_DELIVERIES -> 500;
         };

@@ -75,4 +75,40 @@ public final class ReplyNode implements NodeCompiler {
             Runs.restoreHeaders(exchange);
         };
     }
+
+    /**
+     * {@code caravan:request}: a send_message with {@code reply}. Sends the rendered message with
+     * a correlation id and where to answer, waits for the answer, and gives the seed's send
+     * output plus {@code reply: {body, attributes}} (the body parsed when it is JSON). No answer
+     * within the timeout fails the node with REPLY_TIMEOUT.
+     */
+    public static Processor request(String workflowId, String nodeId, String queueType, String credentialId, String address,
+                                    String replyTo, long timeoutMs, io.caravan.compile.RunEvents events) {
+        Binding binding = Bindings.forQueueType(queueType)
+                .orElseThrow(() -> new IllegalArgumentException("request: no broker " + queueType));
+        java.time.Duration timeout = java.time.Duration.ofMillis(timeoutMs);
+        return exchange -> {
+            String body = exchange.getMessage().getBody(String.class);
+            var answer = binding.provisioner().request(exchange.getContext(),
+                    new Channel(workflowId, nodeId, credentialId, address, null), body == null ? "" : body,
+                    Messages.attributes(exchange.getMessage()), replyTo, timeout);
+            events.sent(workflowId, nodeId, queueType, address);
+            if (answer.isEmpty()) {
+                throw new io.caravan.CaravanException(io.caravan.ErrorCode.REPLY_TIMEOUT, "no reply from " + queueType + " "
+                        + address + " within " + io.caravan.spec.Durations.format(timeout), nodeId, null);
+            }
+            Map<String, Object> reply = new LinkedHashMap<>();
+            reply.put("body", io.caravan.Json.parseIfJson(answer.get().body()));
+            reply.put("attributes", answer.get().attributes());
+            Map<String, Object> output = new LinkedHashMap<>();
+            output.put("success", true);
+            output.put("queue_type", queueType);
+            output.put("destination", address);
+            output.put("sent_at", java.time.Instant.now().toString());
+            output.put("reply", reply);
+            Runs.of(exchange).putOutput(nodeId, output);
+            Runs.restoreHeaders(exchange);
+        };
+    }
+
 }

@@ -59,6 +59,15 @@ public final class SendMessageNode implements NodeCompiler {
             }
         }
         step.to(CaravanSteps.uri("text", node, "")).id(context.camelId(node, "text"));
+        if (node.config().get("reply") instanceof java.util.Map<?, ?> reply) {
+            // request-reply: the answer comes back to this run (caravan:request waits for it)
+            Object replyTo = reply.get("reply_to");
+            step.to(CaravanSteps.uri("request", node, "workflow=" + context.workflow().id() + "&queueType="
+                    + binding.queueType() + "&credential=" + channel.credentialId() + "&address=RAW(" + channel.address()
+                    + ")&timeout=" + ((java.time.Duration) reply.get("timeout")).toMillis()
+                    + (replyTo == null ? "" : "&replyTo=RAW(" + replyTo + ")"))).id(context.camelId(node, "request"));
+            return;
+        }
         // InOnly: a webhook exchange is InOut, and request-reply producers would wait for an answer
         step.to(ExchangePattern.InOnly, binding.producerUri(channel)).id(context.camelId(node, "send"));
         step.to(CaravanSteps.uri("sent", node, "workflow=" + context.workflow().id() + "&queueType=" + binding.queueType()

@@ -37,7 +37,7 @@ public final class CaravanEndpoint extends DefaultEndpoint {
     enum Action {
         ENTER, OUTPUT, RESULT, LOG, FINISH, ITEMS, ITEM, ITEM_DONE, LOOP_DONE, FORK, BRANCH, BRANCH_DONE, JOIN, CALL,
         CALLED, STASH, TEXT, SENT, HTTP, CALL_START, FAILED, DEAD_LETTER, DEAD_LETTERED, CAUGHT, FALLBACK, FALLBACK_OUTPUT, WEBHOOK, SCHEDULE, RECEIVE, PULL, IN_FLIGHT, DUPLICATE,
-        COMPLETED, COMPENSATE, REPLY, REQUEST;
+        COMPLETED, COMPENSATE, REPLY, REQUEST, LIMIT;
 
         final String uriName = name().toLowerCase(Locale.ROOT).replace('_', '-');
 
@@ -126,6 +126,8 @@ public final class CaravanEndpoint extends DefaultEndpoint {
     private boolean deleteAfter;
     @UriParam(description = "fallback: the node's fallback as written; fallback-output: the fallback node")
     private String fallback;
+    @UriParam(description = "limit: runs per key in flight at once")
+    private int limit = Integer.MAX_VALUE;
     @UriParam(description = "request: the topic or queue answers come to (Kafka, SQS)")
     private String replyTo;
     @UriParam(description = "completed: the node that undoes this one should a later node fail")
@@ -286,6 +288,10 @@ public final class CaravanEndpoint extends DefaultEndpoint {
         this.mode = mode;
     }
 
+    public void setLimit(int limit) {
+        this.limit = limit;
+    }
+
     public void setReplyTo(String replyTo) {
         this.replyTo = replyTo;
     }
@@ -370,6 +376,9 @@ public final class CaravanEndpoint extends DefaultEndpoint {
             case COMPLETED -> FailureSteps.completed(node, compensation, compensationUri);
             case COMPENSATE -> FailureSteps.compensate(wf, events);
             case REPLY -> io.caravan.compile.nodes.ReplyNode.reply(wf, node, queueType, credential);
+            case LIMIT -> new io.caravan.compile.nodes.ConcurrencyLimit(
+                    org.apache.camel.support.builder.ExpressionBuilder.exchangePropertyExpression(
+                            io.caravan.compile.nodes.ConcurrencyLimit.KEY), limit, wf);
             case REQUEST -> io.caravan.compile.nodes.ReplyNode.request(wf, node, queueType, credential, address, replyTo,
                     timeout, events);
             case FALLBACK -> CircuitBreakers.fallback(node, fallback);

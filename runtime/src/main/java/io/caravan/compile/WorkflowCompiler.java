@@ -118,6 +118,14 @@ public final class WorkflowCompiler {
         ErrorHandlerCompiler.compile(route, context, triggerCompiler.replies(), asWritten ? bindings : null);
 
         triggerCompiler.compileStart(trigger, context, route);
+        if (trigger.type() == NodeType.RECEIVE_MESSAGE
+                && trigger.config().get(NodeSpecs.Receive.CONCURRENCY.name()) instanceof java.util.Map<?, ?> limit) {
+            // at most limit runs per key past here: the others wait without a thread (caravan:limit)
+            route.setProperty(io.caravan.compile.nodes.ConcurrencyLimit.KEY,
+                    CaravanLanguage.expression(String.valueOf(limit.get("key")))).id(context.camelId(trigger, "limit-key"));
+            route.to("caravan:limit/" + trigger.id() + "?workflow=" + workflow.id() + "&limit=" + limit.get("limit"))
+                    .id(context.camelId(trigger, "limit"));
+        }
 
         // with idempotency, every node runs inside Camel's idempotentConsumer block
         ProcessorDefinition<?> nodes = asWritten ? IdempotencyCompiler.open(route, trigger, context) : route;

@@ -78,6 +78,13 @@ public final class NodeSpecs {
                 + " its send); partition: one run at a time per partition; none: runs start as messages arrive, side by"
                 + " side. Default: the broker's first (Kafka: key; others: none)")
                 .withExample("key");
+        public static final Field CONCURRENCY = Field.object("concurrency", List.of(
+                Field.template("key", "what the limit counts by, e.g. the tenant").asRequired()
+                        .withExample("\"{{input.tenant_id}}\""),
+                Field.wholeNumber("limit", "runs per key in flight at once").between(1, 100_000).asRequired()
+                        .withExample("10")),
+                "a trigger: at most limit runs per key in flight; a key's other messages wait, unacknowledged, and"
+                + " other keys run (caravan_runs_waiting shows how many wait)").withExample("{key: \"{{input.tenant_id}}\", limit: 10}");
         /** Messages a pull takes when the node does not say (seeds/000). */
         public static final int DEFAULT_PULL = 10;
 
@@ -213,7 +220,7 @@ public final class NodeSpecs {
         spec(NodeType.RECEIVE_MESSAGE, "as the first node, a trigger that runs once per message; later, a pull"
                 + " that takes up to max_messages within wait_time", List.of(QUEUE_TYPE_FIELD, Receive.SOURCE,
                 Receive.MAX_MESSAGES, Receive.WAIT_TIME, Receive.DELETE_AFTER, Receive.MAX_DEPTH, Receive.MAX_DELIVERIES,
-                Receive.ORDERING,
+                Receive.ORDERING, Receive.CONCURRENCY,
                 CREDENTIAL));
         spec(NodeType.SEND_MESSAGE, "sends a message; its output is the broker's message id",
                 List.of(QUEUE_TYPE_FIELD, Send.DESTINATION, Send.MESSAGE, Send.ATTRIBUTES, Send.DELAY, Send.PRIORITY,

@@ -75,7 +75,7 @@ class WorkflowValidatorTest {
         assertThat(problems("""
                 id: wf
                 nodes:
-                  - {id: in, type: receive_message, config: {queue_type: kafka, source: t, credential_id: kafka-cred, ordering: partition, concurrency: 8}}
+                  - {id: in, type: receive_message, config: {queue_type: kafka, source: t, credential_id: kafka-cred, ordering: partition, threads: 8}}
                   - {id: log, type: log, config: {message: hi}}
                 edges: [{from: in, to: log}]
                 """)).isEmpty();

@@ -39,7 +39,7 @@ public final class KafkaBinding implements Binding {
             .withExample("4");
 
     /** receive_message: runs started at once per consumer. */
-    public static final Field CONCURRENCY = Field.wholeNumber("concurrency", "a trigger: runs in progress at once per"
+    public static final Field THREADS = Field.wholeNumber("threads", "a trigger: runs in progress at once per"
             + " consumer (default " + KafkaComponent.DEFAULT_CONCURRENCY + "); their blocking steps (http, delay, a"
             + " sync sub-workflow) run side by side, while ordering holds back a key's next record").between(1, 256)
             .withExample("32");
@@ -56,7 +56,7 @@ public final class KafkaBinding implements Binding {
                     Field.string("sasl_password", "SASL password").asSecret().withExample("${KAFKA_PASSWORD}"),
                     Field.bool("enable_tls", "connect with TLS").withDefault(false),
                     Tls.CA_FILE)),
-            List.of(KEY, PARTITION, REPLY), List.of(CONSUMERS, CONCURRENCY, BindingSupport.CONSUMER_GROUP), Set.of(),
+            List.of(KEY, PARTITION, REPLY), List.of(CONSUMERS, THREADS, BindingSupport.CONSUMER_GROUP), Set.of(),
             new Capabilities(null, "{source}.dlq", Capabilities.Ordering.PARTITION, false, null, false, false,
                     List.of(Capabilities.RunOrder.KEY, Capabilities.RunOrder.PARTITION, Capabilities.RunOrder.NONE)));
 
@@ -77,7 +77,7 @@ public final class KafkaBinding implements Binding {
     }
 
     /**
-     * Many runs in flight in the node's {@code ordering} (key by default) on {@code concurrency}
+     * Many runs in flight in the node's {@code ordering} (key by default) on {@code threads}
      * threads, offsets committed per partition up to the first unfinished run, a failed run run
      * again in place ({@link KafkaPollLoop}). The workflow's own consumer group
      * ({@link CredentialKafkaClientFactory#groupFor}). Kafka's max.poll.records (500) unless the
@@ -96,8 +96,8 @@ public final class KafkaBinding implements Binding {
         if (channel.config() != null && channel.config().has(NodeSpecs.Receive.ORDERING)) {
             uri += "&ordering=" + channel.config().string(NodeSpecs.Receive.ORDERING);
         }
-        if (channel.config() != null && channel.config().has(CONCURRENCY)) {
-            uri += "&concurrency=" + channel.config().number(CONCURRENCY);
+        if (channel.config() != null && channel.config().has(THREADS)) {
+            uri += "&threads=" + channel.config().number(THREADS);
         }
         return uri;
     }

@@ -17,7 +17,7 @@ import org.apache.camel.support.DefaultEndpoint;
  *       the topic's partition count.</li>
  *   <li>{@code ordering} ({@code key}): a record starts once the previous one with its key
  *       ({@code key}) or of its partition ({@code partition}) finished, or at once ({@code none}).</li>
- *   <li>{@code concurrency} (32): threads that run records, per consumer; a run holds one until
+ *   <li>{@code threads} (32): threads that run records, per consumer; a run holds one until
  *       it first waits without blocking (a send), so blocking steps run side by side.</li>
  *   <li>{@code pollTimeoutMs} (500): the longest a poll blocks; also bounds how long a finished
  *       run waits for its commit when no record arrives.</li>

@@ -34,7 +34,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One consumer of the group on its own thread. Records are handed to {@code concurrency} worker
+ * One consumer of the group on its own thread. Records are handed to {@code threads} worker
  * threads, so a run's blocking steps (http, delay) never hold the poll thread, and runs wait for
  * each other only as the endpoint's {@code ordering} says: {@code key} (the default) starts a
  * record once the previous record with its key, in its partition, finished, and runs different

@@ -25,6 +25,7 @@ public final class RunMetrics implements RunEvents {
     public static final String DEAD_LETTERED = "caravan.messages.dead.lettered";
     public static final String SCHEDULE_SKIPPED = "caravan.schedule.skipped";
     public static final String COMPENSATIONS = "caravan.compensations";
+    public static final String WAITING = "caravan.runs.waiting";
 
     private final MeterRegistry registry;
     /** The per-message counters by their labels: a registry lookup builds and sorts tags each time. */
@@ -81,6 +82,13 @@ public final class RunMetrics implements RunEvents {
      * and rate() see the series from the start. Registering again is harmless.
      */
     public void register(Workflow workflow) {
+        WorkflowNode start = workflow.trigger();
+        if (start != null && start.config().get(io.caravan.workflow.NodeSpecs.Receive.CONCURRENCY.name()) != null) {
+            String id = workflow.id();
+            io.micrometer.core.instrument.Gauge.builder(WAITING, () -> io.caravan.compile.nodes.ConcurrencyLimit.waiting(id))
+                    .description("runs waiting for a place under the trigger's concurrency limit (their messages stay"
+                            + " unacknowledged)").tag("workflow", id).register(registry);
+        }
         for (WorkflowNode node : workflow.nodes()) {
             if (node.trigger()) {
                 switch (node.type()) {

@@ -275,17 +275,8 @@ final class KafkaProvisioner implements Provisioner {
         CredentialKafkaClientFactory factory = factory(context, channel);
         KafkaReplies replies = replyReaders.computeIfAbsent(channel.credentialId() + "/" + replyTo,
                 k -> new KafkaReplies(factory, replyTo));
-        String correlationId = java.util.UUID.randomUUID().toString();
-        var answer = replies.expect(correlationId);
-        try {
-            Map<String, String> headers = new LinkedHashMap<>(attributes);
-            headers.put("reply_to", replyTo);
-            reply(context, channel, correlationId, body, headers);
-            return Optional.of(answer.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS));
-        } catch (java.util.concurrent.TimeoutException e) {
-            return Optional.empty();
-        } finally {
-            replies.forget(correlationId);
-        }
+        Map<String, String> headers = new LinkedHashMap<>(attributes);
+        headers.put("reply_to", replyTo);
+        return replies.answers().ask(correlationId -> reply(context, channel, correlationId, body, headers), timeout);
     }
 }

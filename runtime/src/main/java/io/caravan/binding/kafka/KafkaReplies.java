@@ -8,8 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -30,7 +28,7 @@ final class KafkaReplies {
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaReplies.class);
 
-    private final Map<String, CompletableFuture<Provisioner.Reply>> waiting = new ConcurrentHashMap<>();
+    private final io.caravan.binding.Answers answers = new io.caravan.binding.Answers();
     private final KafkaConsumer<String, byte[]> consumer;
 
     KafkaReplies(CredentialKafkaClientFactory factory, String topic) {
@@ -49,12 +47,8 @@ final class KafkaReplies {
         reader.start();
     }
 
-    CompletableFuture<Provisioner.Reply> expect(String correlationId) {
-        return waiting.computeIfAbsent(correlationId, k -> new CompletableFuture<>());
-    }
-
-    void forget(String correlationId) {
-        waiting.remove(correlationId);
+    io.caravan.binding.Answers answers() {
+        return answers;
     }
 
     private void read() {
@@ -62,18 +56,17 @@ final class KafkaReplies {
             try {
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
                     Header id = r.headers().lastHeader("correlation_id");
-                    CompletableFuture<Provisioner.Reply> request = id == null ? null
-                            : waiting.remove(new String(id.value(), StandardCharsets.UTF_8));
-                    if (request != null) {
-                        Map<String, String> attributes = new LinkedHashMap<>();
-                        for (Header h : r.headers()) {
-                            if (!BindingSupport.isControlName(h.key())) {
-                                attributes.put(h.key(), h.value() == null ? "" : new String(h.value(), StandardCharsets.UTF_8));
-                            }
-                        }
-                        request.complete(new Provisioner.Reply(r.value() == null ? "" : new String(r.value(), StandardCharsets.UTF_8),
-                                attributes));
+                    if (id == null) {
+                        continue;
                     }
+                    Map<String, String> attributes = new LinkedHashMap<>();
+                    for (Header h : r.headers()) {
+                        if (!BindingSupport.isControlName(h.key())) {
+                            attributes.put(h.key(), h.value() == null ? "" : new String(h.value(), StandardCharsets.UTF_8));
+                        }
+                    }
+                    answers.answer(new String(id.value(), StandardCharsets.UTF_8), new Provisioner.Reply(
+                            r.value() == null ? "" : new String(r.value(), StandardCharsets.UTF_8), attributes));
                 }
             } catch (Exception e) {
                 LOG.warn("reading replies failed; reading on: {}", e.toString());

@@ -10,10 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * Requests that wait for an answer, over RabbitMQ's direct reply-to
@@ -27,7 +23,7 @@ final class RabbitMqRequests {
     private static final String DIRECT_REPLY_TO = "amq.rabbitmq.reply-to";
 
     private final RabbitMqConnections connections;
-    private final Map<String, CompletableFuture<Provisioner.Reply>> waiting = new ConcurrentHashMap<>();
+    private final io.caravan.binding.Answers answers = new io.caravan.binding.Answers();
     private Channel channel;
 
     RabbitMqRequests(RabbitMqConnections connections) {
@@ -40,19 +36,16 @@ final class RabbitMqRequests {
             Channel ch = connections.publishing().createChannel();
             ch.confirmSelect();
             ch.basicConsume(DIRECT_REPLY_TO, true, (tag, delivery) -> {
-                CompletableFuture<Provisioner.Reply> request = waiting.remove(String.valueOf(
-                        delivery.getProperties().getCorrelationId()));
-                if (request != null) {
-                    Map<String, String> attributes = new LinkedHashMap<>();
-                    if (delivery.getProperties().getHeaders() != null) {
-                        delivery.getProperties().getHeaders().forEach((k, v) -> {
-                            if (v != null && !BindingSupport.isControlName(k)) {
-                                attributes.put(k, BindingSupport.text(v));
-                            }
-                        });
-                    }
-                    request.complete(new Provisioner.Reply(new String(delivery.getBody(), StandardCharsets.UTF_8), attributes));
+                Map<String, String> attributes = new LinkedHashMap<>();
+                if (delivery.getProperties().getHeaders() != null) {
+                    delivery.getProperties().getHeaders().forEach((k, v) -> {
+                        if (v != null && !BindingSupport.isControlName(k)) {
+                            attributes.put(k, BindingSupport.text(v));
+                        }
+                    });
                 }
+                answers.answer(delivery.getProperties().getCorrelationId(),
+                        new Provisioner.Reply(new String(delivery.getBody(), StandardCharsets.UTF_8), attributes));
             }, tag -> { });
             channel = ch;
         }
@@ -61,16 +54,13 @@ final class RabbitMqRequests {
 
     Optional<Provisioner.Reply> request(String exchange, String routingKey, String body, Map<String, String> attributes,
                                         Duration timeout) throws Exception {
-        String correlationId = UUID.randomUUID().toString();
-        CompletableFuture<Provisioner.Reply> answer = new CompletableFuture<>();
-        waiting.put(correlationId, answer);
-        try {
-            Map<String, Object> headers = new LinkedHashMap<>();
-            attributes.forEach((k, v) -> {
-                if (!BindingSupport.isControlName(k)) {
-                    headers.put(k, v);
-                }
-            });
+        Map<String, Object> headers = new LinkedHashMap<>();
+        attributes.forEach((k, v) -> {
+            if (!BindingSupport.isControlName(k)) {
+                headers.put(k, v);
+            }
+        });
+        return answers.ask(correlationId -> {
             AMQP.BasicProperties props = new AMQP.BasicProperties.Builder().replyTo(DIRECT_REPLY_TO)
                     .correlationId(correlationId).messageId(UUID.randomUUID().toString()).contentType("text/plain")
                     .contentEncoding("UTF-8").timestamp(new java.util.Date()).headers(headers).build();
@@ -81,11 +71,6 @@ final class RabbitMqRequests {
                 ch.basicPublish(exchange, routingKey, props, body.getBytes(StandardCharsets.UTF_8));
                 ch.waitForConfirmsOrDie(10_000);
             }
-            return Optional.of(answer.get(timeout.toMillis(), TimeUnit.MILLISECONDS));
-        } catch (TimeoutException e) {
-            return Optional.empty();
-        } finally {
-            waiting.remove(correlationId);
-        }
+        }, timeout);
     }
 }

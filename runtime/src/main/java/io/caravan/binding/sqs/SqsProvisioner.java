@@ -263,17 +263,8 @@ final class SqsProvisioner implements Provisioner {
         SqsClient sqs = client(context, channel);
         SqsReplies replies = replyReaders.computeIfAbsent(channel.credentialId() + "/" + replyTo, k -> new SqsReplies(sqs,
                 SqsBinding.isUrl(replyTo) ? replyTo : sqs.getQueueUrl(b -> b.queueName(replyTo)).queueUrl()));
-        String correlationId = java.util.UUID.randomUUID().toString();
-        var answer = replies.expect(correlationId);
-        try {
-            Map<String, String> sent = new LinkedHashMap<>(attributes);
-            sent.put("reply_to", replyTo);
-            reply(context, channel, correlationId, body, sent);
-            return Optional.of(answer.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS));
-        } catch (java.util.concurrent.TimeoutException e) {
-            return Optional.empty();
-        } finally {
-            replies.forget(correlationId);
-        }
+        Map<String, String> sent = new LinkedHashMap<>(attributes);
+        sent.put("reply_to", replyTo);
+        return replies.answers().ask(correlationId -> reply(context, channel, correlationId, body, sent), timeout);
     }
 }

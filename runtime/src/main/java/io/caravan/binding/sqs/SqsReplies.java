@@ -3,8 +3,6 @@ package io.caravan.binding.sqs;
 import io.caravan.binding.Provisioner;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.sqs.SqsClient;
@@ -22,9 +20,7 @@ final class SqsReplies {
 
     private static final Logger LOG = LoggerFactory.getLogger(SqsReplies.class);
 
-    private final Map<String, CompletableFuture<Provisioner.Reply>> waiting = new ConcurrentHashMap<>();
-    /** Requests that gave up waiting: an answer that comes for one later is deleted, not left to come back. */
-    private final java.util.Set<String> gaveUp = ConcurrentHashMap.newKeySet();
+    private final io.caravan.binding.Answers answers = new io.caravan.binding.Answers();
     private final SqsClient sqs;
     private final String queueUrl;
 
@@ -36,18 +32,8 @@ final class SqsReplies {
         reader.start();
     }
 
-    CompletableFuture<Provisioner.Reply> expect(String correlationId) {
-        return waiting.computeIfAbsent(correlationId, k -> new CompletableFuture<>());
-    }
-
-    void forget(String correlationId) {
-        CompletableFuture<Provisioner.Reply> request = waiting.remove(correlationId);
-        if (request != null && !request.isDone()) {
-            if (gaveUp.size() > 10_000) {
-                gaveUp.clear();
-            }
-            gaveUp.add(correlationId);
-        }
+    io.caravan.binding.Answers answers() {
+        return answers;
     }
 
     private void read() {
@@ -55,20 +41,15 @@ final class SqsReplies {
             try {
                 for (Message m : sqs.receiveMessage(b -> b.queueUrl(queueUrl).waitTimeSeconds(5).maxNumberOfMessages(10)
                         .messageAttributeNames("All")).messages()) {
-                    var id = m.messageAttributes().get("correlation_id");
-                    CompletableFuture<Provisioner.Reply> request = id == null ? null : waiting.remove(id.stringValue());
-                    if (request == null) {
-                        if (id != null && gaveUp.remove(id.stringValue())) {
-                            // the answer to a request that timed out here: nobody waits for it
-                            sqs.deleteMessage(b -> b.queueUrl(queueUrl).receiptHandle(m.receiptHandle()));
-                        }
-                        // else another instance's: it comes back after the visibility timeout for whoever waits
-                        continue;
-                    }
+                    var attribute = m.messageAttributes().get("correlation_id");
+                    String id = attribute == null ? null : attribute.stringValue();
                     Map<String, String> attributes = new LinkedHashMap<>();
                     m.messageAttributes().forEach((k, v) -> attributes.put(k, v.stringValue()));
-                    request.complete(new Provisioner.Reply(m.body(), attributes));
-                    sqs.deleteMessage(b -> b.queueUrl(queueUrl).receiptHandle(m.receiptHandle()));
+                    // answered here, or the late answer to a request that timed out here: done with it;
+                    // else another instance's: it comes back after the visibility timeout for whoever waits
+                    if (answers.answer(id, new Provisioner.Reply(m.body(), attributes)) || answers.late(id)) {
+                        sqs.deleteMessage(b -> b.queueUrl(queueUrl).receiptHandle(m.receiptHandle()));
+                    }
                 }
             } catch (Exception e) {
                 LOG.warn("reading replies from {} failed; reading on: {}", queueUrl, e.toString());

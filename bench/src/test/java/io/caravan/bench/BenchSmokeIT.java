@@ -36,7 +36,7 @@ class BenchSmokeIT {
 
         JsonNode r = new ObjectMapper().readTree(out.resolve("results.json").toFile());
         assertThat(r.fieldNames()).toIterable().containsExactly("date", "machine", "brokers", "startup_ms",
-                "compile_1000_ms", "heap_1000_workflows_mb", "kafka_scaling");
+                "compile_1000_ms", "heap_1000_workflows_mb", "kafka_scaling", "kafka_ordering");
         assertThat(r.get("date").asText()).isNotBlank();
         assertThat(r.get("machine").asText()).contains("cores");
         assertThat(r.get("brokers").fieldNames()).toIterable().containsExactly("kafka", "rabbitmq", "sqs", "redis");
@@ -66,9 +66,17 @@ class BenchSmokeIT {
         assertThat(r.get("compile_1000_ms").isIntegralNumber()).isTrue();
         assertThat(r.get("heap_1000_workflows_mb").isNumber()).isTrue();
         assertThat(r.get("kafka_scaling").fieldNames()).toIterable().containsExactly("1", "2", "4");
+        JsonNode ordering = r.get("kafka_ordering");
+        assertThat(ordering.fieldNames()).toIterable().containsExactly("key", "partition", "none", "key + lookup",
+                "partition + lookup", "none + lookup");
+        ordering.fields().forEachRemaining(e -> {
+            assertThat(e.getValue().get("lost").asLong()).as(e.getKey() + " lost").isZero();
+            assertThat(e.getValue().get("drained").asLong()).as(e.getKey() + " drained").isPositive();
+        });
 
         String md = Files.readString(out.resolve("results.md"));
-        assertThat(md).contains("caravan / raw", "caravan / camel_tuned", "### kafka", "### rabbitmq", "### sqs");
+        assertThat(md).contains("caravan / raw", "caravan / camel_tuned", "### kafka", "### rabbitmq", "### sqs",
+                "### Kafka trigger ordering");
         assertThat(printed).contains("caravan / raw", "draining");
     }
 

@@ -8,7 +8,6 @@ import io.caravan.binding.ReceivedMessage;
 import io.caravan.compile.CompileContext;
 import io.caravan.compile.NodeCompiler;
 import io.caravan.compile.Runs;
-import io.caravan.workflow.NodeSpecs;
 import io.caravan.workflow.NodeType;
 import io.caravan.workflow.WorkflowNode;
 import java.util.LinkedHashMap;
@@ -39,11 +38,7 @@ public final class ReplyNode implements NodeCompiler {
     public void compile(WorkflowNode node, CompileContext context, ProcessorDefinition<?> step) {
         WorkflowNode trigger = context.workflow().trigger();
         CaravanSteps.enter(node, context, step);
-        step.to(CaravanSteps.uri("stash", node, "")).id(context.camelId(node, "stash"));
-        step.setBody(CaravanSteps.template(node.config().string(NodeSpecs.Send.MESSAGE.name()))).id(context.camelId(node, "render"));
-        int[] attribute = {0};
-        node.config().stringMap(NodeSpecs.Send.ATTRIBUTES.name()).forEach((name, template) ->
-                step.setHeader(name, CaravanSteps.template(template)).id(context.camelId(node, "attribute-" + attribute[0]++)));
+        SendMessageNode.renderMessage(node, context, step);
         step.to(CaravanSteps.uri("reply", node, "workflow=" + context.workflow().id() + "&queueType=" + trigger.queueType()
                 + "&credential=" + trigger.credentialId())).id(context.camelId(node, "reply"));
     }

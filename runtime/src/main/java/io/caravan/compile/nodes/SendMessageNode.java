@@ -34,18 +34,7 @@ public final class SendMessageNode implements NodeCompiler {
                 + (channel.credentialId() == null ? "" : "&credential=" + channel.credentialId())
                 + (channel.address() == null ? "" : "&address=RAW(" + channel.address() + ")")))
                 .id(context.camelId(node, "enter"));
-        // the producer sees only the headers this node sets: the run's others wait aside
-        step.to(CaravanSteps.uri("stash", node, "")).id(context.camelId(node, "stash"));
-        step.setBody(CaravanSteps.template(node.config().string(NodeSpecs.Send.MESSAGE.name())))
-                .id(context.camelId(node, "render"));
-        int[] attribute = {0};
-        // attributes are plain headers (a name that is a broker's control header is dropped), the
-        // broker's own fields are control headers (Messages)
-        node.config().stringMap(NodeSpecs.Send.ATTRIBUTES.name()).forEach((name, template) -> {
-            if (!BindingSupport.isControlName(name)) {
-                step.setHeader(name, CaravanSteps.template(template)).id(context.camelId(node, "attribute-" + attribute[0]++));
-            }
-        });
+        renderMessage(node, context, step);
         for (Field field : java.util.List.of(NodeSpecs.Send.DELAY, NodeSpecs.Send.PRIORITY)) {
             if (node.config().has(field)) {
                 step.setHeader(Messages.field(field.name()), CaravanSteps.template(node.config().string(field)))
@@ -72,5 +61,24 @@ public final class SendMessageNode implements NodeCompiler {
         step.to(ExchangePattern.InOnly, binding.producerUri(channel)).id(context.camelId(node, "send"));
         step.to(CaravanSteps.uri("sent", node, "workflow=" + context.workflow().id() + "&queueType=" + binding.queueType()
                 + "&destination=RAW(" + channel.target(binding.spec()) + ")")).id(context.camelId(node, "output"));
+    }
+
+    /**
+     * The node's {@code message} as the body and its {@code attributes} as the only headers: the
+     * run's other headers wait aside (stash) until the send's output restores them. Shared by
+     * send_message and reply.
+     */
+    static void renderMessage(WorkflowNode node, CompileContext context, ProcessorDefinition<?> step) {
+        step.to(CaravanSteps.uri("stash", node, "")).id(context.camelId(node, "stash"));
+        step.setBody(CaravanSteps.template(node.config().string(NodeSpecs.Send.MESSAGE.name())))
+                .id(context.camelId(node, "render"));
+        int[] attribute = {0};
+        // attributes are plain headers (a name that is a broker's control header is dropped), the
+        // broker's own fields are control headers (Messages)
+        node.config().stringMap(NodeSpecs.Send.ATTRIBUTES.name()).forEach((name, template) -> {
+            if (!BindingSupport.isControlName(name)) {
+                step.setHeader(name, CaravanSteps.template(template)).id(context.camelId(node, "attribute-" + attribute[0]++));
+            }
+        });
     }
 }

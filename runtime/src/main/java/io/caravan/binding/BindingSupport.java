@@ -42,6 +42,14 @@ public final class BindingSupport {
             + " in; default: <the credential's consumer_group>.<workflow id> (each workflow is its own subscriber"
             + " and gets every message; instances running one workflow share its messages)").withExample("\"billing\"");
 
+    /** Runs a consumer starts at once when the node does not say ({@link #THREADS}). */
+    public static final int DEFAULT_THREADS = 32;
+
+    /** receive_message on a broker whose consumer hands runs to worker threads: how many. */
+    public static final Field THREADS = Field.wholeNumber("threads", "a trigger: runs in progress at once per"
+            + " consumer (default " + DEFAULT_THREADS + "); their blocking steps (http, delay, a sync sub-workflow)"
+            + " run side by side, while ordering holds back a key's next message").between(1, 256).withExample("32");
+
     /** send_message: wait this long for the answer (reply). */
     public static final Field REPLY_TIMEOUT = Field.duration("timeout", "how long to wait for the answer; then the"
             + " node fails with REPLY_TIMEOUT (retry and error branches apply)").mustBePositive()
@@ -63,6 +71,16 @@ public final class BindingSupport {
     public static String groupOptions(Channel channel) {
         StringBuilder options = new StringBuilder("&workflow=").append(q(channel.workflowId()));
         field(channel, CONSUMER_GROUP).ifPresent(group -> options.append("&group=").append(q(group)));
+        return options.toString();
+    }
+
+    /** The node's ordering and threads, when it sets them, as consumer URI options: {@code &ordering=..&threads=..}. */
+    public static String orderingOptions(Channel channel) {
+        StringBuilder options = new StringBuilder();
+        field(channel, NodeSpecs.Receive.ORDERING).ifPresent(o -> options.append("&ordering=").append(o));
+        if (channel.config() != null && channel.config().has(THREADS)) {
+            options.append("&threads=").append(channel.config().number(THREADS));
+        }
         return options.toString();
     }
 

@@ -74,9 +74,11 @@ public final class NodeSpecs {
                 .withDefault(5L).withExample("10");
         public static final Field ORDERING = Field.choice("ordering", io.caravan.spec.Capabilities.RunOrder.wireNames(),
                 "a trigger: key: a message starts once the previous one with its key finished, keys run side by side"
-                + " (Kafka records without a key start in their partition's order, each once the previous one reached"
-                + " its send); partition: one run at a time per partition; none: runs start as messages arrive, side by"
-                + " side. Default: the broker's first (Kafka: key; others: none)")
+                + " (the key: a Kafka record's key, a Redis entry's key_field, an SQS FIFO message group; Kafka records"
+                + " without a key start in their partition's order, each once the previous one reached its send, Redis"
+                + " entries without one run side by side); partition: one run at a time per partition (Redis: per"
+                + " stream); none: runs start as messages arrive, side by side. Default: Kafka and Redis key, SQS key"
+                + " on FIFO queues and none on standard ones, RabbitMQ none")
                 .withExample("key");
         public static final Field CONCURRENCY = Field.object("concurrency", List.of(
                 Field.template("key", "what the limit counts by, e.g. the tenant").asRequired()

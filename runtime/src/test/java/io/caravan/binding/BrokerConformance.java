@@ -42,7 +42,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code <Broker>BindingIT} extends this and says only how to reach its test broker and how its
  * own client publishes and reads. Send and receive with attributes, a bounded pull, redelivery of
  * a failed run, a dead letter with every {@code caravan-*} attribute, hostile inbound headers
- * ignored, a stop with runs in flight that loses nothing, and a broker that is down at start.
+ * ignored, a stop with runs in flight that loses nothing, a broker that is down at start, and
+ * every {@code ordering} the broker declares in its capabilities kept as promised.
  */
 public abstract class BrokerConformance {
 
@@ -89,6 +90,26 @@ public abstract class BrokerConformance {
 
     /** Takes every message at {@code address} with the broker's own client, waiting up to {@code within} for {@code count}. */
     protected abstract List<RawMessage> take(String address, int count, Duration within) throws Exception;
+
+    /**
+     * Puts a message with a key, as this broker carries one for {@code ordering: key} (a Kafka
+     * record key, a Redis key field, an SQS FIFO message group), at an address from
+     * {@link #keyedAddress}. Only called for brokers whose capabilities offer key or partition order.
+     */
+    protected void publishKeyed(String address, String key, String body) throws Exception {
+        throw new UnsupportedOperationException(binding().queueType() + " declares a keyed ordering: its test says how to"
+                + " publish with a key");
+    }
+
+    /** A fresh address whose messages can carry keys (SQS: a FIFO queue); by default {@link #address()}. */
+    protected String keyedAddress() throws Exception {
+        return address();
+    }
+
+    /** The unit of {@code ordering: partition} a received message belongs to (a Kafka partition); one by default. */
+    protected String partitionOf(ReceivedMessage message) {
+        return "all";
+    }
 
     /** Removes a queue, topic or stream the test made; best effort. */
     protected void remove(String address) throws Exception {
@@ -303,6 +324,127 @@ public abstract class BrokerConformance {
                 .collect(Collectors.toCollection(java.util.TreeSet::new));
         assertThat(missing).as("neither finished nor left at the broker (%d finished, %d started)", done,
                 started.size()).isEmpty();
+    }
+
+    /**
+     * Every ordering the broker offers, through its consumer endpoint, with a blocking step of
+     * 5-25 ms in each run: key keeps each key's order and never runs two of one key at once, while
+     * keys overlap; partition runs one at a time per partition; none runs side by side.
+     */
+    @Test
+    void everyOrderingTheBrokerOffersKeepsItsPromise() throws Exception {
+        for (io.caravan.spec.Capabilities.RunOrder order : binding().spec().capabilities().runOrders()) {
+            Ordered run = runOrdered(order, null);
+            assertThat(run.violations).as(order + ": runs that should have waited for each other").isEmpty();
+            if (order != io.caravan.spec.Capabilities.RunOrder.NONE) {
+                run.starts.forEach((key, seqs) -> assertThat(seqs).as(order + ": starts of " + key).isSorted());
+            }
+            if (order != io.caravan.spec.Capabilities.RunOrder.PARTITION) {
+                assertThat(run.maxAtOnce.get()).as(order + ": most runs at once").isGreaterThan(1);
+            }
+        }
+    }
+
+    /**
+     * With key order, a run that fails holds back the later messages of its key only: they start
+     * after it ran again and finished, while the other keys finish meanwhile.
+     */
+    @Test
+    void aFailedRunHoldsBackOnlyTheLaterMessagesOfItsKey() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(binding().spec().capabilities().runOrders()
+                .contains(io.caravan.spec.Capabilities.RunOrder.KEY), binding().queueType() + " has no key order: nothing"
+                + " to hold back (aFailedRunIsDeliveredAgain covers its redelivery)");
+        Ordered run = runOrdered(io.caravan.spec.Capabilities.RunOrder.KEY, "k0-3");
+        assertThat(run.violations).as("runs of one key at once").isEmpty();
+        assertThat(run.starts.get("k0")).as("k0's starts: 3 fails once, then runs again before 4").startsWith(0, 1, 2, 3, 3, 4)
+                .isSorted();
+        run.starts.forEach((key, seqs) -> assertThat(seqs).as("starts of " + key).isSorted());
+        assertThat(run.othersDoneAtRetry.get()).as("messages of other keys finished before k0-3 ran again")
+                .isEqualTo((ORDER_KEYS - 1) * ORDER_PER_KEY);
+    }
+
+    private static final int ORDER_KEYS = 5;
+    private static final int ORDER_PER_KEY = 12;
+
+    /** What {@link #runOrdered} saw. */
+    private record Ordered(List<String> violations, Map<String, List<Integer>> starts, java.util.concurrent.atomic.AtomicInteger maxAtOnce,
+                           java.util.concurrent.atomic.AtomicInteger othersDoneAtRetry) {
+    }
+
+    /**
+     * Publishes ORDER_KEYS keys x ORDER_PER_KEY messages, interleaved, and consumes them in
+     * {@code order}; the message named {@code failOnce} fails its first run.
+     */
+    private Ordered runOrdered(io.caravan.spec.Capabilities.RunOrder order, String failOnce) throws Exception {
+        boolean keyed = order != io.caravan.spec.Capabilities.RunOrder.NONE;
+        String address = keyed ? keyedAddress() : address();
+        for (int seq = 0; seq < ORDER_PER_KEY; seq++) {
+            for (int k = 0; k < ORDER_KEYS; k++) {
+                String body = "k" + k + "-" + seq;
+                if (keyed) {
+                    publishKeyed(address, "k" + k, body);
+                } else {
+                    publish(address, body, Map.of());
+                }
+            }
+        }
+        Map<String, Object> config = new HashMap<>(nodeConfig());
+        config.put("ordering", order.wireName());
+        String uri = binding().consumerUri(TestBrokers.channel(credential().id(), address, config), false);
+        List<String> violations = new CopyOnWriteArrayList<>();
+        Map<String, List<Integer>> starts = new ConcurrentHashMap<>();
+        Map<String, java.util.concurrent.atomic.AtomicInteger> active = new ConcurrentHashMap<>();
+        Set<String> done = ConcurrentHashMap.newKeySet();
+        Set<String> failed = ConcurrentHashMap.newKeySet();
+        var atOnce = new java.util.concurrent.atomic.AtomicInteger();
+        var maxAtOnce = new java.util.concurrent.atomic.AtomicInteger();
+        var othersDoneAtRetry = new java.util.concurrent.atomic.AtomicInteger(-1);
+        java.util.Random random = new java.util.Random(7);
+        String routeId = "ordered-" + order.wireName() + "-" + address.hashCode();
+        context.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                errorHandler(noErrorHandler());
+                from(uri).routeId(routeId).process(e -> {
+                    ReceivedMessage m = Messages.received(e);
+                    String key = m.body().substring(0, m.body().indexOf('-'));
+                    int seq = Integer.parseInt(m.body().substring(m.body().indexOf('-') + 1));
+                    String lane = switch (order) {
+                        case KEY -> key;
+                        case PARTITION -> partitionOf(m);
+                        case NONE -> null;
+                    };
+                    if (lane != null && active.computeIfAbsent(lane, l -> new java.util.concurrent.atomic.AtomicInteger())
+                            .incrementAndGet() > 1) {
+                        violations.add(m.body() + " started while another run of " + lane + " was running");
+                    }
+                    synchronized (starts) {
+                        starts.computeIfAbsent(key, k -> new ArrayList<>()).add(seq);
+                    }
+                    if (m.body().equals(failOnce) && failed.contains(failOnce)) {
+                        othersDoneAtRetry.set((int) done.stream().filter(b -> !b.startsWith(key + "-")).count());
+                    }
+                    maxAtOnce.accumulateAndGet(atOnce.incrementAndGet(), Math::max);
+                    try {
+                        Thread.sleep(5 + random.nextInt(21)); // a blocking step: an http call, say
+                    } finally {
+                        atOnce.decrementAndGet();
+                        if (lane != null) {
+                            active.get(lane).decrementAndGet();
+                        }
+                    }
+                    if (m.body().equals(failOnce) && failed.add(failOnce)) {
+                        throw new IllegalStateException("the first run of " + failOnce + " fails");
+                    }
+                    done.add(m.body());
+                });
+            }
+        });
+        Await.until(ORDER_KEYS * ORDER_PER_KEY + " messages run in ordering " + order.wireName(),
+                redeliveryWithin().plusSeconds(30), () -> done.size() == ORDER_KEYS * ORDER_PER_KEY);
+        context.getRouteController().stopRoute(routeId);
+        context.removeRoute(routeId);
+        return new Ordered(violations, starts, maxAtOnce, othersDoneAtRetry);
     }
 
     private static boolean unionCovers(Set<String> a, Set<String> b, List<String> all) {

@@ -67,11 +67,18 @@ class WorkflowValidatorTest {
         assertThat(problems("""
                 id: wf
                 nodes:
-                  - {id: in, type: receive_message, config: {queue_type: sqs, source: q, credential_id: sqs-cred, ordering: key}}
+                  - {id: in, type: receive_message, config: {queue_type: sqs, source: q, credential_id: sqs-cred, ordering: partition}}
                   - {id: log, type: log, config: {message: hi}}
                 edges: [{from: in, to: log}]
-                """)).containsExactly("wf.yaml:3:109: error: AWS SQS cannot keep ordering 'key'; it offers: none"
+                """)).containsExactly("wf.yaml:3:109: error: AWS SQS cannot keep ordering 'partition'; it offers: none, key"
                 + " (at $.nodes[0].config.ordering)");
+        assertThat(problems("""
+                id: wf
+                nodes:
+                  - {id: in, type: receive_message, config: {queue_type: rabbitmq, source: q, credential_id: rabbit-cred, ordering: key}}
+                  - {id: log, type: log, config: {message: hi}}
+                edges: [{from: in, to: log}]
+                """)).singleElement().asString().contains("RabbitMQ cannot keep ordering 'key'; it offers: none");
         assertThat(problems("""
                 id: wf
                 nodes:

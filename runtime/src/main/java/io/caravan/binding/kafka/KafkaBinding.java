@@ -8,7 +8,6 @@ import io.caravan.binding.Provisioner;
 import io.caravan.spec.BrokerSpec;
 import io.caravan.spec.Capabilities;
 import io.caravan.tls.Tls;
-import io.caravan.workflow.NodeSpecs;
 import io.caravan.spec.CredentialSpec;
 import io.caravan.spec.Field;
 import java.util.List;
@@ -38,12 +37,6 @@ public final class KafkaBinding implements Binding {
             + " each on its own thread (default 1); more than the topic's partitions stay idle").between(1, 64)
             .withExample("4");
 
-    /** receive_message: runs started at once per consumer. */
-    public static final Field THREADS = Field.wholeNumber("threads", "a trigger: runs in progress at once per"
-            + " consumer (default " + KafkaComponent.DEFAULT_CONCURRENCY + "); their blocking steps (http, delay, a"
-            + " sync sub-workflow) run side by side, while ordering holds back a key's next record").between(1, 256)
-            .withExample("32");
-
     private static final BrokerSpec SPEC = new BrokerSpec(QUEUE_TYPE, "Apache Kafka",
             new CredentialSpec("queue_kafka", "a Kafka cluster and the consumer group its triggers join", List.of(
                     Field.of("brokers", Field.Kind.STRING_LIST, "bootstrap servers, host:port (a list, or one"
@@ -56,7 +49,7 @@ public final class KafkaBinding implements Binding {
                     Field.string("sasl_password", "SASL password").asSecret().withExample("${KAFKA_PASSWORD}"),
                     Field.bool("enable_tls", "connect with TLS").withDefault(false),
                     Tls.CA_FILE)),
-            List.of(KEY, PARTITION, REPLY), List.of(CONSUMERS, THREADS, BindingSupport.CONSUMER_GROUP), Set.of(),
+            List.of(KEY, PARTITION, REPLY), List.of(CONSUMERS, BindingSupport.THREADS, BindingSupport.CONSUMER_GROUP), Set.of(),
             new Capabilities(null, "{source}.dlq", Capabilities.Ordering.PARTITION, false, null, false, false,
                     List.of(Capabilities.RunOrder.KEY, Capabilities.RunOrder.PARTITION, Capabilities.RunOrder.NONE)));
 
@@ -93,13 +86,7 @@ public final class KafkaBinding implements Binding {
         if (BindingSupport.setsMaxMessages(channel)) {
             uri += "&maxPollRecords=" + BindingSupport.maxMessages(channel);
         }
-        if (channel.config() != null && channel.config().has(NodeSpecs.Receive.ORDERING)) {
-            uri += "&ordering=" + channel.config().string(NodeSpecs.Receive.ORDERING);
-        }
-        if (channel.config() != null && channel.config().has(THREADS)) {
-            uri += "&threads=" + channel.config().number(THREADS);
-        }
-        return uri;
+        return uri + BindingSupport.orderingOptions(channel);
     }
 
     /** acks=all and idempotence ({@link KafkaSink}): a send counts as done once every in-sync replica has it. */

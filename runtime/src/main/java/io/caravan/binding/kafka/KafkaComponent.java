@@ -21,9 +21,6 @@ import org.apache.camel.support.DefaultComponent;
 public final class KafkaComponent extends io.caravan.camel.CredentialBeans.Component {
 
     public static final String SCHEME = "caravan-kafka";
-    /** Runs in progress at once per consumer unless the endpoint says ({@code threads}). */
-    static final int DEFAULT_CONCURRENCY = 32;
-
     @Override
     protected Endpoint createEndpoint(String uri, String topic, Map<String, Object> parameters) throws Exception {
         CredentialKafkaClientFactory factory = resolveAndRemoveReferenceParameter(parameters, "clientFactory",
@@ -39,7 +36,7 @@ public final class KafkaComponent extends io.caravan.camel.CredentialBeans.Compo
         endpoint.setConsumers(getAndRemoveParameter(parameters, "consumers", Integer.class, 1));
         endpoint.setPollTimeoutMs(getAndRemoveParameter(parameters, "pollTimeoutMs", Long.class, 500L));
         endpoint.setOrdering(Capabilities.RunOrder.of(getAndRemoveParameter(parameters, "ordering", String.class, "key")));
-        endpoint.setConcurrency(getAndRemoveParameter(parameters, "threads", Integer.class, DEFAULT_CONCURRENCY));
+        endpoint.setConcurrency(getAndRemoveParameter(parameters, "threads", Integer.class, io.caravan.binding.BindingSupport.DEFAULT_THREADS));
         return endpoint;
     }
 

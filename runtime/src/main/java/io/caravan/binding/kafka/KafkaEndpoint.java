@@ -33,7 +33,7 @@ public final class KafkaEndpoint extends DefaultEndpoint {
     private int consumers;
     private long pollTimeoutMs;
     private Capabilities.RunOrder ordering = Capabilities.RunOrder.KEY;
-    private int concurrency = KafkaComponent.DEFAULT_CONCURRENCY;
+    private int concurrency = io.caravan.binding.BindingSupport.DEFAULT_THREADS;
 
     KafkaEndpoint(String uri, KafkaComponent component, String topic, CredentialKafkaClientFactory factory) {
         super(uri, component);

@@ -1,9 +1,9 @@
 package io.caravan.binding.kafka;
 
+import io.caravan.binding.Lanes;
 import io.caravan.binding.Messages;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -66,7 +66,7 @@ final class KafkaPollLoop implements Runnable {
     private final int index;
     private final Map<TopicPartition, PartitionProgress> progress = new HashMap<>();
     /** Records waiting for the one ahead of them, per lane (a key or a partition); the head is running. */
-    private final Map<Object, ArrayDeque<Taken>> lanes = new HashMap<>();
+    private final Lanes<Taken> lanes = new Lanes<>();
     /** Records taken and not finished (running, waiting in a lane, or waiting to run again). */
     private final AtomicInteger inFlight = new AtomicInteger();
     private final CountDownLatch closed = new CountDownLatch(1);
@@ -169,14 +169,7 @@ final class KafkaPollLoop implements Runnable {
         };
         Taken taken = new Taken(record, partition, partition.start(record.offset()), lane);
         inFlight.incrementAndGet();
-        boolean first = true;
-        if (lane != null) {
-            synchronized (lanes) {
-                ArrayDeque<Taken> waiting = lanes.computeIfAbsent(lane, k -> new ArrayDeque<>());
-                waiting.addLast(taken);
-                first = waiting.size() == 1;
-            }
-        }
+        boolean first = lanes.enter(lane, taken);
         if (endpoint.ordering() == Capabilities.RunOrder.KEY && record.key() == null) {
             // no key to order by: such records start here, on the poll thread, in offset order,
             // each once the previous one reached its first wait (its send), so their sends keep the
@@ -230,21 +223,7 @@ final class KafkaPollLoop implements Runnable {
 
     /** Takes the finished record off its lane and starts the one behind it. */
     private void next(Taken done) {
-        if (done.lane == null) {
-            return;
-        }
-        Taken following;
-        synchronized (lanes) {
-            ArrayDeque<Taken> waiting = lanes.get(done.lane);
-            if (waiting == null || waiting.peekFirst() != done) {
-                return; // its partition was revoked meanwhile
-            }
-            waiting.removeFirst();
-            following = waiting.peekFirst();
-            if (following == null) {
-                lanes.remove(done.lane);
-            }
-        }
+        Taken following = lanes.leave(done.lane, done); // null too when its partition was revoked meanwhile
         if (following != null) {
             start(following);
         }
@@ -268,16 +247,8 @@ final class KafkaPollLoop implements Runnable {
                 continue;
             }
             partition.revoke();
-            synchronized (lanes) {
-                for (var it = lanes.entrySet().iterator(); it.hasNext(); ) {
-                    var lane = it.next();
-                    if (lane.getValue().peekFirst() != null && lane.getValue().peekFirst().partition == partition) {
-                        lane.getValue().pollFirst(); // running, or waiting to run again: it settles itself
-                        dropped.addAll(lane.getValue());
-                        it.remove();
-                    }
-                }
-            }
+            // a lane's head is running, or waiting to run again: it settles itself
+            dropped.addAll(lanes.dropWhereHead(head -> head.partition == partition));
         }
         dropped.forEach(this::settle);
     }

@@ -55,7 +55,7 @@ public final class RabbitMqBinding implements Binding {
                             + " none is the default vhost /").asRequired().asSecret().withExample("${RABBITMQ_URL}"),
                     Tls.CA_FILE)),
             List.of(EXCHANGE, EXCHANGE_TYPE, ROUTING_KEY, REPLY), List.of(EXCHANGE, EXCHANGE_TYPE, BINDING_KEY, ROUTING_KEY,
-                    BINDING_HEADERS), Set.of(EXCHANGE.name()),
+                    BINDING_HEADERS, BindingSupport.THREADS), Set.of(EXCHANGE.name()),
             new Capabilities("the queue's x-dead-letter-exchange: a failed message is rejected without requeue (the"
                     + " queue is the operator's, declared with that argument)", "{source}.dlq", Capabilities.Ordering.QUEUE,
                     true, RabbitMqBinding.MAX_DELAY, true, false, List.of(Capabilities.RunOrder.NONE)));
@@ -105,7 +105,7 @@ public final class RabbitMqBinding implements Binding {
         }
         return uri.append("&declare=").append(!nativeDeadLetter)
                 .append("&requeue=").append(!nativeDeadLetter)
-                .append("&prefetch=").append(prefetch).toString();
+                .append("&prefetch=").append(prefetch).append(BindingSupport.orderingOptions(channel)).toString();
     }
 
     /** {@code name=value} pairs joined by {@code &}, each part URL-encoded: the component decodes them. */

@@ -11,6 +11,8 @@ import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
@@ -24,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * handed to the route asynchronously, and acknowledged only when its run completed (finished,
  * or handled by a dead-letter). The broker bounds the runs in flight: basic.qos {@code prefetch}
  * is the most unacknowledged deliveries it sends (https://www.rabbitmq.com/docs/consumer-prefetch),
- * so no semaphore is needed here.
+ * so no semaphore is needed here. Runs go to {@code threads} worker threads, side by side.
  *
  * <p>Acknowledgements (https://www.rabbitmq.com/docs/confirms#consumer-acknowledgements): one
  * {@code multiple} ack covers every completed tag below the oldest run still going. Tags
@@ -43,6 +45,7 @@ final class RabbitMqConsumer extends DefaultConsumer implements Suspendable {
 
     private final RabbitMqEndpoint endpoint;
     private volatile Subscription subscription;
+    private ExecutorService workers;
 
     RabbitMqConsumer(RabbitMqEndpoint endpoint, Processor processor) {
         super(endpoint, processor);
@@ -52,6 +55,10 @@ final class RabbitMqConsumer extends DefaultConsumer implements Suspendable {
     @Override
     protected void doStart() throws Exception {
         super.doStart();
+        if (workers == null) {
+            workers = getEndpoint().getCamelContext().getExecutorServiceManager()
+                    .newFixedThreadPool(this, "CaravanRabbitMqRuns-" + endpoint.queue(), endpoint.threads);
+        }
         Channel ch = endpoint.connections().consuming().createChannel();
         try {
             String queue = endpoint.queue();
@@ -113,6 +120,10 @@ final class RabbitMqConsumer extends DefaultConsumer implements Suspendable {
             s.acknowledge(); // a last pass for what completed
             closeQuietly(s.getChannel());
         }
+        if (workers != null) {
+            getEndpoint().getCamelContext().getExecutorServiceManager().shutdownGraceful(workers);
+            workers = null;
+        }
         super.doStop();
     }
 
@@ -171,7 +182,10 @@ final class RabbitMqConsumer extends DefaultConsumer implements Suspendable {
             }
         }
 
-        /** On amqp-client's consumer dispatch thread (not the connection's I/O thread). */
+        /**
+         * On amqp-client's consumer dispatch thread, which delivers a channel's messages one at a
+         * time: the run goes to a worker, so a blocking step (http, delay) does not hold the deliveries behind it.
+         */
         @Override
         public void handleDelivery(String tagOfConsumer, Envelope envelope, AMQP.BasicProperties properties,
                                    byte[] body) {
@@ -181,6 +195,14 @@ final class RabbitMqConsumer extends DefaultConsumer implements Suspendable {
                 complete(new Outcome(tag, false, true)); // arrived after suspend or stop began: back to the queue
                 return;
             }
+            try {
+                workers.execute(() -> run(tag, envelope, properties, body));
+            } catch (RejectedExecutionException e) {
+                complete(new Outcome(tag, false, true)); // stopping: back to the queue
+            }
+        }
+
+        private void run(long tag, Envelope envelope, AMQP.BasicProperties properties, byte[] body) {
             Exchange exchange = null;
             try {
                 exchange = createExchange(false);

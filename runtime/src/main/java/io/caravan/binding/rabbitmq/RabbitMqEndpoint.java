@@ -19,6 +19,8 @@ public final class RabbitMqEndpoint extends DefaultEndpoint {
     String exchangeType = "direct";
     /** Producer: sends carry priorities, so the queue it declares gets x-max-priority. */
     boolean prioritized;
+    /** Worker threads that run the deliveries, so a blocking step holds no channel. */
+    int threads = io.caravan.binding.BindingSupport.DEFAULT_THREADS;
     /** Binding arguments on a headers exchange, or null. */
     java.util.Map<String, Object> bindHeaders;
 

@@ -37,6 +37,11 @@ public final class RedisBinding implements Binding {
             + " for this long (its consumer died, or its run failed) is claimed and run again (XAUTOCLAIM); longer"
             + " than the slowest run").mustBePositive().withDefault(Duration.ofSeconds(30)).withExample("2m");
 
+    /** receive_message: the entry field ordering: key goes by. */
+    public static final Field KEY_FIELD = Field.string("key_field", "the entry field that is a message's key for"
+            + " ordering: key (entries with the same value run one after another; entries without the field run side"
+            + " by side)").withDefault(RedisEntries.KEY).withExample("account_id");
+
     private static final BrokerSpec SPEC = new BrokerSpec(QUEUE_TYPE, "Redis Streams",
             new CredentialSpec("queue_redis", "a Redis server (5.0 or later; 7.0 or later for XAUTOCLAIM's deleted"
                     + " entries and consumer-group lag)", List.of(
@@ -49,9 +54,9 @@ public final class RedisBinding implements Binding {
                             + " <consumer_group>.<workflow id> unless its node names a consumer_group; without it, in"
                             + " a group named after the workflow id").withExample("caravan"),
                     Tls.CA_FILE)),
-            List.of(MAX_LENGTH), List.of(RECLAIM_AFTER, BindingSupport.CONSUMER_GROUP), Set.of(),
-            new Capabilities(null, "{source}.dlq", Capabilities.Ordering.STREAM, true, null, false, false,
-                    List.of(Capabilities.RunOrder.NONE)));
+            List.of(MAX_LENGTH), List.of(RECLAIM_AFTER, BindingSupport.CONSUMER_GROUP, KEY_FIELD, BindingSupport.THREADS),
+            Set.of(), new Capabilities(null, "{source}.dlq", Capabilities.Ordering.STREAM, true, null, false, false,
+                    List.of(Capabilities.RunOrder.KEY, Capabilities.RunOrder.PARTITION, Capabilities.RunOrder.NONE)));
 
     private final RedisProvisioner provisioner = new RedisProvisioner();
 
@@ -79,8 +84,10 @@ public final class RedisBinding implements Binding {
 
     /**
      * The workflow's consumer group ({@link RedisClients#group}), blocking reads of up to
-     * wait_time (at most 5 s, so a stop is quick), max_messages per read and reclaim_after.
-     * Redis has no native dead letter; a failed run's entry stays pending until it is claimed again.
+     * wait_time (at most 5 s, so a stop is quick), max_messages per read and reclaim_after; runs on
+     * {@code threads} workers in the node's {@code ordering} (key by default, by its key_field).
+     * Redis has no native dead letter; a failed run's entry stays pending until it is claimed again,
+     * or, where it holds back later entries of its key, runs again in place.
      */
     @Override
     public String consumerUri(Channel channel, boolean nativeDeadLetter) {
@@ -91,7 +98,8 @@ public final class RedisBinding implements Binding {
             uri.append("&readCount=").append(BindingSupport.maxMessages(channel));
         }
         uri.append("&reclaimAfterMillis=").append(reclaimAfter(channel).toMillis());
-        return uri.toString();
+        BindingSupport.field(channel, KEY_FIELD).ifPresent(field -> uri.append("&keyField=").append(q(field)));
+        return uri.append(BindingSupport.orderingOptions(channel)).toString();
     }
 
     @Override

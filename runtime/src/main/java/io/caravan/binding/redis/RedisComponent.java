@@ -16,8 +16,9 @@ import org.apache.camel.support.DefaultComponent;
  * <p>Options: {@code clients} or {@code url}; consumer: {@code group} (required), {@code consumer}
  * (default: host, process and a counter), {@code blockMillis} (1000), {@code readCount} (100),
  * {@code maxInFlight} (1000), {@code reclaimAfterMillis} (30000), {@code attributesAsHeaders} (false:
- * a workflow trigger reads attributes from the received message; a kamelet wants them as headers);
- * producer: {@code maxLength}.
+ * a workflow trigger reads attributes from the received message; a kamelet wants them as headers),
+ * {@code ordering} (key, partition: the whole stream, or none; default key), {@code keyField} (key),
+ * {@code threads} (32); producer: {@code maxLength}.
  */
 public final class RedisComponent extends io.caravan.camel.CredentialBeans.Component {
 
@@ -50,6 +51,11 @@ public final class RedisComponent extends io.caravan.camel.CredentialBeans.Compo
         endpoint.reclaimAfterMillis = getAndRemoveParameter(parameters, "reclaimAfterMillis", Long.class, 30_000L);
         endpoint.maxLength = getAndRemoveParameter(parameters, "maxLength", Long.class);
         endpoint.attributesAsHeaders = getAndRemoveParameter(parameters, "attributesAsHeaders", Boolean.class, false);
+        endpoint.ordering = io.caravan.spec.Capabilities.RunOrder.of(getAndRemoveParameter(parameters, "ordering",
+                String.class, io.caravan.spec.Capabilities.RunOrder.KEY.wireName()));
+        endpoint.keyField = getAndRemoveParameter(parameters, "keyField", String.class, RedisEntries.KEY);
+        endpoint.threads = getAndRemoveParameter(parameters, "threads", Integer.class,
+                io.caravan.binding.BindingSupport.DEFAULT_THREADS);
         return endpoint;
     }
 

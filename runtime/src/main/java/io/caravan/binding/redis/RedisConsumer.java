@@ -1,5 +1,6 @@
 package io.caravan.binding.redis;
 
+import io.caravan.binding.Lanes;
 import io.caravan.binding.Messages;
 import io.lettuce.core.Consumer;
 import io.lettuce.core.Limit;
@@ -18,11 +19,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.apache.camel.Suspendable;
+import org.apache.camel.spi.ExecutorServiceManager;
 import org.apache.camel.support.DefaultConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,12 +36,21 @@ import org.slf4j.LoggerFactory;
  * Reads a stream in a consumer group (https://redis.io/docs/latest/develop/data-types/streams/#consumer-groups)
  * with many runs in flight. One thread reads: XREADGROUP {@code >} with a blocking timeout, on a
  * connection of its own, never more entries than there are free run slots. Each entry is its own
- * exchange, dispatched without waiting; an entry whose run finished (or whose failure was handled,
- * e.g. dead-lettered) is acknowledged with XACK. A failed run's entry is not: it stays pending in
- * the group, and like the entries of a consumer that died, it is claimed again (XAUTOCLAIM) once
- * it has been idle for {@code reclaimAfterMillis}, by whichever consumer of the group looks first.
- * Redis counts each delivery; that count travels with the message, so a trigger can dead-letter an
- * entry that keeps coming back.
+ * exchange, run on one of {@code threads} workers (so a blocking step never holds the reading), in
+ * the endpoint's {@code ordering}: {@code key} runs an entry once the previous entry with the same
+ * value in its key field finished (entries without that field run side by side), {@code partition}
+ * one entry of the stream at a time, {@code none} all at once ({@link Lanes}). An entry whose run
+ * finished (or whose failure was handled, e.g. dead-lettered) is acknowledged with XACK. A failed
+ * run's entry is not: it stays pending in the group, and like the entries of a consumer that died,
+ * it is claimed again (XAUTOCLAIM) once it has been idle for {@code reclaimAfterMillis}, by
+ * whichever consumer of the group looks first; but where entries wait behind it in a lane, it is
+ * claimed again at once by this consumer (XCLAIM, so Redis counts the delivery) and runs again in
+ * place after a pause, so a later entry of its key never overtakes it. Redis counts each delivery;
+ * that count travels with the message, so a trigger can dead-letter an entry that keeps coming back.
+ *
+ * <p>Order holds within one consumer: Redis hands a group's entries to whichever consumer reads,
+ * so instances sharing a group do not keep a key's order between them, and an entry claimed back
+ * from a dead consumer runs after newer entries of its key.
  *
  * <p>Suspendable: Camel's graceful shutdown stops the reading, waits for the runs in flight, and
  * what did not finish stays pending, to be claimed again.
@@ -44,6 +58,7 @@ import org.slf4j.LoggerFactory;
 final class RedisConsumer extends DefaultConsumer implements Suspendable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisConsumer.class);
+    private static final long RETRY_PAUSE_MS = 1000;
 
     private final RedisEndpoint endpoint;
     private final String name;
@@ -52,6 +67,17 @@ final class RedisConsumer extends DefaultConsumer implements Suspendable {
     private final Set<String> runningIds = ConcurrentHashMap.newKeySet();
     private Semaphore slots;
     private volatile Loop loop;
+    private final Lanes<Taken> lanes = new Lanes<>();
+    private ExecutorService workers;
+    private ScheduledExecutorService retries;
+    private volatile boolean stopping;
+
+    /** An entry taken from the stream, run (again, after a failure) until it is acknowledged or left pending. */
+    private record Taken(StreamMessage<String, byte[]> entry, long deliveryCount, Object lane) {
+        String id() {
+            return entry.getId();
+        }
+    }
 
     RedisConsumer(RedisEndpoint endpoint, Processor processor) {
         super(endpoint, processor);
@@ -66,6 +92,10 @@ final class RedisConsumer extends DefaultConsumer implements Suspendable {
         super.doStart();
         endpoint.clients().ensureGroup(endpoint.stream(), group);
         slots = new Semaphore(endpoint.maxInFlight);
+        stopping = false;
+        ExecutorServiceManager executors = getEndpoint().getCamelContext().getExecutorServiceManager();
+        workers = executors.newFixedThreadPool(this, "CaravanRedisRuns-" + endpoint.stream(), endpoint.threads);
+        retries = executors.newSingleThreadScheduledExecutor(this, "CaravanRedisRetries-" + endpoint.stream());
         startReading();
     }
 
@@ -79,10 +109,14 @@ final class RedisConsumer extends DefaultConsumer implements Suspendable {
         startReading();
     }
 
-    /** Stops reading, waits (bounded by the shutdown timeout) for the runs in flight; what is left stays pending. */
+    /**
+     * Stops reading, waits (bounded by the shutdown timeout) for the runs in flight and the entries
+     * waiting in lanes; what is left stays pending. A failed run is not tried again meanwhile.
+     */
     @Override
     protected void doStop() throws Exception {
         stopReading();
+        stopping = true;
         if (slots != null) {
             var shutdown = getEndpoint().getCamelContext().getShutdownStrategy();
             long timeout = shutdown.getTimeUnit().toMillis(shutdown.getTimeout());
@@ -92,6 +126,13 @@ final class RedisConsumer extends DefaultConsumer implements Suspendable {
             } else {
                 slots.release(endpoint.maxInFlight);
             }
+        }
+        ExecutorServiceManager executors = getEndpoint().getCamelContext().getExecutorServiceManager();
+        if (retries != null) {
+            executors.shutdownNow(retries);
+        }
+        if (workers != null) {
+            executors.shutdownGraceful(workers);
         }
         super.doStop();
     }
@@ -240,17 +281,41 @@ final class RedisConsumer extends DefaultConsumer implements Suspendable {
         return false;
     }
 
-    /** Starts the entry's run; its completion acknowledges it (or leaves it pending) and frees its slot. */
+    /** Takes the entry: starts its run, or queues it behind the run of its lane. */
     private void dispatch(StreamMessage<String, byte[]> entry, long deliveryCount) {
         slots.acquireUninterruptibly();
-        String id = entry.getId();
-        runningIds.add(id);
+        runningIds.add(entry.getId());
+        Object lane = switch (endpoint.ordering) {
+            case KEY -> {
+                byte[] key = entry.getBody() == null ? null : entry.getBody().get(endpoint.keyField);
+                yield key == null ? null : java.nio.ByteBuffer.wrap(key);
+            }
+            case PARTITION -> endpoint.stream();
+            case NONE -> null;
+        };
+        Taken taken = new Taken(entry, deliveryCount, lane);
+        if (lanes.enter(lane, taken)) {
+            start(taken);
+        }
+    }
+
+    private void start(Taken taken) {
+        try {
+            workers.execute(() -> run(taken));
+        } catch (RejectedExecutionException e) {
+            giveUp(taken); // stopping: it stays pending
+        }
+    }
+
+    /** Runs the entry; its completion acknowledges it (or leaves it pending) and starts the next of its lane. */
+    private void run(Taken taken) {
+        String id = taken.id();
         Exchange exchange = null;
         try {
             exchange = createExchange(false);
-            var message = RedisEntries.toReceived(endpoint.stream(), RedisEntries.decoded(entry), deliveryCount);
+            var message = RedisEntries.toReceived(endpoint.stream(), RedisEntries.decoded(taken.entry()), taken.deliveryCount());
             // the body field's bytes as Redis holds them: a dead letter carries them unchanged
-            byte[] raw = entry.getBody() == null ? null : entry.getBody().get(RedisEntries.BODY);
+            byte[] raw = taken.entry().getBody() == null ? null : taken.entry().getBody().get(RedisEntries.BODY);
             exchange.getMessage().setBody(raw != null ? raw : message.body());
             exchange.setProperty(Messages.RECEIVED, message);
             if (endpoint.attributesAsHeaders) {
@@ -266,21 +331,91 @@ final class RedisConsumer extends DefaultConsumer implements Suspendable {
                             LOG.debug("cannot acknowledge entry {} of stream {}: it stays pending and runs again: {}", id,
                                     endpoint.stream(), failure.toString());
                         }
-                        finished(id);
+                        finished(taken);
                     });
                 } else {
                     // not logged here: the workflow's failure processor already did
-                    finished(id);
+                    failed(taken);
                 }
             });
         } catch (Exception e) {
             getExceptionHandler().handleException("cannot process entry " + id + " of stream " + endpoint.stream(), exchange, e);
-            finished(id);
+            failed(taken);
         }
     }
 
-    private void finished(String id) {
-        runningIds.remove(id);
+    /**
+     * A run that failed unhandled: its entry stays pending. Alone, it is claimed again later like
+     * any idle entry; with entries of its lane waiting behind it, it runs again here after a pause.
+     */
+    private void failed(Taken taken) {
+        if (taken.lane() == null || stopping) {
+            giveUp(taken);
+            return;
+        }
+        try {
+            retries.schedule(() -> claimAgain(taken), RETRY_PAUSE_MS, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            giveUp(taken);
+        }
+    }
+
+    /**
+     * Claims the failed entry back for this consumer (XCLAIM: Redis counts the delivery and its idle
+     * time starts again, so no other consumer takes it meanwhile) and runs it again. Owned by
+     * another consumer meanwhile (it claimed the entry as idle), or gone: the lane moves on.
+     */
+    private void claimAgain(Taken taken) {
+        if (stopping) {
+            giveUp(taken);
+            return;
+        }
+        try {
+            long timeout = RedisClients.DEFAULT_TIMEOUT.toMillis();
+            List<PendingMessage> pending = endpoint.clients().async().xpending(endpoint.stream(), group,
+                    Range.create(taken.id(), taken.id()), Limit.from(1)).get(timeout, TimeUnit.MILLISECONDS);
+            // our own idle-entry claims may have taken it meanwhile: then it is still ours
+            boolean ours = pending.size() == 1 && name.equals(pending.get(0).getConsumer());
+            var claimed = !ours ? List.of() : endpoint.clients().async().xclaim(endpoint.stream(),
+                    Consumer.from(group, name), 0, taken.id()).get(timeout, TimeUnit.MILLISECONDS);
+            if (claimed.isEmpty()) {
+                LOG.info("entry {} of stream {} is no longer pending here (claimed by another consumer, or deleted);"
+                        + " the entries of its key that waited for it run now", taken.id(), endpoint.stream());
+                finished(taken);
+                return;
+            }
+            Taken again = new Taken(taken.entry(), taken.deliveryCount() + 1, taken.lane());
+            if (lanes.replaceHead(taken.lane(), taken, again)) {
+                LOG.warn("run of entry {} of stream {} failed; it runs again now (delivery {}), the entries of its key"
+                        + " wait for it", taken.id(), endpoint.stream(), again.deliveryCount());
+                start(again);
+            }
+        } catch (Exception e) {
+            LOG.warn("cannot claim entry {} of stream {} again ({}); trying again in {} ms", taken.id(), endpoint.stream(),
+                    e.toString(), RETRY_PAUSE_MS);
+            failed(taken);
+        }
+    }
+
+    /** Leaves the entry pending (claimed again after reclaimAfterMillis) and drops what waited behind it. */
+    private void giveUp(Taken taken) {
+        for (Taken behind : lanes.dropBehind(taken.lane(), taken)) {
+            release(behind);
+        }
+        release(taken);
+    }
+
+    /** Done with the entry (acknowledged, or gone): frees its slot and starts the next of its lane. */
+    private void finished(Taken taken) {
+        Taken following = lanes.leave(taken.lane(), taken);
+        release(taken);
+        if (following != null) {
+            start(following);
+        }
+    }
+
+    private void release(Taken taken) {
+        runningIds.remove(taken.id());
         slots.release();
     }
 }

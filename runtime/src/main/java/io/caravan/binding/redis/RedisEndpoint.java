@@ -28,6 +28,9 @@ public final class RedisEndpoint extends DefaultEndpoint {
     long reclaimAfterMillis;
     Long maxLength;
     boolean attributesAsHeaders;
+    io.caravan.spec.Capabilities.RunOrder ordering = io.caravan.spec.Capabilities.RunOrder.KEY;
+    String keyField = RedisEntries.KEY;
+    int threads = io.caravan.binding.BindingSupport.DEFAULT_THREADS;
 
     RedisEndpoint(String uri, RedisComponent component, String stream, RedisClients clients, boolean ownsClients) {
         super(uri, component);

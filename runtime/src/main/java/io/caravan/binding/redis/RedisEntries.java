@@ -16,6 +16,8 @@ import java.util.Map;
 final class RedisEntries {
 
     static final String BODY = "body";
+    /** The field that is an entry's key for {@code ordering: key} unless the node names another. */
+    static final String KEY = "key";
 
     private RedisEntries() {
     }

@@ -11,6 +11,7 @@ import io.caravan.spec.BrokerSpec;
 import io.caravan.spec.Capabilities;
 import io.caravan.spec.CredentialSpec;
 import io.caravan.spec.Field;
+import io.caravan.workflow.NodeSpecs;
 import java.net.URI;
 import java.util.List;
 import java.util.Set;
@@ -50,11 +51,11 @@ public final class SqsBinding implements Binding {
                             .withExample("${SQS_SECRET}"),
                     Field.string("endpoint", "URL of an SQS-compatible server (ElasticMQ, LocalStack) instead of AWS")
                             .withExample("http://127.0.0.1:9324"))),
-            List.of(MESSAGE_GROUP_ID, DEDUPLICATION_ID, REPLY), List.of(), Set.of(),
+            List.of(MESSAGE_GROUP_ID, DEDUPLICATION_ID, REPLY), List.of(BindingSupport.THREADS), Set.of(),
             new Capabilities("the queue's redrive policy: a failed message is not deleted, and after maxReceiveCount"
                     + " receives SQS moves it to the queue's dead-letter queue", "{source}-dlq",
                     Capabilities.Ordering.MESSAGE_GROUP, true, SqsBinding.MAX_DELAY, false, true,
-                    List.of(Capabilities.RunOrder.NONE)));
+                    List.of(Capabilities.RunOrder.NONE, Capabilities.RunOrder.KEY)));
 
     private final SqsProvisioner provisioner = new SqsProvisioner();
 
@@ -90,13 +91,19 @@ public final class SqsBinding implements Binding {
     /**
      * Long polling with the node's wait_time (SQS allows at most 20 s) and up to max_messages
      * (SQS returns at most 10) per ReceiveMessage. A failed run is not deleted and comes back
-     * after the visibility timeout, which is also what the queue's redrive policy needs.
+     * after the visibility timeout, which is also what the queue's redrive policy needs. A FIFO
+     * queue's trigger keeps its message groups' order ({@code ordering: key}) unless the node says
+     * {@code none}; a standard queue's messages have no group, so it runs them side by side.
      */
     @Override
     public String consumerUri(Channel channel, boolean nativeDeadLetter) {
         long wait = Math.min(20, Math.max(0, BindingSupport.waitTime(channel).toSeconds()));
         int max = Math.min(10, BindingSupport.maxMessages(channel));
-        return base(channel) + "&waitTimeSeconds=" + wait + "&maxMessagesPerPoll=" + max;
+        String uri = base(channel) + "&waitTimeSeconds=" + wait + "&maxMessagesPerPoll=" + max;
+        if (BindingSupport.field(channel, NodeSpecs.Receive.ORDERING).isEmpty() && isFifo(channel.address())) {
+            uri += "&ordering=" + Capabilities.RunOrder.KEY.wireName();
+        }
+        return uri + BindingSupport.orderingOptions(channel);
     }
 
     @Override

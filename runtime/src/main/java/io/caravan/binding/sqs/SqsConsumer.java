@@ -1,8 +1,11 @@
 package io.caravan.binding.sqs;
 
+import io.caravan.binding.Lanes;
 import io.caravan.binding.Messages;
+import io.caravan.spec.Capabilities;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.apache.camel.Exchange;
@@ -19,8 +22,14 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 import software.amazon.awssdk.services.sqs.model.ReceiveMessageRequest;
 
 /**
- * A few long-poll ReceiveMessage loops; each message is its own exchange, dispatched without
- * waiting for its run. A run that completes (or whose failure was handled, e.g. dead-lettered) is
+ * A few long-poll ReceiveMessage loops; each message is its own exchange, run on one of
+ * {@code threads} workers without the poller waiting for it. With {@code ordering=key} the messages
+ * of one FIFO message group run one after another: SQS hands out a group's next messages only once
+ * the ones it delivered are deleted, so a group can only meet itself inside one receive, and there
+ * its messages wait in a lane ({@link Lanes}). When one of them fails, the rest of its lane is not
+ * run: all of them come back, in order, after the visibility timeout
+ * (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/FIFO-queues-understanding-logic.html).
+ * A run that completes (or whose failure was handled, e.g. dead-lettered) is
  * deleted with DeleteMessageBatch; a failed run is not, so SQS delivers it again after the queue's
  * visibility timeout, and its redrive policy moves it to the queue's dead-letter queue after
  * maxReceiveCount receives. The message is on the exchange as {@link Messages#RECEIVED}.
@@ -40,6 +49,8 @@ final class SqsConsumer extends DefaultConsumer implements Suspendable {
     private volatile Object generation;
     private ReceiveMessageRequest receive;
     private volatile boolean redrives;
+    private final Lanes<Message> lanes = new Lanes<>();
+    private ExecutorService workers;
 
     SqsConsumer(SqsEndpoint endpoint, Processor processor) {
         super(endpoint, processor);
@@ -64,6 +75,12 @@ final class SqsConsumer extends DefaultConsumer implements Suspendable {
                 .messageAttributeNames("All")
                 .messageSystemAttributeNames(MessageSystemAttributeName.ALL)
                 .build();
+        if (endpoint.ordering == Capabilities.RunOrder.KEY && !SqsBinding.isFifo(endpoint.queueName())) {
+            LOG.warn("SQS queue {} is a standard queue: its messages have no message group, so ordering: key keeps no"
+                    + " order and its runs start side by side", endpoint.queueName());
+        }
+        workers = getEndpoint().getCamelContext().getExecutorServiceManager()
+                .newFixedThreadPool(this, "CaravanSqsRuns-" + endpoint.queueName(), endpoint.threads);
         Semaphore permits = new Semaphore(endpoint.maxInFlight);
         inFlight = permits;
         deletes = new Batcher<>(m -> 0, Long.MAX_VALUE, batch -> delete(queueUrl, batch, permits), DELETERS,
@@ -150,7 +167,24 @@ final class SqsConsumer extends DefaultConsumer implements Suspendable {
         }
     }
 
+    /** Takes the message: starts its run, or queues it behind the run of its message group. */
     private void dispatch(Message m, Semaphore permits) {
+        Object lane = endpoint.ordering == Capabilities.RunOrder.KEY
+                ? m.attributes().get(MessageSystemAttributeName.MESSAGE_GROUP_ID) : null;
+        if (lanes.enter(lane, m)) {
+            start(m, lane, permits);
+        }
+    }
+
+    private void start(Message m, Object lane, Semaphore permits) {
+        try {
+            workers.execute(() -> run(m, lane, permits));
+        } catch (RejectedExecutionException e) {
+            failed(m, lane, permits); // stopping: received again after the visibility timeout
+        }
+    }
+
+    private void run(Message m, Object lane, Semaphore permits) {
         Batcher<Message> deleting = deletes;
         Exchange exchange = createExchange(false);
         exchange.getMessage().setBody(m.body());
@@ -160,16 +194,31 @@ final class SqsConsumer extends DefaultConsumer implements Suspendable {
             exchange.setProperty(Messages.SOURCE_DEAD_LETTERS, true);
         }
         getAsyncProcessor().process(exchange, doneSync -> {
-            if (exchange.isFailed() || exchange.isRollbackOnly()) {
+            boolean failed = exchange.isFailed() || exchange.isRollbackOnly();
+            releaseExchange(exchange, false);
+            if (failed) {
                 // the route's error handler has logged the failure already
                 LOG.debug("not deleting SQS message {}: its run failed; SQS delivers it again after the visibility timeout",
                         m.messageId());
-                permits.release();
+                failed(m, lane, permits);
             } else {
                 deleting.add(m); // its permit is released once the delete is answered
+                Message following = lanes.leave(lane, m);
+                if (following != null) {
+                    start(following, lane, permits);
+                }
             }
-            releaseExchange(exchange, false);
         });
+    }
+
+    /** Not deleted: it comes back after the visibility timeout, and so does every message of its group that waited for it. */
+    private void failed(Message m, Object lane, Semaphore permits) {
+        List<Message> behind = lanes.dropBehind(lane, m);
+        if (!behind.isEmpty()) {
+            LOG.info("SQS queue {}: {} message(s) of group {} wait for failed message {} and are received again with it",
+                    endpoint.queueName(), behind.size(), lane, m.messageId());
+        }
+        permits.release(1 + behind.size());
     }
 
     private void delete(String queueUrl, List<Message> batch, Semaphore permits) {
@@ -206,6 +255,10 @@ final class SqsConsumer extends DefaultConsumer implements Suspendable {
         }
         if (deletes != null) {
             deletes.stop();
+        }
+        if (workers != null) {
+            getEndpoint().getCamelContext().getExecutorServiceManager().shutdownGraceful(workers);
+            workers = null;
         }
         super.doStop();
     }

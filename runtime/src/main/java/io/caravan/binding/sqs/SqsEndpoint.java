@@ -31,6 +31,10 @@ public final class SqsEndpoint extends DefaultEndpoint {
     int concurrentConsumers = 4;
     /** Runs taken and not yet deleted (or failed), per consumer. */
     int maxInFlight = 200;
+    /** key: a FIFO queue's messages of one message group run one after another; none: side by side. */
+    io.caravan.spec.Capabilities.RunOrder ordering = io.caravan.spec.Capabilities.RunOrder.NONE;
+    /** Worker threads that run the messages, so a blocking step holds no poller. */
+    int threads = io.caravan.binding.BindingSupport.DEFAULT_THREADS;
 
     SqsEndpoint(String uri, SqsComponent component, SqsClient client, String queueName, String queueUrl) {
         super(uri, component);

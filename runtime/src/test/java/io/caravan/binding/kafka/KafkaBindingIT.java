@@ -68,6 +68,29 @@ class KafkaBindingIT extends BrokerConformance {
         return topic;
     }
 
+    private static KafkaProducer<String, String> keyed;
+
+    @org.junit.jupiter.api.AfterAll
+    static void closeKeyedProducer() {
+        if (keyed != null) {
+            keyed.close();
+        }
+    }
+
+    /** The record key; one producer for the class, so the records keep the order they are published in. */
+    @Override
+    protected void publishKeyed(String topic, String key, String body) throws Exception {
+        if (keyed == null) {
+            keyed = new KafkaProducer<>(props(), new StringSerializer(), new StringSerializer());
+        }
+        keyed.send(new ProducerRecord<>(topic, key, body)).get();
+    }
+
+    @Override
+    protected String partitionOf(io.caravan.binding.ReceivedMessage message) {
+        return String.valueOf(message.metadata().get("partition"));
+    }
+
     @Override
     protected void publish(String topic, String body, Map<String, String> attributes) throws Exception {
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(props(), new StringSerializer(), new StringSerializer())) {

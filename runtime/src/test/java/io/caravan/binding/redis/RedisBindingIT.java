@@ -94,6 +94,12 @@ class RedisBindingIT extends BrokerConformance {
         return Duration.ofSeconds(10);
     }
 
+    /** The key is the entry's field {@code key}. */
+    @Override
+    protected void publishKeyed(String stream, String key, String body) {
+        redis.sync().xadd(stream, Map.of("body", body, "key", key));
+    }
+
     @Override
     protected void publish(String stream, String body, Map<String, String> attributes) {
         Map<String, String> fields = new LinkedHashMap<>();

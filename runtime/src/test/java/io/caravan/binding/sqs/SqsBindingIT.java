@@ -65,6 +65,26 @@ class SqsBindingIT extends BrokerConformance {
         return Map.of("wait_time", Duration.ofSeconds(1));
     }
 
+    /** A FIFO queue (content-based deduplication) whose visibility timeout is 2 s. */
+    @Override
+    protected String keyedAddress() throws Exception {
+        String queue = TestBrokers.unique("queue") + ".fifo";
+        try (SqsClient client = TestBrokers.sqs().client()) {
+            client.createQueue(b -> b.queueName(queue).attributes(Map.of(QueueAttributeName.FIFO_QUEUE, "true",
+                    QueueAttributeName.CONTENT_BASED_DEDUPLICATION, "true", QueueAttributeName.VISIBILITY_TIMEOUT, "2")));
+        }
+        return queue;
+    }
+
+    /** The key is the message group. */
+    @Override
+    protected void publishKeyed(String queue, String key, String body) {
+        try (SqsClient client = TestBrokers.sqs().client()) {
+            String url = client.getQueueUrl(b -> b.queueName(queue)).queueUrl();
+            client.sendMessage(b -> b.queueUrl(url).messageBody(body).messageGroupId(key));
+        }
+    }
+
     @Override
     protected void publish(String queue, String body, Map<String, String> attributes) {
         try (SqsClient client = TestBrokers.sqs().client()) {

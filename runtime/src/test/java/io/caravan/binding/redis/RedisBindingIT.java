@@ -165,6 +165,59 @@ class RedisBindingIT extends BrokerConformance {
         assertThat(received.get(0).metadata()).containsEntry(ReceivedMessage.DELIVERY_COUNT, 1);
     }
 
+    /**
+     * key_field names the field ordering: key goes by: entries of one account run one after
+     * another in stream order, accounts side by side; entries without the field run at once.
+     */
+    @Test
+    void keyFieldNamesTheFieldEntriesAreOrderedBy() throws Exception {
+        String stream = address();
+        for (int seq = 0; seq < 10; seq++) {
+            for (String account : List.of("a", "b", "c")) {
+                redis.sync().xadd(stream, Map.of("body", account + "-" + seq, "account", account));
+            }
+            redis.sync().xadd(stream, Map.of("body", "keyless-" + seq));
+        }
+        String uri = binding.consumerUri(TestBrokers.channel(credential().id(), stream, Map.of("wait_time",
+                Duration.ofSeconds(1), "key_field", "account")), false);
+        assertThat(uri).contains("&keyField=account");
+        Map<String, List<Integer>> starts = new java.util.concurrent.ConcurrentHashMap<>();
+        Map<String, java.util.concurrent.atomic.AtomicInteger> running = new java.util.concurrent.ConcurrentHashMap<>();
+        List<String> overlaps = new java.util.concurrent.CopyOnWriteArrayList<>();
+        var keylessAtOnce = new java.util.concurrent.atomic.AtomicInteger();
+        var keylessMost = new java.util.concurrent.atomic.AtomicInteger();
+        Set<String> done = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        context.addRoutes(new org.apache.camel.builder.RouteBuilder() {
+            @Override
+            public void configure() {
+                from(uri).process(e -> {
+                    String body = Messages.received(e).body();
+                    String key = body.substring(0, body.indexOf('-'));
+                    var atOnce = key.equals("keyless") ? keylessAtOnce
+                            : running.computeIfAbsent(key, k -> new java.util.concurrent.atomic.AtomicInteger());
+                    int now = atOnce.incrementAndGet();
+                    if (key.equals("keyless")) {
+                        keylessMost.accumulateAndGet(now, Math::max);
+                    } else if (now > 1) {
+                        overlaps.add(body);
+                    }
+                    synchronized (starts) {
+                        starts.computeIfAbsent(key, k -> new ArrayList<>()).add(Integer.parseInt(body.substring(body.indexOf('-') + 1)));
+                    }
+                    Thread.sleep(20);
+                    atOnce.decrementAndGet();
+                    done.add(body);
+                });
+            }
+        });
+        Await.until("40 entries run", Duration.ofSeconds(30), () -> done.size() == 40);
+        assertThat(overlaps).as("entries that started while another of their account ran").isEmpty();
+        for (String account : List.of("a", "b", "c")) {
+            assertThat(starts.get(account)).as("account " + account).containsExactly(0, 1, 2, 3, 4, 5, 6, 7, 8, 9);
+        }
+        assertThat(keylessMost.get()).as("entries without the field run side by side").isGreaterThan(1);
+    }
+
     @Test
     void maxLengthTrimsTheStreamApproximately() throws Exception {
         String stream = address();

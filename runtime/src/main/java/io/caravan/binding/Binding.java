@@ -38,6 +38,15 @@ public interface Binding {
     default void register(CamelContext context) {
     }
 
+    /**
+     * Whether its consumer can start a run on the thread that took the message, with
+     * {@code inline=true} on the consumer URI, when the workflow has no step that blocks; a
+     * consumer whose thread must stay free (a poll loop that keeps a group membership) says no.
+     */
+    default boolean runsInline() {
+        return true;
+    }
+
     default String queueType() {
         return spec().queueType();
     }

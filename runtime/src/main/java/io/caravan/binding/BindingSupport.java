@@ -46,9 +46,10 @@ public final class BindingSupport {
     public static final int DEFAULT_THREADS = 32;
 
     /** receive_message on a broker whose consumer hands runs to worker threads: how many. */
-    public static final Field THREADS = Field.wholeNumber("threads", "a trigger: runs in progress at once per"
-            + " consumer (default " + DEFAULT_THREADS + "); their blocking steps (http, delay, a sync sub-workflow)"
-            + " run side by side, while ordering holds back a key's next message").between(1, 256).withExample("32");
+    public static final Field THREADS = Field.wholeNumber("threads", "a trigger: worker threads that run its messages"
+            + " (default " + DEFAULT_THREADS + "), so blocking steps (http, delay, a workflow call, a pull, a request)"
+            + " run side by side while ordering holds back a key's next message; Redis, SQS and RabbitMQ triggers of a"
+            + " workflow without a blocking step run on the consumer's thread unless this is set").between(1, 256).withExample("32");
 
     /** send_message: wait this long for the answer (reply). */
     public static final Field REPLY_TIMEOUT = Field.duration("timeout", "how long to wait for the answer; then the"

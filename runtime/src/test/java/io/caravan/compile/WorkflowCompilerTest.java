@@ -65,6 +65,42 @@ class WorkflowCompilerTest {
     }
 
     /**
+     * A Redis, SQS or RabbitMQ trigger runs on the consumer's thread (inline=true) only when no
+     * step of the workflow waits on its thread; an http step, or a node that sets threads, keeps
+     * the worker threads; Kafka always keeps them.
+     */
+    @org.junit.jupiter.api.Test
+    void onlyAWorkflowWithoutABlockingStepRunsOnTheConsumersThread(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        String relay = """
+                id: relay
+                nodes:
+                  - {id: in, type: receive_message, config: {queue_type: %s, source: in, credential_id: %s%s}}
+                  - {id: check, type: log, config: {message: "relaying {{input.id}}"}}
+                  - {id: out, type: send_message, config: {queue_type: sqs, destination: out, message: "{{input}}", credential_id: sqs-local}}
+                edges: [{from: in, to: check}, {from: check, to: out}]
+                """;
+        String lookup = relay.replace("{id: check, type: log, config: {message: \"relaying {{input.id}}\"}}",
+                "{id: check, type: http, config: {url: \"http://127.0.0.1:1/{{input.id}}\"}}");
+        assertThat(lookup).contains("type: http");
+        assertThat(consumerUri(dir, relay.formatted("redis", "redis-local", ""))).endsWith("&inline=true");
+        assertThat(consumerUri(dir, relay.formatted("sqs", "sqs-local", ""))).endsWith("&inline=true");
+        assertThat(consumerUri(dir, relay.formatted("rabbitmq", "rabbitmq-local", ""))).endsWith("&inline=true");
+        assertThat(consumerUri(dir, lookup.formatted("redis", "redis-local", ""))).doesNotContain("inline");
+        assertThat(consumerUri(dir, relay.formatted("redis", "redis-local", ", threads: 4"))).doesNotContain("inline")
+                .contains("&threads=4");
+        assertThat(consumerUri(dir, relay.formatted("kafka", "kafka-local", ""))).doesNotContain("inline");
+    }
+
+    private static String consumerUri(Path dir, String yaml) throws Exception {
+        Path file = dir.resolve("relay.yaml");
+        Files.writeString(file, yaml);
+        CredentialStore credentials = WorkflowSet.loadCredentials(RuntimeOptions.defaults(Path.of(".")));
+        Workflow workflow = WorkflowSet.load(List.of(file), credentials).get(0);
+        String printed = YamlPrinter.print(List.of(WorkflowCompiler.standard().compile(workflow)));
+        return printed.lines().filter(l -> l.strip().startsWith("uri: caravan-")).findFirst().orElseThrow().strip();
+    }
+
+    /**
      * A schedule's payload is a literal, not a template: one holding what Camel would read as a
      * property placeholder, or text that would end a RAW() value, reaches the run unchanged.
      */

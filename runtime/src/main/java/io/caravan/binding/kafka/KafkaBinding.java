@@ -89,6 +89,12 @@ public final class KafkaBinding implements Binding {
         return uri + BindingSupport.orderingOptions(channel);
     }
 
+    /** The poll thread keeps the group membership: runs always go to the worker threads. */
+    @Override
+    public boolean runsInline() {
+        return false;
+    }
+
     /** acks=all and idempotence ({@link KafkaSink}): a send counts as done once every in-sync replica has it. */
     @Override
     public String producerUri(Channel channel) {

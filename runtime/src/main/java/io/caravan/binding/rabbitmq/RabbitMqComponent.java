@@ -52,6 +52,7 @@ public final class RabbitMqComponent extends io.caravan.camel.CredentialBeans.Co
         endpoint.exchangeType = getAndRemoveParameter(parameters, "exchangeType", String.class, "direct");
         endpoint.prioritized = getAndRemoveParameter(parameters, "prioritized", Boolean.class, Boolean.FALSE);
         endpoint.threads = getAndRemoveParameter(parameters, "threads", Integer.class, endpoint.threads);
+        endpoint.inline = getAndRemoveParameter(parameters, "inline", Boolean.class, false);
         // the one order a queue's runs keep: none (validation refuses the others)
         getAndRemoveParameter(parameters, "ordering", String.class);
         endpoint.bindHeaders = bindHeaders(getAndRemoveParameter(parameters, "bindHeaders", String.class));

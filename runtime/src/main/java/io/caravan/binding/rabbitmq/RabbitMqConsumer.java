@@ -195,6 +195,10 @@ final class RabbitMqConsumer extends DefaultConsumer implements Suspendable {
                 complete(new Outcome(tag, false, true)); // arrived after suspend or stop began: back to the queue
                 return;
             }
+            if (endpoint.inline) {
+                run(tag, envelope, properties, body);
+                return;
+            }
             try {
                 workers.execute(() -> run(tag, envelope, properties, body));
             } catch (RejectedExecutionException e) {

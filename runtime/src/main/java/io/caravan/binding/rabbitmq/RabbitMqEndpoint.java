@@ -21,6 +21,8 @@ public final class RabbitMqEndpoint extends DefaultEndpoint {
     boolean prioritized;
     /** Worker threads that run the deliveries, so a blocking step holds no channel. */
     int threads = io.caravan.binding.BindingSupport.DEFAULT_THREADS;
+    /** Runs start on amqp-client's dispatch thread (the workflow has no blocking step): no hand-off. */
+    boolean inline;
     /** Binding arguments on a headers exchange, or null. */
     java.util.Map<String, Object> bindHeaders;
 

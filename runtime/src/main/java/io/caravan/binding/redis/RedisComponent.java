@@ -18,7 +18,8 @@ import org.apache.camel.support.DefaultComponent;
  * {@code maxInFlight} (1000), {@code reclaimAfterMillis} (30000), {@code attributesAsHeaders} (false:
  * a workflow trigger reads attributes from the received message; a kamelet wants them as headers),
  * {@code ordering} (key, partition: the whole stream, or none; default key), {@code keyField} (key),
- * {@code threads} (32); producer: {@code maxLength}.
+ * {@code threads} (32), {@code inline} (false: runs start on the reading thread, for workflows
+ * with no blocking step); producer: {@code maxLength}.
  */
 public final class RedisComponent extends io.caravan.camel.CredentialBeans.Component {
 
@@ -56,6 +57,7 @@ public final class RedisComponent extends io.caravan.camel.CredentialBeans.Compo
         endpoint.keyField = getAndRemoveParameter(parameters, "keyField", String.class, RedisEntries.KEY);
         endpoint.threads = getAndRemoveParameter(parameters, "threads", Integer.class,
                 io.caravan.binding.BindingSupport.DEFAULT_THREADS);
+        endpoint.inline = getAndRemoveParameter(parameters, "inline", Boolean.class, false);
         return endpoint;
     }
 

@@ -295,10 +295,15 @@ final class RedisConsumer extends DefaultConsumer implements Suspendable {
         };
         Taken taken = new Taken(entry, deliveryCount, lane);
         if (lanes.enter(lane, taken)) {
-            start(taken);
+            if (endpoint.inline) {
+                run(taken); // on this reading thread: the workflow has no step that blocks
+            } else {
+                start(taken);
+            }
         }
     }
 
+    /** Runs the entry on a worker: never on a Redis client's I/O thread, where a lane's next entry is released. */
     private void start(Taken taken) {
         try {
             workers.execute(() -> run(taken));

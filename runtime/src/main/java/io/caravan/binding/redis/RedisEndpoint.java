@@ -31,6 +31,8 @@ public final class RedisEndpoint extends DefaultEndpoint {
     io.caravan.spec.Capabilities.RunOrder ordering = io.caravan.spec.Capabilities.RunOrder.KEY;
     String keyField = RedisEntries.KEY;
     int threads = io.caravan.binding.BindingSupport.DEFAULT_THREADS;
+    /** Runs start on the thread that took the entry (the workflow has no blocking step): no hand-off to a worker. */
+    boolean inline;
 
     RedisEndpoint(String uri, RedisComponent component, String stream, RedisClients clients, boolean ownsClients) {
         super(uri, component);

@@ -8,7 +8,7 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
  * {@code caravan-sqs:<queue name>?client=#<bean>[&queueUrl=...][&waitTimeSeconds=..][&maxMessagesPerPoll=..]
- * [&concurrentConsumers=..][&maxInFlight=..][&ordering=key|none][&threads=..]}: SQS with batched receive, send and delete, which
+ * [&concurrentConsumers=..][&maxInFlight=..][&ordering=key|none][&threads=..][&inline=true]}: SQS with batched receive, send and delete, which
  * camel-aws2-sqs does not do (one SendMessage and one DeleteMessage per exchange, one exchange at a
  * time per poll). The client is always a registry bean, so a URI carries no secret.
  */
@@ -51,6 +51,7 @@ public final class SqsComponent extends io.caravan.camel.CredentialBeans.Compone
         endpoint.ordering = io.caravan.spec.Capabilities.RunOrder.of(getAndRemoveParameter(parameters, "ordering",
                 String.class, endpoint.ordering.wireName()));
         endpoint.threads = getAndRemoveParameter(parameters, "threads", Integer.class, endpoint.threads);
+        endpoint.inline = getAndRemoveParameter(parameters, "inline", Boolean.class, false);
         return endpoint;
     }
 }

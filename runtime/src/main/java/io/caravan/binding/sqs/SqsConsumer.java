@@ -172,10 +172,15 @@ final class SqsConsumer extends DefaultConsumer implements Suspendable {
         Object lane = endpoint.ordering == Capabilities.RunOrder.KEY
                 ? m.attributes().get(MessageSystemAttributeName.MESSAGE_GROUP_ID) : null;
         if (lanes.enter(lane, m)) {
-            start(m, lane, permits);
+            if (endpoint.inline) {
+                run(m, lane, permits); // on this poller: the workflow has no step that blocks
+            } else {
+                start(m, lane, permits);
+            }
         }
     }
 
+    /** Runs the message on a worker: also where a group's next message goes once the one before it finished. */
     private void start(Message m, Object lane, Semaphore permits) {
         try {
             workers.execute(() -> run(m, lane, permits));

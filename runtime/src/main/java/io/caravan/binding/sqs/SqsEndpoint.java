@@ -35,6 +35,8 @@ public final class SqsEndpoint extends DefaultEndpoint {
     io.caravan.spec.Capabilities.RunOrder ordering = io.caravan.spec.Capabilities.RunOrder.NONE;
     /** Worker threads that run the messages, so a blocking step holds no poller. */
     int threads = io.caravan.binding.BindingSupport.DEFAULT_THREADS;
+    /** Runs start on the poller that received them (the workflow has no blocking step): no hand-off. */
+    boolean inline;
 
     SqsEndpoint(String uri, SqsComponent component, SqsClient client, String queueName, String queueUrl) {
         super(uri, component);

@@ -183,8 +183,9 @@ class JmxIT {
             // warm up: the route consumes and relays while started
             produce("first");
             assertThat(await(reader, 1, Duration.ofSeconds(30))).containsExactly("first");
+            // the relayed record can reach the reader before Camel counts its exchange as done
+            io.caravan.testing.Await.until("the first run is counted", Duration.ofSeconds(10), () -> wf.getExchangesTotal() >= 1);
             long before = wf.getExchangesTotal();
-            assertThat(before).isGreaterThanOrEqualTo(1);
 
             wf.stop();
             assertThat(wf.getState()).isEqualTo("Stopped");

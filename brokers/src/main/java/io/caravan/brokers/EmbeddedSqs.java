@@ -44,9 +44,14 @@ public final class EmbeddedSqs implements AutoCloseable {
     }
 
     /** Creates a queue and returns its URL. */
+    /** Creates the queue; a name ending {@code .fifo} makes a FIFO queue with content-based deduplication. */
     public String createQueue(String name) {
         try (SqsClient client = client()) {
-            return client.createQueue(CreateQueueRequest.builder().queueName(name).build()).queueUrl();
+            CreateQueueRequest.Builder request = CreateQueueRequest.builder().queueName(name);
+            if (name.endsWith(".fifo")) {
+                request.attributesWithStrings(java.util.Map.of("FifoQueue", "true", "ContentBasedDeduplication", "true"));
+            }
+            return client.createQueue(request.build()).queueUrl();
         }
     }
 

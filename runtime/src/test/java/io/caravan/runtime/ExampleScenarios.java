@@ -80,6 +80,8 @@ abstract class ExampleScenarios {
         sqs = sqs();
         sqs.createQueue("orders-processed");
         sqs.createQueue("events-in");
+        sqs.createQueue("payments.fifo");
+        sqs.createQueue("payments-settled.fifo");
         try (Connection c = BrokerClients.rabbit(); Channel ch = c.createChannel()) {
             for (String q : List.of("payments", "payments-review", "order-lines", "order-lines-rejected")) {
                 ch.queueDeclare(q, true, false, false, null);

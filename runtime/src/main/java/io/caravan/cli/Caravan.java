@@ -229,6 +229,10 @@ public final class Caravan {
         out.println("  workflows:");
         runtime.describe().forEach(line -> out.println("    " + line));
         out.println("  routes:   " + runtime.sources().routes());
+        if (runtime.workflows().stream().anyMatch(cw -> cw.workflow().trigger().type() == io.caravan.workflow.NodeType.SCHEDULE)) {
+            out.println("  schedules: fired by one instance (" + runtime.cluster().describe() + "; this is "
+                    + runtime.cluster().instance() + ")");
+        }
         runtime.failedRoutes().forEach(f -> out.println("    NOT STARTED: " + f.describe()));
         if (!runtime.addedDependencies().isEmpty()) {
             out.println("  added:    " + String.join(", ", runtime.addedDependencies()));

@@ -63,12 +63,15 @@ public final class CaravanRuntime implements AutoCloseable {
     private Dependencies dependencies;
     private final List<String> settingsWarnings = new ArrayList<>();
     private WorkflowWatcher watcher;
+    /** caravan.cluster.*: who fires each schedule when several instances run. */
+    private final io.caravan.runtime.cluster.ClusterSettings cluster;
 
     private CaravanRuntime(RuntimeOptions options) {
         this.options = options;
         this.sources = options.sources();
         this.properties = loadProperties(options);
         settingsWarnings.forEach(w -> LOG.warn("setting ignored: {}", w));
+        this.cluster = io.caravan.runtime.cluster.ClusterSettings.from(properties, options.home());
         this.credentials = WorkflowSet.loadCredentials(options);
         this.management = new Management(properties);
         listeners.add(management.runEvents());
@@ -183,6 +186,11 @@ public final class CaravanRuntime implements AutoCloseable {
         return observability.runMetrics();
     }
 
+    /** caravan.cluster.*: the cluster service and this instance's id in it. */
+    public io.caravan.runtime.cluster.ClusterSettings cluster() {
+        return cluster;
+    }
+
     public Observability observability() {
         return observability;
     }
@@ -236,6 +244,12 @@ public final class CaravanRuntime implements AutoCloseable {
                 context.getRegistry().bind(FixedPortHttpEngine.NAME, new FixedPortHttpEngine(httpPort()));
                 context.getRegistry().bind("caravan-run-events", RunEvents.class, events);
                 Bindings.ALL.forEach(b -> b.register(context));
+                try {
+                    // camel-master finds it among the context's services; Camel starts and stops it
+                    context.addService(cluster.create());
+                } catch (Exception e) {
+                    throw new IllegalStateException("cannot set up the cluster service (" + cluster.describe() + "): " + e.getMessage(), e);
+                }
                 deployer = new WorkflowDeployer(context, compiler, credentials);
                 deployer.prepare(workflows, viaYaml);
                 routes = new RouteFiles(context);

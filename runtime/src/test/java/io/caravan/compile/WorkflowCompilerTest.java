@@ -135,4 +135,30 @@ class WorkflowCompilerTest {
             }
         }
     }
+    /**
+     * A schedule fires on the instance that leads its cluster namespace: its consumer is
+     * camel-master's around the timer, in a namespace a Lease and a file name can hold, one per id.
+     */
+    @org.junit.jupiter.api.Test
+    void aScheduleFiresOnlyWhereItLeadsItsOwnClusterNamespace(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        java.util.Map<String, String> uris = new java.util.LinkedHashMap<>();
+        for (String id : List.of("tick", "Tick_1", "tick-1")) {
+            Path file = dir.resolve(id + ".yaml");
+            Files.writeString(file, """
+                    id: %s
+                    nodes:
+                      - {id: every, type: schedule, config: {interval: 1s}}
+                      - {id: note, type: log, config: {message: tick}}
+                    edges:
+                      - {from: every, to: note}
+                    """.formatted(id));
+            Workflow workflow = WorkflowSet.load(List.of(file), CredentialStore.empty()).get(0);
+            uris.put(id, WorkflowCompiler.standard().compile(workflow).route().getInput().getEndpointUri());
+        }
+        assertThat(uris.get("tick")).isEqualTo("master:schedule-tick:timer:tick?period=1000");
+        assertThat(uris.get("tick-1")).startsWith("master:schedule-tick-1:timer:tick-1?");
+        String upper = uris.get("Tick_1");
+        assertThat(upper).matches("master:schedule-tick-1-[0-9a-f]+:timer:Tick_1\\?period=1000");
+        assertThat(uris.values().stream().map(u -> u.split(":")[1]).distinct()).hasSize(3);
+    }
 }

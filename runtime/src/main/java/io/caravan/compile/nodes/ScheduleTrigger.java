@@ -34,17 +34,38 @@ public final class ScheduleTrigger implements TriggerCompiler {
         return NodeType.SCHEDULE;
     }
 
+    /**
+     * {@code master:<namespace>:<timer or quartz>}: camel-master starts the timer only on the
+     * instance that leads the namespace in Caravan's cluster service ({@code caravan.cluster.*},
+     * see io.caravan.runtime.cluster.ClusterSettings), so a tick fires once across all instances.
+     */
     @Override
     public String fromUri(WorkflowNode node, CompileContext context) {
         String name = context.workflow().id();
+        String timer;
         if (node.config().has("cron")) {
             String cron = URLEncoder.encode(node.config().string("cron"), StandardCharsets.UTF_8);
             // camel-quartz reads a cron trigger's zone from trigger.timeZone (the JVM's when absent)
             String zone = node.config().has(NodeSpecs.Schedule.TIMEZONE.name())
                     ? "&trigger.timeZone=" + node.config().string(NodeSpecs.Schedule.TIMEZONE.name()) : "";
-            return "quartz:caravan/" + name + "?cron=" + cron + zone;
+            timer = "quartz:caravan/" + name + "?cron=" + cron + zone;
+        } else {
+            timer = "timer:" + name + "?period=" + node.config().duration("interval").toMillis();
         }
-        return "timer:" + name + "?period=" + node.config().duration("interval").toMillis();
+        return "master:" + clusterNamespace(name) + ":" + timer;
+    }
+
+    /**
+     * The cluster namespace of a workflow's schedule: {@code schedule-<id>}, lower case, with
+     * characters a Kubernetes Lease name or a file name cannot hold replaced by '-' and, when any
+     * was, a hash of the id appended so that two ids never share one.
+     */
+    public static String clusterNamespace(String workflowId) {
+        String safe = workflowId.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9.-]", "-");
+        if (!safe.equals(workflowId)) {
+            safe += "-" + Integer.toHexString(workflowId.hashCode());
+        }
+        return "schedule-" + safe;
     }
 
     /**

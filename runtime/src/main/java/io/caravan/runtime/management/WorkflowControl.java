@@ -122,6 +122,17 @@ final class WorkflowControl implements WorkflowMBean {
     }
 
     @Override
+    public String getScheduleLeader() {
+        return io.caravan.runtime.cluster.Leadership.of(context, id)
+                .map(leads -> leads ? "this instance (" + instanceId() + ")" : "another instance").orElse(null);
+    }
+
+    private String instanceId() {
+        var service = context.hasService(org.apache.camel.cluster.CamelClusterService.class);
+        return service == null ? "?" : service.getId();
+    }
+
+    @Override
     public long getExchangesInflight() {
         ManagedRouteMBean route = managedRoute();
         return route == null ? 0 : route.getExchangesInflight();

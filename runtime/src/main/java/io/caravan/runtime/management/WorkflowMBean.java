@@ -47,6 +47,12 @@ public interface WorkflowMBean {
 
     long getExchangesInflight();
 
+    /**
+     * For a workflow with a {@code schedule}: "this instance (<id>)" while this instance fires it,
+     * "another instance" while it waits for the lead; null for other workflows and while stopped.
+     */
+    String getScheduleLeader();
+
     void start() throws Exception;
 
     void stop() throws Exception;

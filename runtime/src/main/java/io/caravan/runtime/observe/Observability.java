@@ -40,6 +40,8 @@ public final class Observability extends MainListenerSupport {
 
     public static final String IN_FLIGHT = "caravan.messages.in.flight";
     public static final String BREAKER_STATE = "caravan.circuit.breaker.state";
+    public static final String SCHEDULE_LEADER = "caravan.schedule.leader";
+    private final Set<String> leaderGauges = ConcurrentHashMap.newKeySet();
     private final java.util.Set<String> breakerGauges = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** Breakers whose state changes are logged; a reloaded route's old breaker drops out. */
     private final Set<CircuitBreaker> loggedBreakers =
@@ -173,6 +175,13 @@ public final class Observability extends MainListenerSupport {
                 String id = cw.workflow().id();
                 runMetrics.register(cw.workflow());
                 breakerGauges(context, cw);
+                if (cw.workflow().trigger().type() == io.caravan.workflow.NodeType.SCHEDULE && leaderGauges.add(id)) {
+                    // NaN while the workflow is stopped or gone
+                    Gauge.builder(SCHEDULE_LEADER, context, c -> io.caravan.runtime.cluster.Leadership.of(c, id)
+                                    .map(leads -> leads ? 1.0 : 0.0).orElse(Double.NaN))
+                            .description("1 while this instance fires the workflow's schedule (it leads its cluster namespace), 0 while another does")
+                            .tag("workflow", id).register(registry);
+                }
                 if (inflightGauges.add(id)) {
                     Gauge.builder(IN_FLIGHT, context, c -> c.getInflightRepository().size(id))
                             .description("exchanges of a workflow being processed now (Camel's InflightRepository)")

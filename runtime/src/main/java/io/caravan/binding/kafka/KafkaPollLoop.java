@@ -22,6 +22,7 @@ import org.apache.camel.Exchange;
 import org.apache.camel.spi.ExecutorServiceManager;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -139,6 +140,11 @@ final class KafkaPollLoop implements Runnable {
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, String.valueOf(endpoint.maxPollRecords()));
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, "caravan-" + endpoint.topic() + "-" + index);
+        // instances joining or leaving move only the partitions that must move; the others keep
+        // running through a rebalance (Rebalance below drains and commits just the revoked ones).
+        // Earlier Caravans listed [range, cooperative-sticky] (the client's default): a group of
+        // them takes this in one rolling restart, as the Kafka consumer documentation describes.
+        props.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
         return endpoint.clientFactory().apply(props, endpoint.group());
     }
 

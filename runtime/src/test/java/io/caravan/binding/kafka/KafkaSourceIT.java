@@ -42,6 +42,7 @@ class KafkaSourceIT {
     private final KafkaBinding binding = new KafkaBinding();
     private final Map<String, AtomicInteger> seen = new ConcurrentHashMap<>();
     private final AtomicInteger running = new AtomicInteger();
+    private final Map<String, AtomicInteger> byContext = new ConcurrentHashMap<>();
     private final AtomicInteger mostRunning = new AtomicInteger();
     private Credential credential;
     private String topic;
@@ -79,6 +80,7 @@ class KafkaSourceIT {
                                 running.decrementAndGet();
                                 String id = Messages.received(e).receipt(); // partition:offset
                                 seen.computeIfAbsent(id, k -> new AtomicInteger()).incrementAndGet();
+                                byContext.computeIfAbsent(e.getContext().getName(), k -> new AtomicInteger()).incrementAndGet();
                                 if (fail.test(e)) {
                                     throw new IllegalStateException("failing " + id + " on purpose");
                                 }
@@ -134,6 +136,45 @@ class KafkaSourceIT {
         }, "offsets committed to the end");
         assertThat(seen.values()).allMatch(n -> n.get() == 1);
         assertThat(mostRunning.get()).as("runs in flight at once").isGreaterThan(10);
+    }
+
+    /**
+     * A second instance joining the group takes one of the two partitions with the
+     * cooperative-sticky assignor (the first keeps the other and its runs): afterwards both
+     * process records, and none is lost or run twice.
+     */
+    @Test
+    void aSecondInstanceJoinsCooperativelyAndTheyShareTheTopicWithoutLossOrRepeats() throws Exception {
+        produce(1000);
+        context = start("", e -> false);
+        await(() -> seen.size() >= 1000, "the first instance ran the first 1000 records");
+        CamelContext second = start("", e -> false);
+        try {
+            Properties props = new Properties();
+            props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, TestBrokers.kafka().bootstrapServers());
+            try (Admin admin = Admin.create(props)) {
+                String group = credential.string("consumer_group");
+                await(() -> {
+                    try {
+                        var description = admin.describeConsumerGroups(List.of(group)).all().get().get(group);
+                        return description.members().size() == 2
+                                && description.members().stream().allMatch(m -> m.assignment().topicPartitions().size() == 1);
+                    } catch (Exception e) {
+                        return false;
+                    }
+                }, "two members with one partition each");
+                assertThat(admin.describeConsumerGroups(List.of(group)).all().get().get(group).partitionAssignor())
+                        .isEqualTo("cooperative-sticky");
+            }
+            produce(2000);
+            await(() -> seen.size() == 3000, "all 3000 records");
+            assertThat(seen.values()).as("runs per record").allMatch(n -> n.get() == 1);
+            assertThat(byContext.get(second.getName())).as("records the second instance ran").isNotNull();
+            assertThat(byContext.get(second.getName()).get()).isPositive();
+            assertThat(byContext.get(context.getName()).get()).isGreaterThan(1000);
+        } finally {
+            second.stop();
+        }
     }
 
     @Test

@@ -281,8 +281,17 @@ final class KafkaPollLoop implements Runnable {
         if (!offsets.isEmpty()) {
             kafka.commitAsync(offsets, (done, error) -> {
                 if (error != null) {
-                    // a later commit covers these offsets; a lost one means a few duplicates, never a loss
-                    LOG.debug("Commit of {} failed: {}", done, error.toString());
+                    // the next poll commits these partitions again (this callback runs on the poll
+                    // thread): waiting for a later record to cover them would leave the last runs of a
+                    // stream uncommitted, to run again after a restart. Commits fail while the group
+                    // rebalances, which with the cooperative protocol goes on beside the runs.
+                    LOG.debug("Commit of {} failed, committing again after the next poll: {}", done, error.toString());
+                    done.keySet().forEach(tp -> {
+                        PartitionProgress partition = progress.get(tp);
+                        if (partition != null) {
+                            partition.commitFailed();
+                        }
+                    });
                 }
             });
         }

@@ -57,6 +57,11 @@ final class PartitionProgress {
         committed = Math.max(committed, offset);
     }
 
+    /** A commit sent with {@link #committed} failed: the next {@link #advance} offers the offset again. */
+    void commitFailed() {
+        committed = -1;
+    }
+
     /** Records started and not yet behind the commit point (finished ones after an unfinished one count). */
     int uncommitted() {
         return started.size();

@@ -86,6 +86,19 @@ public final class BindingSupport {
     }
 
     /** The node's own consumer group, or null when it names none. */
+    /**
+     * The consumer group a workflow's trigger reads in (Kafka, Redis): the node's own
+     * {@code consumer_group}, else {@code <credential consumer_group>.<workflow id>}, or the
+     * workflow id when the credential names none. Each workflow is its own subscriber; instances
+     * of one workflow share its group.
+     */
+    public static String groupName(String credentialGroup, String workflowId, String explicit) {
+        if (explicit != null && !explicit.isBlank()) {
+            return explicit;
+        }
+        return credentialGroup == null || credentialGroup.isBlank() ? workflowId : credentialGroup + "." + workflowId;
+    }
+
     public static String explicitGroup(Channel channel) {
         return field(channel, CONSUMER_GROUP).orElse(null);
     }

@@ -43,6 +43,9 @@ public final class Caravan {
               compile   print the Camel YAML routes workflow files (or directories) compile to
               reference print the reference of every node type, broker, credential and setting
                         (Markdown, as docs/reference.md)
+              deploy kubernetes
+                        print (or write under --out DIR) the Kubernetes manifests that run the
+                        workflows (default: workflows/ routes/) scaled by KEDA on their queues
 
             options:
               --credentials FILE   credentials file (default: config/credentials.yaml)
@@ -55,6 +58,11 @@ public final class Caravan {
                                    (run, dev) add a Maven artifact and its dependencies at start,
                                    e.g. --dep camel-mock (version: Caravan's Camel); repeatable
               -D name=value        set a property, as in config/application.properties
+              --namespace N        (deploy) the namespace of every object (default: kubectl's)
+              --out DIR            (deploy) one file per object under DIR instead of printing
+              --image IMAGE        (deploy) the image built from the Dockerfile (default caravan:latest)
+              --min-replicas N, --max-replicas N
+                                   (deploy) KEDA's bounds (default 1 and 10)
             """;
 
     private final PrintStream out;
@@ -96,10 +104,11 @@ public final class Caravan {
                     out.print(Reference.markdown());
                     yield 0;
                 }
+                case "deploy" -> deploy(parsed);
                 case "run" -> run(parsed, false);
                 case "dev" -> run(parsed, true);
                 default -> {
-                    err.println("caravan: unknown command '" + parsed.command + "'; commands: run, dev, validate, compile, reference");
+                    err.println("caravan: unknown command '" + parsed.command + "'; commands: run, dev, validate, compile, reference, deploy");
                     yield 2;
                 }
             };
@@ -163,6 +172,43 @@ public final class Caravan {
                 .calledBy(io.caravan.workflow.CallGraph.calledIds(workflows)::contains);
         List<CompiledWorkflow> compiled = workflows.stream().map(compiler::compile).toList();
         out.print(YamlPrinter.print(compiled));
+        return 0;
+    }
+
+    /**
+     * {@code deploy kubernetes}: validates the workflows, then prints the manifests (or writes one
+     * file per object under --out); what the user must still do goes to stderr.
+     */
+    private int deploy(Args args) throws Exception {
+        if (args.paths.isEmpty() || !args.paths.get(0).toString().equals("kubernetes")) {
+            err.println("caravan deploy: say where: caravan deploy kubernetes [options] [PATH...]");
+            return 2;
+        }
+        List<Path> paths = args.paths.subList(1, args.paths.size());
+        Sources sources = paths.isEmpty() ? Sources.ofHome(home) : Sources.of(paths, false);
+        RuntimeOptions options = options(args);
+        // the credentials read with every ${NAME} kept as written: the manifests name the variables,
+        // never their values, and the variables need not be set here; the workflows are validated
+        // against them as run would
+        CredentialStore references = Files.exists(options.credentialsFile())
+                ? CredentialStore.load(options.credentialsFile(), options.credentialsFile().toString(),
+                        WorkflowSet.credentialSpecs(), io.caravan.deploy.KubernetesManifests.keepReferences())
+                : CredentialStore.empty();
+        List<Workflow> workflows = WorkflowSet.load(sources.workflows(), references);
+        var result = io.caravan.deploy.KubernetesManifests.generate(workflows, sources.workflows(), sources.routes(), references,
+                new io.caravan.deploy.KubernetesManifests.Options(args.namespace, args.image,
+                        args.minReplicas, args.maxReplicas));
+        if (args.out == null) {
+            out.print(result.yaml());
+        } else {
+            Files.createDirectories(args.out);
+            for (var m : result.manifests()) {
+                Files.writeString(args.out.resolve(m.fileName()), new io.caravan.deploy.KubernetesManifests.Result(
+                        List.of(m), List.of()).yaml());
+            }
+            out.println(result.manifests().size() + " manifests written to " + args.out);
+        }
+        result.warnings().forEach(w -> err.println("caravan deploy: " + w));
         return 0;
     }
 
@@ -264,6 +310,11 @@ public final class Caravan {
         Path credentials;
         final List<Path> paths = new ArrayList<>();
         final Map<String, String> properties = new LinkedHashMap<>();
+        String namespace;
+        Path out;
+        String image = "caravan:latest";
+        int minReplicas = 1;
+        int maxReplicas = 10;
 
         static Args parse(String[] argv) {
             Args a = new Args();
@@ -276,6 +327,11 @@ public final class Caravan {
                     case "-D" -> property(a, value(argv, ++i, arg));
                     case "--watch" -> a.properties.put("caravan.watch", "true");
                     case "--strict" -> a.properties.put("caravan.strict", "true");
+                    case "--namespace" -> a.namespace = value(argv, ++i, arg);
+                    case "--out" -> a.out = Path.of(value(argv, ++i, arg));
+                    case "--image" -> a.image = value(argv, ++i, arg);
+                    case "--min-replicas" -> a.minReplicas = count(value(argv, ++i, arg), arg);
+                    case "--max-replicas" -> a.maxReplicas = count(value(argv, ++i, arg), arg);
                     case "--dep" -> a.properties.merge("caravan.dependencies", value(argv, ++i, arg), (x, y) -> x + "," + y);
                     default -> {
                         if (arg.startsWith("-D") && arg.length() > 2) {
@@ -296,6 +352,18 @@ public final class Caravan {
                 throw new IllegalArgumentException(option + " needs a value");
             }
             return argv[i];
+        }
+
+        private static int count(String text, String option) {
+            try {
+                int n = Integer.parseInt(text);
+                if (n < 0) {
+                    throw new NumberFormatException();
+                }
+                return n;
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(option + " needs a whole number of 0 or more, got '" + text + "'");
+            }
         }
 
         private static String port(String text) {

@@ -87,6 +87,15 @@ public final class NodeSpecs {
                         .withExample("10")),
                 "a trigger: at most limit runs per key in flight; a key's other messages wait, unacknowledged, and"
                 + " other keys run (caravan_runs_waiting shows how many wait)").withExample("{key: \"{{input.tenant_id}}\", limit: 10}");
+        public static final Field SCALE_TARGET = Field.wholeNumber("target", "messages waiting per instance: KEDA"
+                + " runs one instance per target messages (Kafka: the group's lag; SQS and RabbitMQ: the queue's"
+                + " length; Redis: the group's lag)").atLeast(1).asRequired().withExample("100");
+        public static final Field SCALE = Field.object("scale", List.of(SCALE_TARGET),
+                "a trigger: how the KEDA ScaledObject that caravan deploy kubernetes writes scales the instances on"
+                + " this source; without it the target is max_depth, else " + Receive.DEFAULT_SCALE_TARGET)
+                .withExample("{target: 500}");
+        /** The scaling target of a source that sets neither scale.target nor max_depth. */
+        public static final int DEFAULT_SCALE_TARGET = 100;
         /** Messages a pull takes when the node does not say (seeds/000). */
         public static final int DEFAULT_PULL = 10;
 
@@ -222,7 +231,7 @@ public final class NodeSpecs {
         spec(NodeType.RECEIVE_MESSAGE, "as the first node, a trigger that runs once per message; later, a pull"
                 + " that takes up to max_messages within wait_time", List.of(QUEUE_TYPE_FIELD, Receive.SOURCE,
                 Receive.MAX_MESSAGES, Receive.WAIT_TIME, Receive.DELETE_AFTER, Receive.MAX_DEPTH, Receive.MAX_DELIVERIES,
-                Receive.ORDERING, Receive.CONCURRENCY,
+                Receive.ORDERING, Receive.CONCURRENCY, Receive.SCALE,
                 CREDENTIAL));
         spec(NodeType.SEND_MESSAGE, "sends a message; its output is the broker's message id",
                 List.of(QUEUE_TYPE_FIELD, Send.DESTINATION, Send.MESSAGE, Send.ATTRIBUTES, Send.DELAY, Send.PRIORITY,

@@ -63,13 +63,10 @@ public final class CredentialKafkaClientFactory implements KafkaClientFactory {
      * shares its records. Without a workflow (a hand-written route): the credential's group.
      */
     String groupFor(String workflowId, String explicit) {
-        if (explicit != null && !explicit.isBlank()) {
-            return explicit;
-        }
-        if (workflowId == null || workflowId.isBlank()) {
+        if ((explicit == null || explicit.isBlank()) && (workflowId == null || workflowId.isBlank())) {
             return groupId;
         }
-        return groupId == null || groupId.isBlank() ? workflowId : groupId + "." + workflowId;
+        return io.caravan.binding.BindingSupport.groupName(groupId, workflowId, explicit);
     }
 
     /** The client properties for this credential (bootstrap servers, security) and, for a consumer, its group. */

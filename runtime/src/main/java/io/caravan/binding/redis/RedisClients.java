@@ -86,10 +86,7 @@ public final class RedisClients implements AutoCloseable {
      * names no group. Each workflow is its own subscriber; instances of one workflow share it.
      */
     String group(String workflowId, String explicit) {
-        if (explicit != null && !explicit.isBlank()) {
-            return explicit;
-        }
-        return consumerGroup != null && !consumerGroup.isBlank() ? consumerGroup + "." + workflowId : workflowId;
+        return io.caravan.binding.BindingSupport.groupName(consumerGroup, workflowId, explicit);
     }
 
     Optional<String> consumerGroup() {

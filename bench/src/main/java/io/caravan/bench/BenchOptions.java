@@ -14,7 +14,7 @@ import java.util.Set;
  */
 final class BenchOptions {
 
-    static final List<String> SECTIONS = List.of("startup", "compile", "kafka", "scaling", "ordering", "rabbitmq", "sqs",
+    static final List<String> SECTIONS = List.of("startup", "compile", "kafka", "scaling", "instances", "ordering", "rabbitmq", "sqs",
             "redis");
 
     static final String USAGE = """
@@ -26,7 +26,7 @@ final class BenchOptions {
               --out DIR        where results.md and results.json go (default target/bench)
               --publish        also put the results in docs/benchmarks.md (under "Latest results")
 
-            sections: startup, compile, kafka, scaling, ordering, rabbitmq, sqs, redis
+            sections: startup, compile, kafka, scaling, instances, ordering, rabbitmq, sqs, redis
             """;
 
     boolean quick;

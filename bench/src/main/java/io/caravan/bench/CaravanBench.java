@@ -73,7 +73,8 @@ public final class CaravanBench {
         for (String name : List.of("kafka", "rabbitmq", "sqs", "redis")) {
             boolean scaling = name.equals("kafka") && options.has("scaling");
             boolean ordering = name.equals("kafka") && options.has("ordering");
-            if (!options.has(name) && !scaling && !ordering) {
+            boolean instances = name.equals("kafka") && options.has("instances");
+            if (!options.has(name) && !scaling && !ordering && !instances) {
                 continue;
             }
             Supplier<Broker> start = switch (name) {
@@ -109,6 +110,10 @@ public final class CaravanBench {
                 }
                 if (scaling) {
                     failures += section(progress, "kafka scaling", () -> scaling(broker, runner, results, progress));
+                }
+                if (instances) {
+                    failures += section(progress, "scale-out", () -> results.instances.addAll(
+                            new InstancesBench(progress, results.notes).run((KafkaBench) broker, options.quick ? 30_000 : 100_000)));
                 }
                 if (ordering) {
                     failures += section(progress, "kafka ordering", () -> ordering((KafkaBench) broker, runner, options,

@@ -59,6 +59,10 @@ final class KafkaBench extends Broker {
         return "kafka";
     }
 
+    String bootstrapServers() {
+        return kafka.bootstrapServers();
+    }
+
     @Override
     String credential(String id, String group) {
         return id + ": {type: queue_kafka, brokers: [\"" + kafka.bootstrapServers() + "\"], consumer_group: " + group + "}\n";

@@ -21,6 +21,7 @@ final class Results {
     final Map<String, Map<Variant, PipeResult>> brokers = new LinkedHashMap<>();
     final Map<String, Integer> rates = new LinkedHashMap<>();
     final Map<Integer, Double> kafkaScaling = new LinkedHashMap<>();
+    final List<InstancesBench.Row> instances = new ArrayList<>();
     /** The ordering section: per trigger ordering (and " + lookup" with the slow step), its drain. */
     final Map<String, PipeRunner.Drain> ordering = new LinkedHashMap<>();
     final List<String> notes = new ArrayList<>();
@@ -66,6 +67,14 @@ final class Results {
         } else {
             ObjectNode s = root.putObject("kafka_scaling");
             kafkaScaling.forEach((n, rate) -> s.put(String.valueOf(n), round(rate, 1)));
+        }
+        if (instances.isEmpty()) {
+            root.putNull("scale_out");
+        } else {
+            ObjectNode s = root.putObject("scale_out");
+            instances.forEach(r -> s.putObject(String.valueOf(r.instances())).put("msgs_per_s", round(r.msgsPerS(), 1))
+                    .put("instances_cpu_s_per_10k", round(r.cpuSecondsPer10k(), 3))
+                    .put("machine_busy_percent", round(r.machineBusyPercent(), 1)));
         }
         if (ordering.isEmpty()) {
             root.putNull("kafka_ordering");
@@ -149,6 +158,18 @@ final class Results {
         if (!kafkaScaling.isEmpty()) {
             sb.append("### Kafka scaling (caravan pipe, drain)\n\n| partitions and consumers | msgs/s |\n|---:|---:|\n");
             kafkaScaling.forEach((n, rate) -> sb.append("| ").append(n).append(" | ").append(Progress.n(Math.round(rate))).append(" |\n"));
+            sb.append('\n');
+        }
+        if (!instances.isEmpty()) {
+            sb.append("### Scale-out: a Kafka relay in 1, 2 and 3 `caravan run` processes (one group, ")
+                    .append(InstancesBench.PARTITIONS).append(" partitions)\n\n")
+                    .append("CPU: the instances' own, per 10,000 records; machine: all cores busy over the drain.\n\n")
+                    .append("| instances | msgs/s | ratio to 1 | instances' CPU s per 10k | machine busy |\n|---:|---:|---:|---:|---:|\n");
+            double one = instances.get(0).msgsPerS();
+            instances.forEach(row -> sb.append("| ").append(row.instances()).append(" | ").append(Progress.n(Math.round(row.msgsPerS())))
+                    .append(" | ").append(String.format("%.2f", row.msgsPerS() / one)).append(" | ")
+                    .append(String.format("%.2f", row.cpuSecondsPer10k())).append(" | ")
+                    .append(String.format("%.0f%%", row.machineBusyPercent())).append(" |\n"));
             sb.append('\n');
         }
         if (!ordering.isEmpty()) {

@@ -100,7 +100,7 @@ final class StartupBench {
      * {@code bin/caravan run}, what a user runs, when it is there; otherwise the main class on
      * this process's class path.
      */
-    private static List<String> command(Path home) {
+    static List<String> command(Path home) {
         List<String> command = new ArrayList<>();
         Path script = Path.of("bin", "caravan").toAbsolutePath();
         if (Files.isExecutable(script) && Files.exists(Path.of("runtime", "target", "caravan.jar"))) {

@@ -36,7 +36,7 @@ class BenchSmokeIT {
 
         JsonNode r = new ObjectMapper().readTree(out.resolve("results.json").toFile());
         assertThat(r.fieldNames()).toIterable().containsExactly("date", "machine", "brokers", "startup_ms",
-                "compile_1000_ms", "heap_1000_workflows_mb", "kafka_scaling", "kafka_ordering");
+                "compile_1000_ms", "heap_1000_workflows_mb", "kafka_scaling", "scale_out", "kafka_ordering");
         assertThat(r.get("date").asText()).isNotBlank();
         assertThat(r.get("machine").asText()).contains("cores");
         assertThat(r.get("brokers").fieldNames()).toIterable().containsExactly("kafka", "rabbitmq", "sqs", "redis");
@@ -66,6 +66,12 @@ class BenchSmokeIT {
         assertThat(r.get("compile_1000_ms").isIntegralNumber()).isTrue();
         assertThat(r.get("heap_1000_workflows_mb").isNumber()).isTrue();
         assertThat(r.get("kafka_scaling").fieldNames()).toIterable().containsExactly("1", "2", "4");
+        JsonNode scaleOut = r.get("scale_out");
+        assertThat(scaleOut.fieldNames()).toIterable().containsExactly("1", "2", "3");
+        scaleOut.fields().forEachRemaining(e -> {
+            assertThat(e.getValue().get("msgs_per_s").asDouble()).as(e.getKey() + " instances").isPositive();
+            assertThat(e.getValue().get("instances_cpu_s_per_10k").asDouble()).as(e.getKey() + " instances' CPU").isPositive();
+        });
         JsonNode ordering = r.get("kafka_ordering");
         assertThat(ordering.fieldNames()).toIterable().containsExactly("key", "partition", "none", "key + lookup",
                 "partition + lookup", "none + lookup");
@@ -76,7 +82,7 @@ class BenchSmokeIT {
 
         String md = Files.readString(out.resolve("results.md"));
         assertThat(md).contains("caravan / raw", "caravan / camel_tuned", "### kafka", "### rabbitmq", "### sqs",
-                "### Kafka trigger ordering");
+                "### Kafka trigger ordering", "### Scale-out");
         assertThat(printed).contains("caravan / raw", "draining");
     }
 

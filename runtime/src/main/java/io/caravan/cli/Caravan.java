@@ -152,6 +152,13 @@ public final class Caravan {
         }
         out.println(workflows.size() + " workflow" + (workflows.size() == 1 ? "" : "s") + " valid: "
                 + String.join(", ", workflows.stream().map(Workflow::id).toList()));
+        for (Workflow w : workflows) {
+            var idempotency = w.trigger().idempotency();
+            if (idempotency != null && io.caravan.idempotency.IdempotencyStores.MEMORY.equals(idempotency.store())) {
+                out.println("note: " + w.id() + ": idempotency store memory is per instance: several instances running it"
+                        + " do not see each other's keys (use redis or jdbc)");
+            }
+        }
         if (!sources.routes().isEmpty()) {
             out.println(sources.routes().size() + " route file" + (sources.routes().size() == 1 ? "" : "s") + " valid: "
                     + String.join(", ", sources.routes().stream().map(Path::toString).toList()));

@@ -45,6 +45,24 @@ class CaravanCliTest {
         assertThat(err()).isEmpty();
     }
 
+    /** Several instances share the queues, not an in-memory idempotency store: validate says so. */
+    @Test
+    void aMemoryIdempotencyStoreIsNotedAsPerInstance() throws Exception {
+        Path workflow = dir.resolve("dedup.yaml");
+        Files.writeString(workflow, """
+                id: dedup
+                nodes:
+                  - id: in
+                    type: receive_message
+                    config: {queue_type: kafka, source: orders, credential_id: kafka-local}
+                    idempotency: {key: "{{input.id}}"}
+                  - {id: note, type: log, config: {message: "{{input}}"}}
+                edges: [{from: in, to: note}]
+                """);
+        assertThat(caravan("validate", workflow.toString())).as(err()).isEqualTo(0);
+        assertThat(out()).contains("note: dedup: idempotency store memory is per instance");
+    }
+
     @Test
     void reportsEveryProblemWithTheFileAsGivenAndExitsOne() throws Exception {
         Path broken = dir.resolve("broken.json");

@@ -71,7 +71,12 @@ public final class CaravanRuntime implements AutoCloseable {
         this.sources = options.sources();
         this.properties = loadProperties(options);
         settingsWarnings.forEach(w -> LOG.warn("setting ignored: {}", w));
+        // checked here, so that a bad setting stops the start; the context's cluster service
+        // (CaravanClusterService, added by ClusterServicePlugin) reads the same properties, with
+        // the lock directory and this instance's name written out as they were resolved here
         this.cluster = io.caravan.runtime.cluster.ClusterSettings.from(properties, options.home());
+        properties.setProperty(io.caravan.runtime.cluster.ClusterSettings.ROOT, cluster.root().toString());
+        properties.setProperty(io.caravan.runtime.cluster.ClusterSettings.INSTANCE, cluster.instance());
         this.credentials = WorkflowSet.loadCredentials(options);
         this.management = new Management(properties);
         listeners.add(management.runEvents());
@@ -244,12 +249,6 @@ public final class CaravanRuntime implements AutoCloseable {
                 context.getRegistry().bind(FixedPortHttpEngine.NAME, new FixedPortHttpEngine(httpPort()));
                 context.getRegistry().bind("caravan-run-events", RunEvents.class, events);
                 Bindings.ALL.forEach(b -> b.register(context));
-                try {
-                    // camel-master finds it among the context's services; Camel starts and stops it
-                    context.addService(cluster.create());
-                } catch (Exception e) {
-                    throw new IllegalStateException("cannot set up the cluster service (" + cluster.describe() + "): " + e.getMessage(), e);
-                }
                 deployer = new WorkflowDeployer(context, compiler, credentials);
                 deployer.prepare(workflows, viaYaml);
                 routes = new RouteFiles(context);

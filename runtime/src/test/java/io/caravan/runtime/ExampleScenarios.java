@@ -74,7 +74,7 @@ abstract class ExampleScenarios {
         config = Files.createTempDirectory("caravan-examples");
         try (var redis = io.lettuce.core.RedisClient.create(TestBrokers.REDIS_URL).connect()) {
             // the examples' streams and the workflows' consumer groups on them, from earlier runs
-            redis.sync().del("clicks", "clicks-enriched", "clicks.dlq", "audit");
+            redis.sync().del("clicks", "clicks-enriched", "clicks.dlq", "audit", "heartbeats");
         }
         kafka = kafka();
         sqs = sqs();
@@ -130,6 +130,27 @@ abstract class ExampleScenarios {
             assertThat(dead.get(0).getBody()).containsEntry("body", "not a click")
                     .containsEntry("caravan-error-code", "TEMPLATE_VALUE_MISSING")
                     .containsEntry("caravan-workflow", "clicks-redis-to-redis");
+        } finally {
+            client.shutdown();
+        }
+    }
+
+    /** The schedule fires (on this instance, the only one, which leads it) and its beat reaches Redis. */
+    @Test
+    void theHeartbeatScheduleFires() throws Exception {
+        var client = io.lettuce.core.RedisClient.create(TestBrokers.REDIS_URL);
+        try (var connection = client.connect()) {
+            var redis = connection.sync();
+            List<io.lettuce.core.StreamMessage<String, String>> beats = List.of();
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (beats.isEmpty() && System.currentTimeMillis() < deadline) {
+                Thread.sleep(200);
+                beats = redis.xrange("heartbeats", io.lettuce.core.Range.create("-", "+"));
+            }
+            assertThat(beats).as("a beat within 30 s (every 10 s, after the leader is elected)").isNotEmpty();
+            JsonNode beat = JSON.readTree(beats.get(0).getBody().get("body"));
+            assertThat(beat.get("source").asText()).isEqualTo("caravan");
+            assertThat(beat.get("at").asText()).isNotBlank();
         } finally {
             client.shutdown();
         }

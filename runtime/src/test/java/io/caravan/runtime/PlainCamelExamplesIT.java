@@ -64,6 +64,8 @@ class PlainCamelExamplesIT extends ExampleScenarios {
         settings.setProperty("examples.kafka.brokers", kafka.bootstrapServers());
         settings.setProperty("examples.sqs.endpoint", sqs.endpoint());
         settings.setProperty(CredentialBeans.PROPERTY, plainCredentials.toString());
+        // the compiled schedule (master:...) gets its cluster service from Caravan's ClusterServicePlugin
+        settings.setProperty("caravan.cluster.root", config.resolve("cluster").toString());
         settings.setProperty("camel.main.routesIncludePattern", "file:" + routes + ",file:"
                 + Path.of("routes/signups-welcome.camel.yaml").toAbsolutePath());
         settings.setProperty("camel.component.kamelet.location", "file:" + Path.of("kamelets").toAbsolutePath()

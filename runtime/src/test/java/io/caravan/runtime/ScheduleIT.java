@@ -63,6 +63,10 @@ class ScheduleIT {
         try (CaravanRuntime runtime = CaravanRuntime.create(RuntimeOptions.defaults(home).withProperties(Map.of(
                 "caravan.http.port", String.valueOf(Ports.free()),
                 "caravan.management.port", String.valueOf(Ports.free())))).start()) {
+            // the schedules tick once this instance leads them (the cluster service's first try)
+            io.caravan.testing.Await.until("this instance leads both schedules", java.time.Duration.ofSeconds(30),
+                    () -> io.caravan.runtime.cluster.Leadership.of(runtime.context(), "slow-skip").orElse(false)
+                            && io.caravan.runtime.cluster.Leadership.of(runtime.context(), "slow-allow").orElse(false));
             Thread.sleep(6500);
             var registry = runtime.observability().registry();
             double skipStarted = count(registry, "caravan.messages.received", "slow-skip");

@@ -44,17 +44,23 @@ public record ClusterSettings(String service, String instance, Path root, Durati
 
     /** Reads the settings; a bad value fails here, naming the setting and what it accepts. */
     public static ClusterSettings from(Properties p, Path home) {
-        String service = p.getProperty(SERVICE, "file").strip().toLowerCase(Locale.ROOT);
+        return from(name -> java.util.Optional.ofNullable(p.getProperty(name)), home);
+    }
+
+    /** The same from any source of settings: Camel's properties, when compiled routes run in a plain camel-main. */
+    public static ClusterSettings from(java.util.function.Function<String, java.util.Optional<String>> settings, Path home) {
+        String given = settings.apply(SERVICE).orElse("file");
+        String service = given.strip().toLowerCase(Locale.ROOT);
         if (!java.util.List.of("file", "kubernetes", "none").contains(service)) {
-            throw new IllegalArgumentException(SERVICE + " must be file, kubernetes or none, got '" + p.getProperty(SERVICE) + "'");
+            throw new IllegalArgumentException(SERVICE + " must be file, kubernetes or none, got '" + given + "'");
         }
-        String leaseText = p.getProperty(LEASE, "15s").strip();
+        String leaseText = settings.apply(LEASE).orElse("15s").strip();
         Duration lease = Durations.parse(leaseText).filter(d -> d.toMillis() >= 1000)
                 .orElseThrow(() -> new IllegalArgumentException(LEASE + " must be a duration of 1s or more, like 15s, got '" + leaseText + "'"));
-        Path root = p.containsKey(ROOT) ? Path.of(p.getProperty(ROOT).strip()) : home.resolve(".caravan").resolve("cluster");
-        String instance = p.getProperty(INSTANCE, defaultInstance()).strip();
+        Path root = settings.apply(ROOT).map(r -> Path.of(r.strip())).orElse(home.resolve(".caravan").resolve("cluster"));
+        String instance = settings.apply(INSTANCE).orElseGet(ClusterSettings::defaultInstance).strip();
         return new ClusterSettings(service, instance, root.toAbsolutePath().normalize(), lease,
-                p.getProperty(NAMESPACE, "").strip());
+                settings.apply(NAMESPACE).orElse("").strip());
     }
 
     /** In Kubernetes the pod's name (HOSTNAME); elsewhere host name and process id. */

@@ -67,6 +67,13 @@ class ScheduleIT {
             io.caravan.testing.Await.until("this instance leads both schedules", java.time.Duration.ofSeconds(30),
                     () -> io.caravan.runtime.cluster.Leadership.of(runtime.context(), "slow-skip").orElse(false)
                             && io.caravan.runtime.cluster.Leadership.of(runtime.context(), "slow-allow").orElse(false));
+            // JMX says so too, naming this instance
+            var jmx = java.lang.management.ManagementFactory.getPlatformMBeanServer();
+            var names = jmx.queryNames(new javax.management.ObjectName("io.caravan:type=Workflow,name="
+                    + javax.management.ObjectName.quote("slow-skip") + ",*"), null);
+            assertThat(names).hasSize(1);
+            assertThat(jmx.getAttribute(names.iterator().next(), "ScheduleLeader"))
+                    .isEqualTo("this instance (" + runtime.cluster().instance() + ")");
             Thread.sleep(6500);
             var registry = runtime.observability().registry();
             double skipStarted = count(registry, "caravan.messages.received", "slow-skip");

@@ -74,14 +74,19 @@ abstract class FaultSupport {
 
     /** Until downstream plus DLQ hold at least every sent message and stop growing for 10 s. */
     static void awaitSettled(Callable<Long> copies) throws Exception {
+        awaitSettled(MESSAGES, copies);
+    }
+
+    /** Until downstream plus DLQ hold at least {@code total} copies and stop growing for 10 s. */
+    static void awaitSettled(long total, Callable<Long> copies) throws Exception {
         long[] last = {-1, System.nanoTime()};
-        await("downstream + DLQ >= " + MESSAGES + " and no change for 10 s", DRAIN_TIMEOUT, () -> {
+        await("downstream + DLQ >= " + total + " and no change for 10 s", DRAIN_TIMEOUT, () -> {
             long now = copies.call();
             if (now != last[0]) {
                 last[0] = now;
                 last[1] = System.nanoTime();
             }
-            return now >= MESSAGES && System.nanoTime() - last[1] > Duration.ofSeconds(10).toNanos();
+            return now >= total && System.nanoTime() - last[1] > Duration.ofSeconds(10).toNanos();
         }, () -> "downstream + DLQ " + last[0]);
     }
 

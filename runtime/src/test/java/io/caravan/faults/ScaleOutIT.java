@@ -29,14 +29,16 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Issue 14's scale-out suite: several {@code caravan run} processes (the packaged jar) with one
- * workflow set, against shared brokers (Kafka and ElasticMQ in this JVM, the system RabbitMQ).
+ * workflow set, against shared brokers (Kafka and ElasticMQ in this JVM, the system RabbitMQ and
+ * Redis).
  *
- * <p>Three instances start; 10,000 records each go into a 6-partition Kafka topic, an SQS queue
- * and a RabbitMQ queue (30,000 in all), relayed by three workflows to one Kafka topic. At 10% a fourth
- * instance starts, at 30% the one leading the schedule is SIGKILLed; the last 60% go in once
- * the fourth runs. Every record is found
- * downstream or in a dead letter (duplicates are printed: the killed instance's runs in flight
- * run again), every instance ran some, and nothing is left unacknowledged.
+ * <p>Three instances start; 7,500 records each go into a 6-partition Kafka topic, an SQS queue,
+ * a RabbitMQ queue and a Redis stream (30,000 in all), relayed by four workflows to one Kafka
+ * topic. At 10% a fourth instance starts, at 30% the one leading the schedule is SIGKILLed; the
+ * last 60% go in once the fourth runs. Every record is found downstream or in a dead letter
+ * (duplicates are printed: the killed instance's runs in flight run again), every instance ran
+ * some, and nothing is left unacknowledged (the killed instance's Redis entries are claimed by
+ * another after reclaim_after, its Kafka partitions move after the session timeout).
  *
  * <p>Meanwhile a {@code schedule} fires every second on whichever instance leads it
  * ({@code caravan.cluster.service=file} on a shared directory, lease 5 s). Each instance's copy
@@ -46,8 +48,8 @@ import org.junit.jupiter.api.Test;
  */
 class ScaleOutIT extends FaultSupport {
 
-    private static final int PER_BROKER = 10_000;
-    private static final int TOTAL = 3 * PER_BROKER;
+    private static final int PER_BROKER = 7_500;
+    private static final int TOTAL = 4 * PER_BROKER;
     private static final Duration LEASE = Duration.ofSeconds(5);
     private static final Pattern RECEIVED = Pattern.compile(
             "caravan_messages_received_total\\{[^}]*workflow=\"scale-[a-z]+\"[^}]*} ([0-9.E]+)");
@@ -65,10 +67,13 @@ class ScaleOutIT extends FaultSupport {
     @Test
     void instancesShareEveryQueueAndEachScheduleTickFiresOnceAcrossThem() throws Exception {
         TestBrokers.requireRabbitMq();
+        TestBrokers.requireRedis();
         assertThat(Path.of("runtime/target/caravan.jar")).as("the packaged jar (failsafe runs after package)").exists();
         End kafka = End.of("kafka");
         End sqs = End.of("sqs");
         End rabbit = End.of("rabbitmq");
+        End redis = End.of("redis");
+        List<End> sources = List.of(kafka, sqs, rabbit, redis);
         String run = TestBrokers.unique("scale");
         String kafkaIn = run + "-kafka-in";
         String out = run + "-out";
@@ -80,15 +85,16 @@ class ScaleOutIT extends FaultSupport {
         kafka.create(ticks);
         sqs.create(run + "-sqs-in");
         rabbit.create(run + "-rabbitmq-in");
+        redis.create(run + "-redis-in");
         Map<End, String> dlqs = new java.util.LinkedHashMap<>();
-        for (End e : List.of(kafka, sqs, rabbit)) {
+        for (End e : sources) {
             String dlq = e.defaultDeadLetter(run + "-" + e.type() + "-in");
             e.create(dlq);
             dlqs.put(e, dlq);
         }
         Path cluster = Files.createDirectories(home.resolve("cluster"));
         for (int i = 1; i <= 4; i++) {
-            writeHome("i" + i, run, cluster, out, ticks, kafka, sqs, rabbit);
+            writeHome("i" + i, run, cluster, out, ticks, sources);
         }
 
         long started = System.nanoTime();
@@ -119,7 +125,7 @@ class ScaleOutIT extends FaultSupport {
 
             Tally tally = new Tally("scale-out");
             Map<End, List<String>> bodies = new java.util.LinkedHashMap<>();
-            for (End e : List.of(kafka, sqs, rabbit)) {
+            for (End e : sources) {
                 List<String> these = new ArrayList<>();
                 for (int n = 1; n <= PER_BROKER; n++) {
                     these.add(tally.sent(run + "-" + e.type(), n));
@@ -192,8 +198,9 @@ class ScaleOutIT extends FaultSupport {
             long kafkaLeft = kafka.unacknowledged(kafkaIn, run, "scale-kafka");
             long sqsLeft = sqs.unacknowledged(run + "-sqs-in", run, "scale-sqs");
             long rabbitLeft = rabbit.unacknowledged(run + "-rabbitmq-in", run, "scale-rabbitmq");
-            log("scale-out: unacknowledged kafka=%d sqs=%d rabbitmq=%d", kafkaLeft, sqsLeft, rabbitLeft);
-            long left = kafkaLeft + sqsLeft + rabbitLeft;
+            long redisLeft = redis.unacknowledged(run + "-redis-in", run, "scale-redis");
+            log("scale-out: unacknowledged kafka=%d sqs=%d rabbitmq=%d redis=%d", kafkaLeft, sqsLeft, rabbitLeft, redisLeft);
+            long left = kafkaLeft + sqsLeft + rabbitLeft + redisLeft;
             kafka.take(out).forEach(tally::delivered);
             for (var d : dlqs.entrySet()) {
                 d.getKey().take(d.getValue()).forEach(tally::deadLettered);
@@ -338,24 +345,11 @@ class ScaleOutIT extends FaultSupport {
         }
     }
 
-    /** Until at least {@code total} copies are found and the count has not changed for 10 s. */
-    private static void awaitSettled(int total, java.util.concurrent.Callable<Long> copies) throws Exception {
-        long[] last = {-1, System.nanoTime()};
-        await("downstream + DLQ >= " + total + " and no change for 10 s", DRAIN_TIMEOUT, () -> {
-            long now = copies.call();
-            if (now != last[0]) {
-                last[0] = now;
-                last[1] = System.nanoTime();
-            }
-            return now >= total && System.nanoTime() - last[1] > Duration.ofSeconds(10).toNanos();
-        }, () -> "downstream + DLQ " + last[0]);
-    }
-
     /**
      * An instance's home: the same relays for all, a schedule whose payload names the instance,
      * one credentials file, and the cluster settings: a lock directory shared by all, lease 5 s.
      */
-    private void writeHome(String name, String run, Path cluster, String out, String ticks, End... brokers) throws Exception {
+    private void writeHome(String name, String run, Path cluster, String out, String ticks, List<End> brokers) throws Exception {
         Path dir = Files.createDirectories(home.resolve(name));
         Files.createDirectories(dir.resolve("workflows"));
         Files.createDirectories(dir.resolve("config"));

@@ -26,7 +26,8 @@ import org.apache.camel.component.kubernetes.cluster.LeaseResourceType;
  * over once the lock is free and the heartbeat older than the lease.</li>
  * <li>{@code kubernetes}: a {@code coordination.k8s.io/v1} Lease per schedule in the pod's
  * namespace (KubernetesClusterService); the pod needs the Role that {@code caravan deploy
- * kubernetes} writes.</li>
+ * kubernetes} writes, and the label {@code app.kubernetes.io/name=caravan}: the Lease controller
+ * only lets pods so labelled lead.</li>
  * <li>{@code none}: every instance fires every schedule (one instance only).</li>
  * </ul>
  *
@@ -92,7 +93,12 @@ public record ClusterSettings(String service, String instance, Path root, Durati
             case "kubernetes" -> {
                 KubernetesClusterService kubernetes = new KubernetesClusterService();
                 kubernetes.setId(instance);
-                kubernetes.setPodName(instance);
+                // the Lease controller takes part only while its pod is among the pods labelled
+                // app.kubernetes.io/name=caravan (as caravan deploy kubernetes labels them): in a
+                // pod that is HOSTNAME, whatever caravan.instance says
+                String pod = System.getenv("KUBERNETES_SERVICE_HOST") != null && System.getenv("HOSTNAME") != null
+                        ? System.getenv("HOSTNAME") : instance;
+                kubernetes.setPodName(pod);
                 if (!namespace.isBlank()) {
                     kubernetes.setKubernetesNamespace(namespace);
                 }

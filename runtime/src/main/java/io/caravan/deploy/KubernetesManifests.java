@@ -106,7 +106,8 @@ public final class KubernetesManifests {
             .build());
 
     private final Options options;
-    private final List<String> warnings = new ArrayList<>();
+    /** What the user must know, each once (several workflows share a credential). */
+    private final java.util.Set<String> warnings = new java.util.LinkedHashSet<>();
 
     private KubernetesManifests(Options options) {
         this.options = options;
@@ -295,7 +296,7 @@ public final class KubernetesManifests {
                 String servers = brokers instanceof List<?> list ? String.join(",", list.stream().map(String::valueOf).toList())
                         : String.valueOf(brokers);
                 if (servers.contains("${")) {
-                    warnings.add(w.id() + ": credential " + c.id() + "'s brokers name environment variables; KEDA needs them written out");
+                    warnings.add("credential " + c.id() + "'s brokers name environment variables; KEDA needs them written out");
                 }
                 metadata.put("bootstrapServers", servers);
                 metadata.put("consumerGroup", BindingSupport.groupName(c.string("consumer_group"), w.id(), explicitGroup));
@@ -303,7 +304,7 @@ public final class KubernetesManifests {
                 metadata.put("lagThreshold", target);
                 metadata.put("offsetResetPolicy", "earliest");
                 if (c.get("sasl_mechanism") != null || c.get("tls_ca_file") != null) {
-                    warnings.add(w.id() + ": credential " + c.id() + " uses SASL or TLS: add its settings to the kafka trigger's"
+                    warnings.add("credential " + c.id() + " uses SASL or TLS: add its settings to its kafka triggers'"
                             + " TriggerAuthentication (KEDA's sasl, username, password, tls, ca) by hand");
                 }
             }
@@ -311,12 +312,12 @@ public final class KubernetesManifests {
                 type = "aws-sqs-queue";
                 metadata.put("queueURL", source);
                 metadata.put("queueLength", target);
-                metadata.put("awsRegion", literal(w, c, "region"));
+                metadata.put("awsRegion", literal(c, "region"));
                 if (c.get("endpoint") != null) {
-                    metadata.put("awsEndpoint", literal(w, c, "endpoint"));
+                    metadata.put("awsEndpoint", literal(c, "endpoint"));
                 }
-                reference(w, c, "access_key_id").ifPresent(v -> auth.put("awsAccessKeyID", v));
-                reference(w, c, "secret_access_key").ifPresent(v -> auth.put("awsSecretAccessKey", v));
+                reference(c, "access_key_id").ifPresent(v -> auth.put("awsAccessKeyID", v));
+                reference(c, "secret_access_key").ifPresent(v -> auth.put("awsSecretAccessKey", v));
             }
             case "rabbitmq" -> {
                 type = "rabbitmq";
@@ -324,7 +325,7 @@ public final class KubernetesManifests {
                 metadata.put("queueName", source);
                 metadata.put("mode", "QueueLength");
                 metadata.put("value", target);
-                reference(w, c, "url").ifPresent(v -> auth.put("host", v));
+                reference(c, "url").ifPresent(v -> auth.put("host", v));
             }
             case "redis" -> {
                 type = "redis-streams";
@@ -333,13 +334,13 @@ public final class KubernetesManifests {
                 if (env.matches()) {
                     // KEDA wants host:port, not the URL: the pod's environment must hold it too
                     metadata.put("addressFromEnv", env.group(1) + "_ADDRESS");
-                    warnings.add(w.id() + ": the Secret " + ENV_SECRET + " must also hold " + env.group(1)
+                    warnings.add("the Secret " + ENV_SECRET + " must also hold " + env.group(1)
                             + "_ADDRESS (host:port of " + env.group(1) + ") for KEDA's redis-streams trigger");
                 } else {
                     java.net.URI uri = java.net.URI.create(url);
                     if (uri.getUserInfo() != null) {
-                        warnings.add(w.id() + ": credential " + c.id() + "'s url holds a password written in the credentials"
-                                + " file, not ${NAME}: KEDA's trigger gets the address only");
+                        warnings.add("credential " + c.id() + "'s url holds a password written in the credentials"
+                                + " file, not ${NAME}: KEDA's triggers on " + c.id() + " get the address only");
                     }
                     metadata.put("address", uri.getHost() + ":" + (uri.getPort() < 0 ? 6379 : uri.getPort()));
                     if ("rediss".equals(uri.getScheme())) {
@@ -351,7 +352,7 @@ public final class KubernetesManifests {
                 // the group's lag (entries not yet delivered to it), not its pending entries: Caravan
                 // bounds what it holds pending, so the backlog shows as lag
                 metadata.put("lagCount", target);
-                reference(w, c, "password").ifPresent(v -> auth.put("password", v));
+                reference(c, "password").ifPresent(v -> auth.put("password", v));
                 if (c.get("username") != null) {
                     metadata.put("username", c.string("username"));
                 }
@@ -385,7 +386,7 @@ public final class KubernetesManifests {
     }
 
     /** The environment variable a secret field names (${NAME}), which KEDA reads from the pod; a written-out secret stays out. */
-    private Optional<String> reference(Workflow w, Credential c, String field) {
+    private Optional<String> reference(Credential c, String field) {
         Object value = c.get(field);
         if (value == null) {
             return Optional.empty();
@@ -394,15 +395,15 @@ public final class KubernetesManifests {
         if (m.matches()) {
             return Optional.of(m.group(1));
         }
-        warnings.add(w.id() + ": credential " + c.id() + "'s " + field + " is written in the credentials file, not"
-                + " ${NAME}: KEDA cannot read it from the pod, so its trigger has no authentication for it");
+        warnings.add("credential " + c.id() + "'s " + field + " is written in the credentials file, not"
+                + " ${NAME}: KEDA cannot read it from the pod, so the triggers on " + c.id() + " go without it");
         return Optional.empty();
     }
 
-    private String literal(Workflow w, Credential c, String field) {
+    private String literal(Credential c, String field) {
         String value = c.string(field);
         if (value.contains("${")) {
-            warnings.add(w.id() + ": credential " + c.id() + "'s " + field + " names an environment variable; KEDA needs it written out");
+            warnings.add("credential " + c.id() + "'s " + field + " names an environment variable; KEDA needs it written out");
         }
         return value;
     }

@@ -30,7 +30,8 @@ import java.util.regex.Pattern;
  */
 public final class CredentialStore {
 
-    private static final Pattern ENV = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
+    /** A ${NAME} reference to an environment variable in a credential's value; group 1 is NAME. */
+    public static final Pattern ENV = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
 
     private final Map<String, Credential> byId;
     private final String file;

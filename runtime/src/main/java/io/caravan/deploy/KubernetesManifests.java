@@ -25,7 +25,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * {@code caravan deploy kubernetes}: the manifests that run a workflow set on Kubernetes, scaled
@@ -52,7 +51,6 @@ public final class KubernetesManifests {
     static final String ENV_SECRET = "caravan-env";
     static final int HTTP_PORT = 8080;
     static final int MANAGEMENT_PORT = 9876;
-    private static final Pattern ENV_REF = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
 
     /** What the command line sets. */
     public record Options(String namespace, String image, int minReplicas, int maxReplicas) {
@@ -330,7 +328,7 @@ public final class KubernetesManifests {
             case "redis" -> {
                 type = "redis-streams";
                 String url = c.string("url");
-                Matcher env = ENV_REF.matcher(url);
+                Matcher env = CredentialStore.ENV.matcher(url);
                 if (env.matches()) {
                     // KEDA wants host:port, not the URL: the pod's environment must hold it too
                     metadata.put("addressFromEnv", env.group(1) + "_ADDRESS");
@@ -364,7 +362,7 @@ public final class KubernetesManifests {
         }
         Map<String, Object> trigger = new LinkedHashMap<>();
         trigger.put("type", type);
-        trigger.put("name", triggerName(w.id()));
+        trigger.put("name", kubernetesName(w.id()));
         trigger.put("metadata", metadata);
         if (!auth.isEmpty()) {
             String name = NAME + "-" + kubernetesName(c.id());
@@ -391,7 +389,7 @@ public final class KubernetesManifests {
         if (value == null) {
             return Optional.empty();
         }
-        Matcher m = ENV_REF.matcher(String.valueOf(value));
+        Matcher m = CredentialStore.ENV.matcher(String.valueOf(value));
         if (m.matches()) {
             return Optional.of(m.group(1));
         }
@@ -430,11 +428,6 @@ public final class KubernetesManifests {
 
     private static Map<String, Object> selector() {
         return map("app.kubernetes.io/name", NAME, "app.kubernetes.io/component", "hub");
-    }
-
-    /** A trigger's name: the workflow id as a Kubernetes name. */
-    private static String triggerName(String workflowId) {
-        return kubernetesName(workflowId);
     }
 
     /** Lower case, '-' for what a DNS label cannot hold. */

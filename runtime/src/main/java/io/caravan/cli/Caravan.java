@@ -43,6 +43,8 @@ public final class Caravan {
               compile   print the Camel YAML routes workflow files (or directories) compile to
               reference print the reference of every node type, broker, credential and setting
                         (Markdown, as docs/reference.md)
+              schema    print the JSON Schema of workflow files (schema/workflow.schema.json);
+                        schema credentials: of the credentials file
               deploy kubernetes
                         print (or write under --out DIR) the Kubernetes manifests that run the
                         workflows (default: workflows/ routes/) scaled by KEDA on their queues
@@ -78,7 +80,7 @@ public final class Caravan {
     public static void main(String[] args) {
         Path home = Path.of(System.getProperty("caravan.home", ".")).toAbsolutePath().normalize();
         int code = new Caravan(System.out, System.err, home).execute(args);
-        if (code != 0 || (args.length > 0 && List.of("validate", "compile", "reference").contains(args[0]))) {
+        if (code != 0 || (args.length > 0 && List.of("validate", "compile", "reference", "schema").contains(args[0]))) {
             System.exit(code);
         }
     }
@@ -104,11 +106,12 @@ public final class Caravan {
                     out.print(Reference.markdown());
                     yield 0;
                 }
+                case "schema" -> schema(parsed);
                 case "deploy" -> deploy(parsed);
                 case "run" -> run(parsed, false);
                 case "dev" -> run(parsed, true);
                 default -> {
-                    err.println("caravan: unknown command '" + parsed.command + "'; commands: run, dev, validate, compile, reference, deploy");
+                    err.println("caravan: unknown command '" + parsed.command + "'; commands: run, dev, validate, compile, reference, schema, deploy");
                     yield 2;
                 }
             };
@@ -120,6 +123,20 @@ public final class Caravan {
             err.println("caravan: " + e.getMessage());
             return 1;
         }
+    }
+
+    /** {@code schema [workflow|credentials]}: the JSON Schema an editor checks files with. */
+    private int schema(Args args) {
+        String which = args.paths.isEmpty() ? "workflow" : args.paths.get(0).toString();
+        switch (which) {
+            case "workflow" -> out.print(io.caravan.schema.JsonSchemas.workflowText());
+            case "credentials" -> out.print(io.caravan.schema.JsonSchemas.credentialsText());
+            default -> {
+                err.println("caravan schema: unknown schema '" + which + "'; give workflow (the default) or credentials");
+                return 2;
+            }
+        }
+        return 0;
     }
 
     /** How long validate waits for a broker to answer before it skips asking it. */

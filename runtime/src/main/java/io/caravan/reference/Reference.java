@@ -27,6 +27,8 @@ public final class Reference {
     public static final String FILE = "docs/reference.md";
 
     private static final java.util.Map<String, String> WORKFLOW_KEYS = java.util.Map.of(
+            "$schema", "the JSON Schema an editor checks the file with (`schema/workflow.schema.json`); Caravan"
+                    + " ignores it. YAML files say it in a `# yaml-language-server: $schema=...` comment instead",
             "id", "required; letters, digits, `_`, `.`, `-`; the Camel route id",
             "name", "display name (default: the id); the route description",
             "description", "free text",

@@ -26,7 +26,9 @@ import java.util.Map;
  */
 public final class NodeSpecs {
 
-    public static final List<String> WORKFLOW_KEYS = List.of("id", "name", "description", "error_handling", "nodes", "edges");
+    /** {@code $schema} names the JSON Schema an editor checks the file with (a JSON file cannot hold a modeline). */
+    public static final List<String> WORKFLOW_KEYS = List.of("$schema", "id", "name", "description", "error_handling", "nodes",
+            "edges");
     public static final List<String> NODE_KEYS = List.of("id", "type", "name", "config", "error_handling");
     /**
      * Node key: the id of the node that undoes this one (a saga's compensation) should a later

@@ -20,11 +20,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  * -Dsurefire.failIfNoSpecifiedTests=false -Dcaravan.golden.update=true}
  * and read the diff.
  */
-class WorkflowCompilerTest {
+public class WorkflowCompilerTest {
 
     static final Path GOLDEN = Path.of("runtime/src/test/resources/golden");
 
-    static Stream<Path> workflows() {
+    public static Stream<Path> workflows() {
         return Stream.of(Path.of("workflows/orders-kafka-to-sqs.json"),
                 Path.of("workflows/payments-webhook-to-rabbitmq.yaml"),
                 Path.of("workflows/events-sqs-to-kafka.yaml"),

@@ -179,7 +179,7 @@ class WorkflowValidatorTest {
                 edges:
                   - {from: hook, to: out, lable: x}
                 """)).containsExactly(
-                "wf.yaml:2:1: error: unknown key 'nodse' in workflow; valid keys: id, name, description,"
+                "wf.yaml:2:1: error: unknown key 'nodse' in workflow; valid keys: $schema, id, name, description,"
                         + " error_handling, nodes, edges (at $.nodse)",
                 "wf.yaml:6:5: error: unknown key 'confg' in webhook node; valid keys: id, type, name, config,"
                         + " error_handling (at $.nodes[0].confg)",

@@ -16,6 +16,17 @@ public final class Bindings {
     private Bindings() {
     }
 
+    /**
+     * The provisioner that pulls, replies and requests for {@code binding} in {@code context}: the
+     * binding's own, unless the context binds another under {@code caravan-provisioner-<queue_type>}
+     * (`caravan test` does, so that those nodes reach no broker).
+     */
+    public static Provisioner provisioner(org.apache.camel.CamelContext context, Binding binding) {
+        Provisioner bound = context.getRegistry().lookupByNameAndType("caravan-provisioner-" + binding.queueType(),
+                Provisioner.class);
+        return bound != null ? bound : binding.provisioner();
+    }
+
     public static Optional<Binding> forQueueType(String queueType) {
         return ALL.stream().filter(b -> b.queueType().equals(queueType)).findFirst();
     }

@@ -413,7 +413,7 @@ public final class CaravanEndpoint extends DefaultEndpoint {
         output.put("message_id", exchange.getMessage().getHeader(io.caravan.binding.Messages.MESSAGE_ID, String.class));
         output.put("queue_type", queueType);
         output.put("destination", destination);
-        output.put("sent_at", java.time.Instant.now().toString());
+        output.put("sent_at", Runs.now(exchange).toString());
         CaravanLanguage.runOf(exchange).putOutput(node, output);
         Runs.restoreHeaders(exchange);
         events.sent(workflow, node, queueType, destination);

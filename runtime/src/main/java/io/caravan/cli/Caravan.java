@@ -41,6 +41,9 @@ public final class Caravan {
               validate  check workflow and route files and folders; every problem as
                         FILE:LINE:COL: error: ...
               compile   print the Camel YAML routes workflow files (or directories) compile to
+              test      run the *.test.yaml files in the folders given (default: workflows/): each
+                        case runs its workflow's compiled routes with every broker, http call
+                        and called workflow stubbed, and checks what it sent and gave
               reference print the reference of every node type, broker, credential and setting
                         (Markdown, as docs/reference.md)
               schema    print the JSON Schema of workflow files (schema/workflow.schema.json);
@@ -80,7 +83,7 @@ public final class Caravan {
     public static void main(String[] args) {
         Path home = Path.of(System.getProperty("caravan.home", ".")).toAbsolutePath().normalize();
         int code = new Caravan(System.out, System.err, home).execute(args);
-        if (code != 0 || (args.length > 0 && List.of("validate", "compile", "reference", "schema").contains(args[0]))) {
+        if (code != 0 || (args.length > 0 && List.of("validate", "compile", "reference", "schema", "test").contains(args[0]))) {
             System.exit(code);
         }
     }
@@ -107,11 +110,12 @@ public final class Caravan {
                     yield 0;
                 }
                 case "schema" -> schema(parsed);
+                case "test" -> test(parsed);
                 case "deploy" -> deploy(parsed);
                 case "run" -> run(parsed, false);
                 case "dev" -> run(parsed, true);
                 default -> {
-                    err.println("caravan: unknown command '" + parsed.command + "'; commands: run, dev, validate, compile, reference, schema, deploy");
+                    err.println("caravan: unknown command '" + parsed.command + "'; commands: run, dev, validate, compile, test, reference, schema, deploy");
                     yield 2;
                 }
             };
@@ -123,6 +127,23 @@ public final class Caravan {
             err.println("caravan: " + e.getMessage());
             return 1;
         }
+    }
+
+    /**
+     * {@code test [PATH...]}: the workflow unit tests. Credentials are read with their ${NAME}s
+     * kept as written: nothing connects, so the variables need not be set.
+     */
+    private int test(Args args) throws Exception {
+        List<Path> paths = args.paths.isEmpty() ? List.of(home.resolve("workflows")) : args.paths;
+        RuntimeOptions options = options(args);
+        CredentialStore credentials = Files.exists(options.credentialsFile())
+                ? CredentialStore.load(options.credentialsFile(), options.credentialsFile().toString(),
+                        WorkflowSet.credentialSpecs(), io.caravan.deploy.KubernetesManifests.keepReferences())
+                : CredentialStore.empty();
+        // the runs' own log lines (Camel starting, a workflow's log nodes, failures a case expects) are not the report
+        org.apache.logging.log4j.core.config.Configurator.setAllLevels(org.apache.logging.log4j.LogManager.ROOT_LOGGER_NAME,
+                org.apache.logging.log4j.Level.OFF);
+        return new io.caravan.workflowtest.WorkflowTests(out, credentials).run(paths);
     }
 
     /** {@code schema [workflow|credentials]}: the JSON Schema an editor checks files with. */

@@ -35,6 +35,8 @@ public final class Runs {
     public record Broker(String queueType, io.caravan.binding.Channel channel) {
     }
 
+    /** Exchange property: set while the message goes to its dead-letter destination (the send after it is the letter). */
+    public static final String DEAD_LETTERING = "CaravanDeadLettering";
     /** Exchange property: set once the message is confirmed in its dead-letter destination. */
     public static final String DEAD_LETTERED = "CaravanDeadLettered";
     /** Exchange property: the compensations that failed, described, for the dead letter's attributes. */
@@ -136,7 +138,22 @@ public final class Runs {
     }
 
     public static void start(Exchange exchange, RunContext run) {
+        run.useClock(clock(exchange.getContext()));
         exchange.setProperty(RUN, run);
+    }
+
+    /** Registry name of the {@link java.time.Clock} runs read the time from; `caravan test` binds a fixed one. */
+    public static final String CLOCK = "caravan-clock";
+
+    /** The clock of the runs in {@code context}: the bound {@link #CLOCK}, else the system's (UTC). */
+    public static java.time.Clock clock(org.apache.camel.CamelContext context) {
+        java.time.Clock bound = context.getRegistry().lookupByNameAndType(CLOCK, java.time.Clock.class);
+        return bound != null ? bound : java.time.Clock.systemUTC();
+    }
+
+    /** Now, by the clock of the runs of the exchange's context. */
+    public static java.time.Instant now(Exchange exchange) {
+        return clock(exchange.getContext()).instant();
     }
 
     /**

@@ -66,7 +66,8 @@ public record Sources(List<Path> workflows, List<Path> routes, List<Path> kamele
         }
         if (name.endsWith(".camel.yaml")) {
             routes.add(file);
-        } else if (name.endsWith(".json") || name.endsWith(".yaml") || name.endsWith(".yml")) {
+        } else if ((name.endsWith(".json") || name.endsWith(".yaml") || name.endsWith(".yml"))
+                && !io.caravan.workflow.Workflows.isOtherYaml(name)) {
             workflows.add(file);
         }
         return false;

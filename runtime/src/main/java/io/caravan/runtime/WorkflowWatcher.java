@@ -100,7 +100,7 @@ public final class WorkflowWatcher implements AutoCloseable {
             routes.reload(file);
             return;
         }
-        if (SourceParser.Format.of(name).isEmpty() || name.matches(".*\\.(camel|kamelet)\\.ya?ml")) {
+        if (SourceParser.Format.of(name).isEmpty() || io.caravan.workflow.Workflows.isOtherYaml(name)) {
             return;
         }
         try {

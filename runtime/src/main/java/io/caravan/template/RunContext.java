@@ -33,8 +33,22 @@ public final class RunContext {
      */
     private java.util.Deque<String[]> compensations = new java.util.concurrent.ConcurrentLinkedDeque<>();
 
+    /** What {{now}} and the timestamps of this run read: the system's, or the one `caravan test` fixes. */
+    private java.time.Clock clock = java.time.Clock.systemUTC();
+
     public RunContext() {
         this(null);
+    }
+
+    /** The clock this run reads the time from. */
+    public RunContext useClock(java.time.Clock clock) {
+        this.clock = clock;
+        return this;
+    }
+
+    /** Now, by this run's clock. */
+    public java.time.Instant now() {
+        return clock.instant();
     }
 
     public RunContext(String executionId) {
@@ -103,6 +117,7 @@ public final class RunContext {
         child.failed.addAll(failed);
         child.gates.putAll(gates);
         child.compensations = compensations;
+        child.clock = clock;
         return child;
     }
 

@@ -182,7 +182,7 @@ public final class Template {
     /** Looks a reference up in the run context. */
     public static Object resolve(Reference ref, RunContext ctx) {
         if (RunContext.NOW.equals(ref.root()) && ref.path().isEmpty()) {
-            return Instant.now().truncatedTo(ChronoUnit.MILLIS).toString();
+            return ctx.now().truncatedTo(ChronoUnit.MILLIS).toString();
         }
         if (!ctx.hasRoot(ref.root())) {
             String why = RunContext.INPUT.equals(ref.root()) || RunContext.TRIGGER.equals(ref.root())

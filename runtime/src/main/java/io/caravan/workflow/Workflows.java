@@ -110,13 +110,22 @@ public final class Workflows {
     }
 
     /**
+     * Whether a file name says it holds no workflow though it is YAML: a Camel route
+     * ({@code *.camel.yaml}), a kamelet ({@code *.kamelet.yaml}) or a workflow's unit test
+     * ({@code *.test.yaml}, read by {@code caravan test}).
+     */
+    public static boolean isOtherYaml(String fileName) {
+        return fileName.toLowerCase(Locale.ROOT).matches(".*\\.(camel|kamelet|test)\\.ya?ml");
+    }
+
+    /**
      * Whether a file in a workflow directory should be read as a workflow: a .json/.yaml/.yml
      * file that is not a Camel route or kamelet by name, and whose content looks like a workflow.
      * A file that does not parse counts as a workflow so that its syntax error is reported.
      */
     public static boolean looksLikeWorkflow(Path file) {
         String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-        if (SourceParser.Format.of(name).isEmpty() || name.matches(".*\\.(camel|kamelet)\\.ya?ml")) {
+        if (SourceParser.Format.of(name).isEmpty() || isOtherYaml(name)) {
             return false;
         }
         try {

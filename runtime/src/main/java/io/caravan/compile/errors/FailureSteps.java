@@ -79,11 +79,12 @@ public final class FailureSteps {
             attributes.put("caravan-workflow", workflowId);
             attributes.put("caravan-attempts", String.valueOf(attempts(exchange)));
             attributes.put("caravan-original-source", original.source());
-            attributes.put("caravan-failed-at", Instant.now().toString());
+            attributes.put("caravan-failed-at", Runs.now(exchange).toString());
             String compensation = exchange.getProperty(Runs.COMPENSATION_FAILED, String.class);
             if (compensation != null) {
                 attributes.put("caravan-compensation-failed", compensation);
             }
+            exchange.setProperty(Runs.DEAD_LETTERING, Boolean.TRUE);
             var letter = exchange.getMessage();
             letter.getHeaders().clear();
             letter.setBody(original.deadLetterBody());

@@ -90,6 +90,22 @@ public final class HttpNode implements NodeCompiler {
         step.to(CaravanSteps.uri("http", node, query)).id(context.camelId(node, "call"));
     }
 
+    /** A response: the status, the headers (each name with its values) and the body as text. */
+    public record Answer(int status, Map<String, List<String>> headers, String body) {
+    }
+
+    /**
+     * Answers the calls of http nodes instead of the network, when the context binds one under
+     * {@link #NAME}: `caravan test` does, with the responses and errors a test gives. It throws a
+     * {@link CaravanException} for a call that fails (TIMEOUT, CONNECTION_FAILED, ...); a status
+     * it answers is judged as a real one (HTTP_5XX when the node retries on it).
+     */
+    public interface Stub {
+        String NAME = "caravan-http-stub";
+
+        Answer answer(String workflowId, String nodeId, String method, URI uri, Map<String, String> headers, String body);
+    }
+
     /** The call, from the rendered url, headers and body on the exchange. */
     public static org.apache.camel.Processor call(String workflowId, String nodeId, String method, Duration timeout,
                                                   boolean failOn4xx, boolean failOn5xx, String caFile, boolean jsonBody) {
@@ -155,9 +171,16 @@ public final class HttpNode implements NodeCompiler {
                 }
             }
             request.method(method, publisher);
-            HttpResponse<String> response;
+            Answer response;
+            Stub stub = exchange.getContext().getRegistry().lookupByNameAndType(Stub.NAME, Stub.class);
             try {
-                response = (client != null ? client : Client.INSTANCE).send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+                if (stub != null) {
+                    response = stub.answer(workflowId, nodeId, method, uri, headers, body == null ? null : Template.asText(body));
+                } else {
+                    HttpResponse<String> r = (client != null ? client : Client.INSTANCE).send(request.build(),
+                            HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+                    response = new Answer(r.statusCode(), r.headers().map(), r.body());
+                }
             } catch (HttpTimeoutException e) {
                 throw new CaravanException(ErrorCode.TIMEOUT, method + " " + target + " timed out after " + timeout.toMillis()
                         + " ms", nodeId, e);
@@ -167,15 +190,15 @@ public final class HttpNode implements NodeCompiler {
             } catch (IOException e) {
                 throw new CaravanException(ErrorCode.CONNECTION_FAILED, method + " " + target + ": " + e, nodeId, e);
             }
-            int status = response.statusCode();
+            int status = response.status();
             if ((failOn5xx && status >= 500) || (failOn4xx && status >= 400 && status < 500)) {
                 throw new CaravanException(status >= 500 ? ErrorCode.HTTP_5XX : ErrorCode.HTTP_4XX,
                         method + " " + target + " answered " + status, nodeId, null);
             }
             Map<String, Object> responseHeaders = new LinkedHashMap<>();
-            response.headers().map().forEach((k, v) -> responseHeaders.put(k, v.size() == 1 ? v.get(0) : v));
+            response.headers().forEach((k, v) -> responseHeaders.put(k, v.size() == 1 ? v.get(0) : v));
             Map<String, Object> output = new LinkedHashMap<>();
-            output.put("status", response.statusCode());
+            output.put("status", status);
             output.put("headers", responseHeaders);
             output.put("response", Json.parseIfJson(response.body()));
             run.putOutput(nodeId, output);

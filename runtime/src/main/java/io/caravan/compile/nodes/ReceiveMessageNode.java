@@ -191,7 +191,7 @@ public final class ReceiveMessageNode implements TriggerCompiler, NodeCompiler {
         public void run(Exchange exchange, RunContext run) throws Exception {
             List<ReceivedMessage> messages;
             try {
-                messages = binding.provisioner().pull(exchange.getContext(), channel, max, wait, deleteAfter);
+                messages = io.caravan.binding.Bindings.provisioner(exchange.getContext(), binding).pull(exchange.getContext(), channel, max, wait, deleteAfter);
             } catch (Exception e) {
                 throw binding.provisioner().classify(e, channel);
             }
@@ -201,7 +201,7 @@ public final class ReceiveMessageNode implements TriggerCompiler, NodeCompiler {
             output.put("messages", messages.stream().map(ReceivedMessage::toOutput).toList());
             output.put("queue_type", binding.queueType());
             output.put("source", channel.address());
-            output.put("received_at", Instant.now().toString());
+            output.put("received_at", Runs.now(exchange).toString());
             run.putOutput(nodeId, output);
         }
     }

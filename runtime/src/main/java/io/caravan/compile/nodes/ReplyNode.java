@@ -58,7 +58,7 @@ public final class ReplyNode implements NodeCompiler {
                         Runs.of(exchange).executionId(), nodeId);
             } else {
                 String body = exchange.getMessage().getBody(String.class);
-                String id = binding.provisioner().reply(exchange.getContext(),
+                String id = Bindings.provisioner(exchange.getContext(), binding).reply(exchange.getContext(),
                         new Channel(workflowId, nodeId, credentialId, replyTo, null), request.correlationId(),
                         body == null ? "" : body, Messages.attributes(exchange.getMessage()));
                 output.put("replied", true);
@@ -84,7 +84,7 @@ public final class ReplyNode implements NodeCompiler {
         java.time.Duration timeout = java.time.Duration.ofMillis(timeoutMs);
         return exchange -> {
             String body = exchange.getMessage().getBody(String.class);
-            var answer = binding.provisioner().request(exchange.getContext(),
+            var answer = Bindings.provisioner(exchange.getContext(), binding).request(exchange.getContext(),
                     new Channel(workflowId, nodeId, credentialId, address, null), body == null ? "" : body,
                     Messages.attributes(exchange.getMessage()), replyTo, timeout);
             events.sent(workflowId, nodeId, queueType, address);
@@ -99,7 +99,7 @@ public final class ReplyNode implements NodeCompiler {
             output.put("success", true);
             output.put("queue_type", queueType);
             output.put("destination", address);
-            output.put("sent_at", java.time.Instant.now().toString());
+            output.put("sent_at", Runs.now(exchange).toString());
             output.put("reply", reply);
             Runs.of(exchange).putOutput(nodeId, output);
             Runs.restoreHeaders(exchange);

@@ -129,7 +129,7 @@ public final class ScheduleTrigger implements TriggerCompiler {
             Map<String, Object> output = new LinkedHashMap<>();
             output.put("id", run.executionId());
             output.put("body", payload);
-            output.put("timestamp", Instant.now().toString());
+            output.put("timestamp", Runs.now(exchange).toString());
             run.startWith(nodeId, output, payload);
             Runs.start(exchange, run);
             Runs.dropInboundHeaders(exchange);

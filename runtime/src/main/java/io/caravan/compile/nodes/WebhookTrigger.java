@@ -204,7 +204,7 @@ public final class WebhookTrigger implements TriggerCompiler {
             output.put("id", run.executionId());
             output.put("body", body);
             output.put("headers", headers);
-            output.put("timestamp", Instant.now().toString());
+            output.put("timestamp", Runs.now(exchange).toString());
             run.startWith(nodeId, output, body);
             Runs.start(exchange, run);
             Runs.dropInboundHeaders(exchange);

@@ -40,7 +40,7 @@ public final class WorkflowCalls {
 
     /** Exchange properties: how deep calls nest here, and who calls (for the called run). */
     static final String DEPTH = "CaravanCallDepth";
-    static final String CALLER = "CaravanCaller";
+    public static final String CALLER = "CaravanCaller";
     private static final String OUTPUT = "CaravanCallOutput.";
 
     private WorkflowCalls() {

@@ -81,4 +81,12 @@ public interface Provisioner {
                                     String replyTo, Duration timeout) throws Exception {
         throw new UnsupportedOperationException("this broker cannot wait for replies");
     }
+
+    /**
+     * Opens the dead-letter destination {@code channel.address()} for browsing and redrive (see
+     * {@link DeadLetterQueue}); the credential must be bound in {@code context}.
+     */
+    default DeadLetterQueue deadLetters(CamelContext context, Channel channel) throws Exception {
+        throw new UnsupportedOperationException("this broker cannot browse dead letters");
+    }
 }

@@ -44,6 +44,8 @@ public final class Caravan {
               test      run the *.test.yaml files in the folders given (default: workflows/): each
                         case runs its workflow's compiled routes with every broker, http call
                         and called workflow stubbed, and checks what it sent and gave
+              dlq       list, show and redrive dead letters through a running Caravan's console API:
+                        dlq list | dlq show QUEUE_TYPE DEST | dlq redrive QUEUE_TYPE DEST (--all | ID...)
               reference print the reference of every node type, broker, credential and setting
                         (Markdown, as docs/reference.md)
               schema    print the JSON Schema of workflow files (schema/workflow.schema.json);
@@ -68,6 +70,12 @@ public final class Caravan {
               --image IMAGE        (deploy) the image built from the Dockerfile (default caravan:latest)
               --min-replicas N, --max-replicas N
                                    (deploy) KEDA's bounds (default 1 and 10)
+              --url URL            (dlq) the Caravan to ask (default http://127.0.0.1:<caravan.management.port>)
+              --credential-id ID   (dlq) the destination's credential, when several share its name
+              --all, --max N       (dlq) redrive every message / at most N (show: N messages, default 20)
+              --to QUEUE_TYPE:ADDRESS
+                                   (dlq redrive) where to (default: the source of the workflow that
+                                   dead-lettered there)
             """;
 
     private final PrintStream out;
@@ -83,7 +91,7 @@ public final class Caravan {
     public static void main(String[] args) {
         Path home = Path.of(System.getProperty("caravan.home", ".")).toAbsolutePath().normalize();
         int code = new Caravan(System.out, System.err, home).execute(args);
-        if (code != 0 || (args.length > 0 && List.of("validate", "compile", "reference", "schema", "test").contains(args[0]))) {
+        if (code != 0 || (args.length > 0 && List.of("validate", "compile", "reference", "schema", "test", "dlq").contains(args[0]))) {
             System.exit(code);
         }
     }
@@ -111,11 +119,12 @@ public final class Caravan {
                 }
                 case "schema" -> schema(parsed);
                 case "test" -> test(parsed);
+                case "dlq" -> dlq(parsed);
                 case "deploy" -> deploy(parsed);
                 case "run" -> run(parsed, false);
                 case "dev" -> run(parsed, true);
                 default -> {
-                    err.println("caravan: unknown command '" + parsed.command + "'; commands: run, dev, validate, compile, test, reference, schema, deploy");
+                    err.println("caravan: unknown command '" + parsed.command + "'; commands: run, dev, validate, compile, test, dlq, reference, schema, deploy");
                     yield 2;
                 }
             };
@@ -144,6 +153,25 @@ public final class Caravan {
         org.apache.logging.log4j.core.config.Configurator.setAllLevels(org.apache.logging.log4j.LogManager.ROOT_LOGGER_NAME,
                 org.apache.logging.log4j.Level.OFF);
         return new io.caravan.workflowtest.WorkflowTests(out, credentials).run(paths);
+    }
+
+    /** {@code dlq list|show|redrive}: through the console API of the Caravan on the management port. */
+    private int dlq(Args args) throws Exception {
+        String url = args.url;
+        if (url == null) {
+            RuntimeOptions options = options(args);
+            java.util.Properties p = new java.util.Properties();
+            Path file = home.resolve("config/application.properties");
+            if (Files.exists(file)) {
+                try (var in = Files.newBufferedReader(file)) {
+                    p.load(in);
+                }
+            }
+            p.putAll(options.properties());
+            url = "http://127.0.0.1:" + p.getProperty("caravan.management.port", "9876");
+        }
+        return new DlqCommand(out, err, url).run(args.paths.stream().map(Path::toString).toList(), args.credentialId, args.all,
+                args.max, args.to);
     }
 
     /** {@code schema [workflow|credentials]}: the JSON Schema an editor checks files with. */
@@ -360,6 +388,11 @@ public final class Caravan {
         String image = "caravan:latest";
         int minReplicas = 1;
         int maxReplicas = 10;
+        String url;
+        String credentialId;
+        boolean all;
+        Integer max;
+        String to;
 
         static Args parse(String[] argv) {
             Args a = new Args();
@@ -377,6 +410,11 @@ public final class Caravan {
                     case "--image" -> a.image = value(argv, ++i, arg);
                     case "--min-replicas" -> a.minReplicas = count(value(argv, ++i, arg), arg);
                     case "--max-replicas" -> a.maxReplicas = count(value(argv, ++i, arg), arg);
+                    case "--url" -> a.url = value(argv, ++i, arg);
+                    case "--credential-id" -> a.credentialId = value(argv, ++i, arg);
+                    case "--all" -> a.all = true;
+                    case "--max" -> a.max = count(value(argv, ++i, arg), arg);
+                    case "--to" -> a.to = value(argv, ++i, arg);
                     case "--dep" -> a.properties.merge("caravan.dependencies", value(argv, ++i, arg), (x, y) -> x + "," + y);
                     default -> {
                         if (arg.startsWith("-D") && arg.length() > 2) {

@@ -279,4 +279,9 @@ final class KafkaProvisioner implements Provisioner {
         headers.put("reply_to", replyTo);
         return replies.answers().ask(correlationId -> reply(context, channel, correlationId, body, headers), timeout);
     }
+
+    @Override
+    public io.caravan.binding.DeadLetterQueue deadLetters(CamelContext context, Channel channel) {
+        return new KafkaDeadLetters(factory(context, channel), channel);
+    }
 }

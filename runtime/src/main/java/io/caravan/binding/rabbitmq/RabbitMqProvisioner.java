@@ -362,4 +362,9 @@ final class RabbitMqProvisioner implements Provisioner {
         return requests.computeIfAbsent(connections, RabbitMqRequests::new)
                 .request("", channel.address(), body, attributes, timeout);
     }
+
+    @Override
+    public io.caravan.binding.DeadLetterQueue deadLetters(CamelContext context, Channel channel) throws Exception {
+        return new RabbitMqDeadLetters(connections(context, channel), channel);
+    }
 }

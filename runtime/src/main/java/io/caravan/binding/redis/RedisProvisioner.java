@@ -241,7 +241,7 @@ final class RedisProvisioner implements Provisioner {
         return clients;
     }
 
-    private static <T> T get(Future<T> future) throws Exception {
+    static <T> T get(Future<T> future) throws Exception {
         try {
             return future.get(CALL_MILLIS, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
@@ -264,5 +264,10 @@ final class RedisProvisioner implements Provisioner {
             fields.put("correlation_id", correlationId.getBytes(StandardCharsets.UTF_8));
         }
         return clients(context, channel).asyncBytes().xadd(channel.address(), fields).get(10, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public io.caravan.binding.DeadLetterQueue deadLetters(CamelContext context, Channel channel) throws Exception {
+        return new RedisDeadLetters(clients(context, channel), channel);
     }
 }

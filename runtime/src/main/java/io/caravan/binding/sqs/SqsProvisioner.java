@@ -267,4 +267,9 @@ final class SqsProvisioner implements Provisioner {
         sent.put("reply_to", replyTo);
         return replies.answers().ask(correlationId -> reply(context, channel, correlationId, body, sent), timeout);
     }
+
+    @Override
+    public io.caravan.binding.DeadLetterQueue deadLetters(CamelContext context, Channel channel) {
+        return new SqsDeadLetters(client(context, channel), channel);
+    }
 }

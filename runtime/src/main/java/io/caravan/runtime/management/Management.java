@@ -110,6 +110,7 @@ public final class Management {
                 if (event.getType() == CamelEvent.Type.CamelContextStarted) {
                     mbeans.registerAll();
                     mbeans.registerRouteFiles(failedRoutes);
+                    Console.install(context, deployer, records);
                 }
             }
         };

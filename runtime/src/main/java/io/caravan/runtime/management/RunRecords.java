@@ -20,6 +20,9 @@ public final class RunRecords implements RunEvents {
     private final Map<String, AtomicLong> started = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> failed = new ConcurrentHashMap<>();
     private final Map<String, LastError> lastErrors = new ConcurrentHashMap<>();
+    /** How many recent failures are kept per workflow, newest first, for the console. */
+    static final int RECENT = 10;
+    private final Map<String, java.util.Deque<LastError>> recent = new ConcurrentHashMap<>();
 
     @Override
     public void received(String workflowId, String nodeId, String queueType, String source) {
@@ -30,7 +33,13 @@ public final class RunRecords implements RunEvents {
     public void failed(String workflowId, CaravanException error) {
         failed.computeIfAbsent(workflowId, k -> new AtomicLong()).incrementAndGet();
         String code = error.code() == null ? null : error.code().name();
-        lastErrors.put(workflowId, new LastError(code, error.node(), error.getMessage(), Instant.now()));
+        LastError last = new LastError(code, error.node(), error.getMessage(), Instant.now());
+        lastErrors.put(workflowId, last);
+        java.util.Deque<LastError> kept = recent.computeIfAbsent(workflowId, k -> new java.util.concurrent.ConcurrentLinkedDeque<>());
+        kept.addFirst(last);
+        while (kept.size() > RECENT) {
+            kept.pollLast();
+        }
     }
 
     public long started(String workflowId) {
@@ -41,6 +50,12 @@ public final class RunRecords implements RunEvents {
     public long failed(String workflowId) {
         AtomicLong n = failed.get(workflowId);
         return n == null ? 0 : n.get();
+    }
+
+    /** The workflow's last failures, newest first (at most {@link #RECENT}). */
+    public java.util.List<LastError> lastErrors(String workflowId) {
+        java.util.Deque<LastError> kept = recent.get(workflowId);
+        return kept == null ? java.util.List.of() : java.util.List.copyOf(kept);
     }
 
     /** The last failure of the workflow, or null. */

@@ -187,7 +187,7 @@ async function browse(d) {
     const caravan = Object.entries(m.caravan).map(([k, v]) => `${k}: ${v}`).join('\n');
     const attributes = Object.entries(m.attributes).map(([k, v]) => `${k}: ${v}`).join('\n') + (m.key ? `\n(key: ${m.key})` : '');
     body.append(el('tr', { class: 'message', 'data-id': m.id },
-      el('td', {}, el('input', { type: 'checkbox', class: 'pick', value: m.id })), el('td', {}, m.id),
+      el('td', {}, el('input', { type: 'checkbox', class: 'pick', value: m.id, autocomplete: 'off' })), el('td', {}, m.id),
       el('td', {}, el('pre', {}, m.body)), el('td', {}, el('pre', {}, caravan)), el('td', {}, el('pre', {}, attributes))));
   });
 }

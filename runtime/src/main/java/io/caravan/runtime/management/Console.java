@@ -301,7 +301,7 @@ public final class Console {
                 one.put("id", r.id());
                 one.put("timestamp", r.timestamp());
                 one.put("body", r.body());
-                Map<String, String> caravan = new LinkedHashMap<>();
+                Map<String, String> caravan = new java.util.TreeMap<>();
                 Map<String, String> attributes = new LinkedHashMap<>();
                 r.attributes().forEach((k, v) -> (k.startsWith("caravan-") ? caravan : attributes).put(k, v));
                 one.put("caravan", caravan);

@@ -404,6 +404,11 @@ public final class CaravanEndpoint extends DefaultEndpoint {
             message.setBody(Json.write(message.getBody()));
         }
         message.getHeaders().replaceAll((name, value) -> value == null || value instanceof String ? value : Json.write(value));
+        RunContext run = exchange.getProperty(Runs.RUN, RunContext.class);
+        if (run != null && run.trace() != null) {
+            // what the node sends carries its span: the run it starts continues this trace
+            run.trace().inject(message::setHeader);
+        }
     }
 
     /** The broker took the message: the node's output, the run's headers back, counted as sent. */
@@ -432,6 +437,7 @@ public final class CaravanEndpoint extends DefaultEndpoint {
                 exchange.removeProperty(Runs.REDELIVERIES);
             }
             exchange.setProperty(Runs.NODE, node);
+            io.caravan.tracing.Tracing.enter(exchange, node);
             if (broker != null) {
                 exchange.setProperty(Runs.BROKER, broker);
             }

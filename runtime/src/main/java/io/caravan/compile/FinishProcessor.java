@@ -22,6 +22,10 @@ public final class FinishProcessor implements Processor {
 
     @Override
     public void process(Exchange exchange) {
+        RunContext ended = exchange.getProperty(Runs.RUN, RunContext.class);
+        if (ended != null && ended.trace() != null) {
+            ended.trace().end(null, null, null);
+        }
         if (!replies) {
             return;
         }

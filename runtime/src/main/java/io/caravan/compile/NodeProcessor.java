@@ -28,6 +28,7 @@ public abstract class NodeProcessor implements Processor {
             exchange.removeProperty(Runs.REDELIVERIES);
         }
         exchange.setProperty(Runs.NODE, nodeId);
+        io.caravan.tracing.Tracing.enter(exchange, nodeId);
         try {
             // null only for triggers, which start the run
             run(exchange, exchange.getProperty(Runs.RUN, RunContext.class));

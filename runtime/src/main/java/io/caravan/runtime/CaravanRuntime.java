@@ -58,6 +58,8 @@ public final class CaravanRuntime implements AutoCloseable {
     private final RunEvents events;
     private final Observability observability;
     private final Management management;
+    /** Replaces the OTLP exporter of caravan.tracing (tests: an in-memory one). */
+    private io.opentelemetry.sdk.trace.export.SpanExporter traceExporter;
     private WorkflowDeployer deployer;
     private RouteFiles routes;
     private Dependencies dependencies;
@@ -111,6 +113,12 @@ public final class CaravanRuntime implements AutoCloseable {
     }
 
     /** Starts Camel and returns once every route has started. */
+    /** Sends the spans of caravan.tracing to {@code exporter} instead of OTLP; call before {@link #start}. */
+    public CaravanRuntime traceTo(io.opentelemetry.sdk.trace.export.SpanExporter exporter) {
+        this.traceExporter = exporter;
+        return this;
+    }
+
     public CaravanRuntime start() throws Exception {
         main.start();
         return this;
@@ -249,6 +257,21 @@ public final class CaravanRuntime implements AutoCloseable {
                 context.getRegistry().bind(FixedPortHttpEngine.NAME, new FixedPortHttpEngine(httpPort()));
                 context.getRegistry().bind("caravan-run-events", RunEvents.class, events);
                 Bindings.ALL.forEach(b -> b.register(context));
+                io.caravan.tracing.Tracing tracing = io.caravan.tracing.Tracing.create(properties, traceExporter);
+                if (tracing != null) {
+                    context.getRegistry().bind(io.caravan.tracing.Tracing.NAME, tracing);
+                    try {
+                        // flushes and stops the exporter once the routes have stopped
+                        context.addService(new org.apache.camel.support.service.ServiceSupport() {
+                            @Override
+                            protected void doStop() {
+                                tracing.close();
+                            }
+                        }, true, true);
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
                 deployer = new WorkflowDeployer(context, compiler, credentials);
                 deployer.prepare(workflows, viaYaml);
                 routes = new RouteFiles(context);

@@ -40,6 +40,17 @@ public final class RunContext {
         this(null);
     }
 
+    /** The run's spans when tracing is on, else null. */
+    private io.caravan.tracing.RunTrace trace;
+
+    public io.caravan.tracing.RunTrace trace() {
+        return trace;
+    }
+
+    public void trace(io.caravan.tracing.RunTrace trace) {
+        this.trace = trace;
+    }
+
     /** The clock this run reads the time from. */
     public RunContext useClock(java.time.Clock clock) {
         this.clock = clock;
@@ -118,6 +129,8 @@ public final class RunContext {
         child.gates.putAll(gates);
         child.compensations = compensations;
         child.clock = clock;
+        // a loop item or a branch is a line of the run's trace of its own
+        child.trace = trace == null ? null : trace.line();
         return child;
     }
 

@@ -51,6 +51,10 @@ public final class FailureSteps {
                     "workflow '{}' execution {} failed in node '{}': {}: {}", workflowId, executionId,
                     error.node(), error.code(), oneLine(error.getMessage()));
             events.failed(workflowId, error);
+            if (run != null && run.trace() != null) {
+                run.trace().failed(error.node(), error.code().name());
+                run.trace().end(error.node(), error.code().name(), error.getMessage());
+            }
             if (!replies) {
                 return;
             }

@@ -146,6 +146,9 @@ public final class HttpNode implements NodeCompiler {
                 }
             }
             Object body = exchange.getProperty(BODY + nodeId);
+            if (run != null && run.trace() != null) {
+                run.trace().inject(headers::put);
+            }
             URI uri;
             try {
                 uri = URI.create(target);

@@ -151,6 +151,8 @@ public final class ReceiveMessageNode implements TriggerCompiler, NodeCompiler {
             output.put("queue_type", queueType);
             output.put("source", source);
             run.startWith(nodeId, output, input);
+            io.caravan.tracing.Tracing.begin(exchange, run, workflowId, nodeId, io.opentelemetry.api.trace.SpanKind.CONSUMER,
+                    message.attributes());
             Runs.start(exchange, run);
             Object key = message.metadata() == null ? null : message.metadata().get("key");
             String where = queueType + ":" + source

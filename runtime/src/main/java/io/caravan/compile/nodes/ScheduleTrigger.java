@@ -131,6 +131,7 @@ public final class ScheduleTrigger implements TriggerCompiler {
             output.put("body", payload);
             output.put("timestamp", Runs.now(exchange).toString());
             run.startWith(nodeId, output, payload);
+            io.caravan.tracing.Tracing.begin(exchange, run, workflowId, nodeId, io.opentelemetry.api.trace.SpanKind.INTERNAL, null);
             Runs.start(exchange, run);
             Runs.dropInboundHeaders(exchange);
             events.received(workflowId, nodeId, "schedule", workflowId);

@@ -206,6 +206,7 @@ public final class WebhookTrigger implements TriggerCompiler {
             output.put("headers", headers);
             output.put("timestamp", Runs.now(exchange).toString());
             run.startWith(nodeId, output, body);
+            io.caravan.tracing.Tracing.begin(exchange, run, workflowId, nodeId, io.opentelemetry.api.trace.SpanKind.SERVER, headers);
             Runs.start(exchange, run);
             Runs.dropInboundHeaders(exchange);
             events.received(workflowId, nodeId, "webhook", "/webhooks/" + workflowId);

@@ -41,6 +41,8 @@ public final class WorkflowCalls {
     /** Exchange properties: how deep calls nest here, and who calls (for the called run). */
     static final String DEPTH = "CaravanCallDepth";
     public static final String CALLER = "CaravanCaller";
+    /** Key in the caller map: the calling node's trace context, when tracing is on. */
+    private static final String TRACE = "trace";
     private static final String OUTPUT = "CaravanCallOutput.";
 
     private WorkflowCalls() {
@@ -111,8 +113,12 @@ public final class WorkflowCalls {
             output.put("headers", Map.of());
             Map<String, Object> from = new LinkedHashMap<>(caller == null ? Map.of() : caller);
             from.remove("execution_id_given");
+            from.remove(TRACE);
             output.put("caller", from);
             run.startWith(nodeId, output, input);
+            @SuppressWarnings("unchecked")
+            Map<String, String> trace = caller == null ? null : (Map<String, String>) caller.get(TRACE);
+            io.caravan.tracing.Tracing.begin(exchange, run, workflowId, nodeId, io.opentelemetry.api.trace.SpanKind.INTERNAL, trace);
             exchange.setProperty(Runs.ORIGINAL, new Runs.Original(Json.write(input), Map.of(), endpoint(workflowId), null, null));
             Runs.start(exchange, run);
             Runs.dropInboundHeaders(exchange);
@@ -181,6 +187,10 @@ public final class WorkflowCalls {
             if (async) {
                 // the called run's id, known to the caller before the run starts
                 caller.put("execution_id_given", UUID.randomUUID().toString());
+            }
+            if (run.trace() != null) {
+                // the called run continues the caller's trace under this node
+                caller.put(TRACE, run.trace().headers());
             }
             exchange.setProperty(CALLER, caller);
             exchange.setProperty(DEPTH, depth + 1);

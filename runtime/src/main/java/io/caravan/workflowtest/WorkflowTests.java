@@ -92,6 +92,16 @@ public final class WorkflowTests {
             fail(file.toString(), 0, List.of("workflow: no workflow '" + test.workflowId() + "' in " + folder(file)));
             return;
         }
+        List<String> nodes = workflow.get().nodes().stream().map(n -> n.id()).toList();
+        for (TestFile.Case c : test.cases()) {
+            for (String stubbed : c.stubs().keySet()) {
+                if (!nodes.contains(stubbed)) {
+                    fail(file.toString(), 0, List.of("case '" + c.name() + "': stubs." + stubbed + ": workflow '" + test.workflowId()
+                            + "' has no node '" + stubbed + "'; its nodes: " + String.join(", ", nodes)));
+                    return;
+                }
+            }
+        }
         CompiledWorkflow compiled = WorkflowCompiler.standard().compile(workflow.get());
         try (Harness harness = new Harness(compiled, test.now())) {
             for (TestFile.Case c : test.cases()) {

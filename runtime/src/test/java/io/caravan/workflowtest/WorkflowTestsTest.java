@@ -140,6 +140,17 @@ class WorkflowTestsTest {
         assertThat(output()).contains("stubs.lookup.error: unknown error code 'TIMEOUTS'; codes:");
 
         Files.writeString(dir.resolve("relay.test.yaml"), """
+                workflow: relay
+                cases:
+                  - input: {id: u1}
+                    stubs: {lookpu: {status: 200}}
+                    expect: {output: {}}
+                """);
+        printed.reset();
+        assertThat(run(dir)).isEqualTo(1);
+        assertThat(output()).contains("stubs.lookpu: workflow 'relay' has no node 'lookpu'; its nodes: hook, lookup, out");
+
+        Files.writeString(dir.resolve("relay.test.yaml"), """
                 workflow: relya
                 cases:
                   - expect: {output: {}}

@@ -15,6 +15,12 @@ import java.util.function.Predicate;
  */
 public interface DeadLetterQueue extends AutoCloseable {
 
+    /**
+     * Metadata key: the body's bytes as the broker holds them (Kafka, RabbitMQ), which a redrive
+     * sends unchanged even when they are not UTF-8 text.
+     */
+    String RAW = "raw";
+
     /** How many wait here, or -1 when the broker does not say. */
     long count() throws Exception;
 

@@ -364,6 +364,7 @@ public final class Caravan {
             out.println("  watching workflows and routes for changes");
         }
         out.println("  metrics:  http://127.0.0.1:" + runtime.managementPort() + "/metrics  (health: /health, /ready)");
+        out.println("  console:  http://127.0.0.1:" + runtime.managementPort() + "/console  (dead letters: bin/caravan dlq list)");
         out.println("Stop with Ctrl-C.");
         out.flush();
     }

@@ -94,8 +94,15 @@ final class KafkaDeadLetters implements DeadLetterQueue {
         return out.size() > max ? out.subList(0, max) : out;
     }
 
+    /** The record as a message, its value's bytes kept as {@link DeadLetterQueue#RAW} for a redrive. */
     private static ReceivedMessage received(ConsumerRecord<String, byte[]> r) {
-        return KafkaProvisioner.toReceived(r.topic(), r.partition(), r.offset(), r.key(), r.value(), r.headers(), r.timestamp());
+        ReceivedMessage m = KafkaProvisioner.toReceived(r.topic(), r.partition(), r.offset(), r.key(), r.value(), r.headers(),
+                r.timestamp());
+        java.util.Map<String, Object> metadata = new java.util.LinkedHashMap<>(m.metadata());
+        if (r.value() != null) {
+            metadata.put(DeadLetterQueue.RAW, r.value());
+        }
+        return new ReceivedMessage(m.id(), m.body(), m.attributes(), m.receipt(), m.timestamp(), metadata);
     }
 
     @Override

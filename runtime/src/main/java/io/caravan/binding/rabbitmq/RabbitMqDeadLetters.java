@@ -50,6 +50,9 @@ final class RabbitMqDeadLetters implements DeadLetterQueue {
 
     private static ReceivedMessage received(GetResponse r) throws Exception {
         ReceivedMessage m = RabbitMqProvisioner.toReceived(r.getEnvelope(), r.getProps(), r.getBody());
+        java.util.Map<String, Object> metadata = new java.util.LinkedHashMap<>(m.metadata());
+        metadata.put(DeadLetterQueue.RAW, r.getBody());
+        m = new ReceivedMessage(m.id(), m.body(), m.attributes(), m.receipt(), m.timestamp(), metadata);
         if (r.getProps().getMessageId() != null) {
             return m;
         }

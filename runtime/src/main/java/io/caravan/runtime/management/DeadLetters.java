@@ -195,7 +195,8 @@ public final class DeadLetters {
 
     private Exchange copy(ReceivedMessage m) {
         Exchange e = new DefaultExchange(context);
-        e.getIn().setBody(m.body());
+        Object raw = m.metadata() == null ? null : m.metadata().get(DeadLetterQueue.RAW);
+        e.getIn().setBody(raw instanceof byte[] bytes ? bytes : m.body());
         m.attributes().forEach((k, v) -> {
             if (!k.startsWith("caravan-")) {
                 e.getIn().setHeader(k, v);

@@ -136,14 +136,16 @@ class ConsoleIT {
             assertThat(before).isEqualTo("0");
             shot(driver, "2-counted");
 
-            send("not an order");
+            // markup in a message is shown as text, never run or rendered
+            send("<b id=\"injected\">not an order</b>");
             wait.until(d -> "1".equals(attribute(d, "#node-console-orders-shape", "data-failed")));
             WebElement row = wait.until(d -> d.findElements(By.cssSelector("#dead-letters tr")).stream()
                     .filter(r -> r.getText().contains(SOURCE + "-dlq") && r.findElement(By.cssSelector(".count")).getText().equals("1"))
                     .findFirst().orElse(null));
             row.findElement(By.tagName("button")).click();
             WebElement message = wait.until(d -> d.findElements(By.cssSelector("#messages tr.message")).stream().findFirst().orElse(null));
-            assertThat(message.getText()).contains("not an order", "caravan-error-code: TEMPLATE_VALUE_MISSING");
+            assertThat(message.getText()).contains("<b id=\"injected\">not an order</b>", "caravan-error-code: TEMPLATE_VALUE_MISSING");
+            assertThat(driver.findElements(By.id("injected"))).as("markup from a message").isEmpty();
             shot(driver, "3-dead-letter");
 
             message.findElement(By.cssSelector("input.pick")).click();

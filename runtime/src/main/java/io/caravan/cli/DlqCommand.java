@@ -171,8 +171,10 @@ final class DlqCommand {
         }
         Map<String, Object> r = (Map<String, Object>) call("POST", "/dead-letters/redrive", request);
         Map<String, Object> target = (Map<String, Object>) r.get("target");
+        List<String> moved = (List<String>) r.get("ids");
         out.println("moved " + r.get("moved") + " from " + d.get("queue_type") + " " + d.get("destination") + " to "
-                + target.get("queue_type") + " " + target.get("address") + ": " + r.get("ids"));
+                + target.get("queue_type") + " " + target.get("address") + (moved.isEmpty() ? "" : ": "
+                + String.join(", ", moved.subList(0, Math.min(10, moved.size()))) + (moved.size() > 10 ? ", ..." : "")));
         if (r.get("stopped") != null) {
             err.println("caravan dlq redrive: " + r.get("stopped"));
             return 1;

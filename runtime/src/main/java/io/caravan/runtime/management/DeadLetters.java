@@ -34,7 +34,9 @@ import org.slf4j.LoggerFactory;
  * the broker's to show), read through each broker's {@link DeadLetterQueue}, and the redrive:
  * each message taken from the dead letters is sent to its target through the target broker's
  * own producer, and removed from the dead letters only once that broker confirmed the copy. A
- * send that fails stops the redrive and leaves that message (and the rest) where they were.
+ * send that fails stops the redrive and leaves that message (and the rest) where they were. A
+ * redrive takes only what waited when it began (at most that many, none stamped later), so a
+ * message that fails again and comes back is not redriven round and round.
  */
 public final class DeadLetters {
 
@@ -157,9 +159,14 @@ public final class DeadLetters {
         synchronized (locks.computeIfAbsent(d.queueType() + ":" + d.destination() + ":" + d.credentialId(), k -> new Object())) {
             ProducerTemplate producer = context.createProducerTemplate();
             try (DeadLetterQueue q = open(d)) {
-                while (moved.size() < max && stopped == null) {
-                    List<DeadLetterQueue.Taken> taken = q.take(Math.min(100, max - moved.size()),
-                            m -> (ids == null || ids.contains(m.id())) && !moved.contains(m.id()));
+                // only what waited when the redrive began: a message redriven to a workflow that fails it
+                // again comes back as a new dead letter, and must not be taken again (a loop until max)
+                java.time.Instant began = java.time.Instant.now();
+                long waiting = q.count();
+                int limit = ids == null && waiting >= 0 ? (int) Math.min(max, waiting) : max;
+                while (moved.size() < limit && stopped == null) {
+                    List<DeadLetterQueue.Taken> taken = q.take(Math.min(100, limit - moved.size()),
+                            m -> (ids == null || ids.contains(m.id())) && !moved.contains(m.id()) && before(m, began));
                     if (taken.isEmpty()) {
                         break;
                     }
@@ -191,6 +198,18 @@ public final class DeadLetters {
         LOG.info("redrive from {} {}: {} message(s) to {} {}{}", d.queueType(), d.destination(), moved.size(),
                 target.queueType(), target.address(), stopped == null ? "" : "; " + stopped);
         return new Result(moved.size(), moved, stopped);
+    }
+
+    /** Whether the broker's timestamp of the message (when it has one) is not after {@code began}. */
+    private static boolean before(ReceivedMessage m, java.time.Instant began) {
+        if (m.timestamp() == null) {
+            return true;
+        }
+        try {
+            return !java.time.Instant.parse(m.timestamp()).isAfter(began);
+        } catch (java.time.format.DateTimeParseException e) {
+            return true;
+        }
     }
 
     private Exchange copy(ReceivedMessage m) {

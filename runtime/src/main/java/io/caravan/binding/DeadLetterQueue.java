@@ -40,6 +40,26 @@ public interface DeadLetterQueue extends AutoCloseable {
 
         /** Removes it for good: call once its copy is confirmed where it went. */
         void remove() throws Exception;
+
+        /** What removes a message from its broker. */
+        @FunctionalInterface
+        interface Remover {
+            void remove() throws Exception;
+        }
+
+        static Taken of(ReceivedMessage message, Remover remover) {
+            return new Taken() {
+                @Override
+                public ReceivedMessage message() {
+                    return message;
+                }
+
+                @Override
+                public void remove() throws Exception {
+                    remover.remove();
+                }
+            };
+        }
     }
 
     @Override

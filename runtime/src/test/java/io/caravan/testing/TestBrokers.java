@@ -125,6 +125,19 @@ public final class TestBrokers {
         return all;
     }
 
+    /**
+     * Writes a credentials file with one credential per broker, ids {@code kafka}, {@code sqs},
+     * {@code rabbit} and {@code redis}; Kafka's consumer groups are prefixed {@code group}.
+     */
+    public static java.nio.file.Path writeCredentials(java.nio.file.Path file, String group) throws java.io.IOException {
+        return java.nio.file.Files.writeString(file, """
+                kafka: {type: queue_kafka, brokers: ["%s"], consumer_group: %s}
+                sqs: {type: queue_aws_sqs, region: us-east-1, endpoint: "%s", access_key_id: x, secret_access_key: x}
+                rabbit: {type: queue_rabbitmq, url: "%s"}
+                redis: {type: queue_redis, url: "%s"}
+                """.formatted(kafka().bootstrapServers(), group, sqs().endpoint(), RABBITMQ_URL, REDIS_URL));
+    }
+
     /** A unique queue/topic name for one test. */
     public static String unique(String prefix) {
         return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);

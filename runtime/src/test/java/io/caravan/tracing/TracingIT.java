@@ -99,14 +99,7 @@ class TracingIT {
                   - {id: call, type: http, config: {method: POST, url: "http://127.0.0.1:%2$d/orders", body: "{{input}}"}}
                 edges: [{from: in, to: call}]
                 """.formatted(ID, service.getAddress().getPort()));
-        Path credentials = home.resolve("credentials.yaml");
-        Files.writeString(credentials, """
-                kafka: {type: queue_kafka, brokers: ["%s"], consumer_group: %s}
-                sqs: {type: queue_aws_sqs, region: us-east-1, endpoint: "%s", access_key_id: x, secret_access_key: x}
-                rabbit: {type: queue_rabbitmq, url: "%s"}
-                redis: {type: queue_redis, url: "%s"}
-                """.formatted(TestBrokers.kafka().bootstrapServers(), ID, TestBrokers.sqs().endpoint(), TestBrokers.RABBITMQ_URL,
-                TestBrokers.REDIS_URL));
+        Path credentials = TestBrokers.writeCredentials(home.resolve("credentials.yaml"), ID);
         var appender = new org.apache.logging.log4j.core.appender.AbstractAppender("trace-it", null, null, true,
                 org.apache.logging.log4j.core.config.Property.EMPTY_ARRAY) {
             @Override

@@ -130,17 +130,7 @@ final class KafkaDeadLetters implements DeadLetterQueue {
             }
             TopicPartition p = new TopicPartition(r.topic(), r.partition());
             long next = r.offset() + 1;
-            out.add(new Taken() {
-                @Override
-                public ReceivedMessage message() {
-                    return m;
-                }
-
-                @Override
-                public void remove() {
-                    consumer.commitSync(Map.of(p, new OffsetAndMetadata(next)), ASK);
-                }
-            });
+            out.add(Taken.of(m, () -> consumer.commitSync(Map.of(p, new OffsetAndMetadata(next)), ASK)));
         }
         return out;
     }

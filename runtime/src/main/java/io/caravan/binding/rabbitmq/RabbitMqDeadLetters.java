@@ -90,18 +90,10 @@ final class RabbitMqDeadLetters implements DeadLetterQueue {
                 continue;
             }
             long tag = r.getEnvelope().getDeliveryTag();
-            out.add(new Taken() {
-                @Override
-                public ReceivedMessage message() {
-                    return m;
-                }
-
-                @Override
-                public void remove() throws Exception {
-                    channel.basicAck(tag, false);
-                    held.remove(tag);
-                }
-            });
+            out.add(Taken.of(m, () -> {
+                channel.basicAck(tag, false);
+                held.remove(tag);
+            }));
             if (out.size() >= max) {
                 break;
             }

@@ -50,17 +50,7 @@ final class RedisDeadLetters implements DeadLetterQueue {
             if (!wanted.test(m)) {
                 continue;
             }
-            out.add(new Taken() {
-                @Override
-                public ReceivedMessage message() {
-                    return m;
-                }
-
-                @Override
-                public void remove() throws Exception {
-                    RedisProvisioner.get(redis.xdel(stream, e.getId()));
-                }
-            });
+            out.add(Taken.of(m, () -> RedisProvisioner.get(redis.xdel(stream, e.getId()))));
             if (out.size() >= max) {
                 break;
             }

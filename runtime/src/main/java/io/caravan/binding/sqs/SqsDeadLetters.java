@@ -85,18 +85,10 @@ final class SqsDeadLetters implements DeadLetterQueue {
             if (out.size() >= max || !wanted.test(r)) {
                 continue;
             }
-            out.add(new Taken() {
-                @Override
-                public ReceivedMessage message() {
-                    return r;
-                }
-
-                @Override
-                public void remove() {
-                    client.deleteMessage(b -> b.queueUrl(queueUrl).receiptHandle(m.receiptHandle()));
-                    held.remove(m.messageId());
-                }
-            });
+            out.add(Taken.of(r, () -> {
+                client.deleteMessage(b -> b.queueUrl(queueUrl).receiptHandle(m.receiptHandle()));
+                held.remove(m.messageId());
+            }));
         }
         return out;
     }

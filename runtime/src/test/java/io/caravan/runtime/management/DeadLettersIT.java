@@ -94,14 +94,7 @@ class DeadLettersIT {
                   - {id: note, type: log, config: {message: "{{input}}"}}
                 edges: [{from: in, to: note}]
                 """.formatted(GONE));
-        Path credentials = home.resolve("credentials.yaml");
-        Files.writeString(credentials, """
-                kafka: {type: queue_kafka, brokers: ["%s"], consumer_group: %s}
-                sqs: {type: queue_aws_sqs, region: us-east-1, endpoint: "%s", access_key_id: x, secret_access_key: x}
-                rabbit: {type: queue_rabbitmq, url: "%s"}
-                redis: {type: queue_redis, url: "%s"}
-                """.formatted(TestBrokers.kafka().bootstrapServers(), ID, TestBrokers.sqs().endpoint(), TestBrokers.RABBITMQ_URL,
-                TestBrokers.REDIS_URL));
+        Path credentials = TestBrokers.writeCredentials(home.resolve("credentials.yaml"), ID);
         management = Ports.free();
         runtime = CaravanRuntime.create(RuntimeOptions.defaults(home).withCredentials(credentials).withProperties(Map.of(
                 "caravan.http.port", String.valueOf(Ports.free()), "caravan.management.port", String.valueOf(management)))).start();

@@ -40,6 +40,15 @@ final class CaravanPipe implements Pipe {
         this.consumers = consumers;
     }
 
+    /** Whether caravan.tracing is on, with an exporter that drops the spans: the cost of making them. */
+    private boolean traced;
+
+    /** The same pipe with caravan.tracing on: a span per run and per node, the send carrying traceparent. */
+    CaravanPipe traced() {
+        this.traced = true;
+        return this;
+    }
+
     /** The same pipe with the trigger's {@code ordering} set and, when {@code lookupUrl} is given, an http step. */
     CaravanPipe ordered(String ordering, String lookupUrl) {
         this.ordering = ordering;
@@ -114,9 +123,27 @@ final class CaravanPipe implements Pipe {
     private CaravanRuntime create(int n) throws IOException {
         Files.writeString(home.resolve("workflows/bench-pipe.yaml"),
                 workflow(WORKFLOW_ID, broker.queueType(), src, dst, "bench", n, ordering, lookupUrl));
-        return CaravanRuntime.create(RuntimeOptions.defaults(home).withProperties(Map.of(
+        CaravanRuntime created = CaravanRuntime.create(RuntimeOptions.defaults(home).withProperties(Map.of(
                 "caravan.http.port", String.valueOf(freePort()),
-                "caravan.management.port", String.valueOf(freePort()))));
+                "caravan.management.port", String.valueOf(freePort()),
+                "caravan.tracing.enabled", String.valueOf(traced))));
+        // spans are made, parented and propagated, then dropped: no collector runs here
+        return traced ? created.traceTo(new io.opentelemetry.sdk.trace.export.SpanExporter() {
+            @Override
+            public io.opentelemetry.sdk.common.CompletableResultCode export(java.util.Collection<io.opentelemetry.sdk.trace.data.SpanData> spans) {
+                return io.opentelemetry.sdk.common.CompletableResultCode.ofSuccess();
+            }
+
+            @Override
+            public io.opentelemetry.sdk.common.CompletableResultCode flush() {
+                return io.opentelemetry.sdk.common.CompletableResultCode.ofSuccess();
+            }
+
+            @Override
+            public io.opentelemetry.sdk.common.CompletableResultCode shutdown() {
+                return io.opentelemetry.sdk.common.CompletableResultCode.ofSuccess();
+            }
+        }) : created;
     }
 
     int effectiveConsumers() {

@@ -32,6 +32,13 @@ import org.apache.kafka.common.serialization.StringSerializer;
 /** Kafka: the in-process KRaft broker, and the four pipes on it. */
 final class KafkaBench extends Broker {
 
+    /** Kafka also runs the Caravan pipe traced: what caravan.tracing costs per message, beside the untraced one. */
+    @Override
+    List<Variant> variants() {
+        return List.of(Variant.RAW, Variant.CAMEL, Variant.CAMEL_TUNED, Variant.CARAVAN, Variant.CARAVAN_TRACED);
+    }
+
+
     private final EmbeddedKafka kafka;
 
     KafkaBench() {
@@ -254,6 +261,7 @@ final class KafkaBench extends Broker {
                 }
             });
             case CARAVAN -> new CaravanPipe(this, src, dst, 1);
+            case CARAVAN_TRACED -> new CaravanPipe(this, src, dst, 1).traced();
         };
     }
 

@@ -167,6 +167,7 @@ final class RabbitMqBench extends Broker {
             case CAMEL_TUNED -> new CamelPipe("rabbitmq-camel-tuned",
                     route(src, dst, "&prefetchCount=1000&concurrentConsumers=4"), Map.of("rabbitCf", springFactory()));
             case CARAVAN -> new CaravanPipe(this, src, dst, 1);
+            case CARAVAN_TRACED -> new CaravanPipe(this, src, dst, 1).traced();
         };
     }
 

@@ -160,6 +160,7 @@ final class RedisBench extends Broker {
         return switch (variant) {
             case RAW -> new RawPipe(src, dst);
             case CARAVAN -> new CaravanPipe(this, src, dst, 1);
+            case CARAVAN_TRACED -> new CaravanPipe(this, src, dst, 1).traced();
             default -> throw new IllegalArgumentException("no " + variant.key + " pipe for Redis Streams");
         };
     }

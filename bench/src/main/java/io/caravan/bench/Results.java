@@ -114,6 +114,14 @@ final class Results {
                     ratio(caravan, other, PipeResult::cpuS), ratio(caravan, other, Results::cpuPerThousand),
                     ratio(caravan, other, PipeResult::peakHeapMb)));
         }
+        PipeResult traced = pipes.get(Variant.CARAVAN_TRACED);
+        if (caravan != null && traced != null) {
+            sb.append(String.format("| caravan_traced / caravan | %s | %s | %s | %s | | | %s | %s | %s |%n",
+                    ratio(traced, caravan, PipeResult::msgsPerS), latencyRatio(traced.p50Ms(), caravan.p50Ms()),
+                    latencyRatio(traced.p99Ms(), caravan.p99Ms()), latencyRatio(traced.maxMs(), caravan.maxMs()),
+                    ratio(traced, caravan, PipeResult::cpuS), ratio(traced, caravan, Results::cpuPerThousand),
+                    ratio(traced, caravan, PipeResult::peakHeapMb)));
+        }
         return sb.toString();
     }
 

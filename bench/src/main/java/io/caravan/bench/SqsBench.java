@@ -201,6 +201,7 @@ final class SqsBench extends Broker {
             case CAMEL_TUNED -> new CamelPipe("sqs-camel-tuned", route(src, dst,
                     connection + "&maxMessagesPerPoll=10&concurrentConsumers=4&waitTimeSeconds=5&greedy=true", connection));
             case CARAVAN -> new CaravanPipe(this, src, dst, 1);
+            case CARAVAN_TRACED -> new CaravanPipe(this, src, dst, 1).traced();
         };
     }
 

@@ -89,4 +89,12 @@ public interface Provisioner {
     default DeadLetterQueue deadLetters(CamelContext context, Channel channel) throws Exception {
         throw new UnsupportedOperationException("this broker cannot browse dead letters");
     }
+
+    /**
+     * The queue the broker's own dead-letter mechanism moves {@code channel}'s failed messages to,
+     * when the broker says (SQS: the source queue's redrive policy); empty otherwise.
+     */
+    default Optional<String> nativeDeadLetter(CamelContext context, Channel channel) throws Exception {
+        return Optional.empty();
+    }
 }

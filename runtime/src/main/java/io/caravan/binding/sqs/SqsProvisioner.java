@@ -272,4 +272,19 @@ final class SqsProvisioner implements Provisioner {
     public io.caravan.binding.DeadLetterQueue deadLetters(CamelContext context, Channel channel) {
         return new SqsDeadLetters(client(context, channel), channel);
     }
+
+    /** The queue named by the source queue's RedrivePolicy (its deadLetterTargetArn's last part). */
+    @Override
+    public Optional<String> nativeDeadLetter(CamelContext context, Channel channel) throws Exception {
+        SqsClient client = client(context, channel);
+        String url = SqsBinding.isUrl(channel.address()) ? channel.address()
+                : client.getQueueUrl(GetQueueUrlRequest.builder().queueName(channel.address()).build()).queueUrl();
+        String policy = client.getQueueAttributes(b -> b.queueUrl(url).attributeNames(QueueAttributeName.REDRIVE_POLICY))
+                .attributes().get(QueueAttributeName.REDRIVE_POLICY);
+        if (policy == null || policy.isBlank()) {
+            return Optional.empty();
+        }
+        Object arn = io.caravan.Json.MAPPER.readValue(policy, Map.class).get("deadLetterTargetArn");
+        return arn == null ? Optional.empty() : Optional.of(arn.toString().substring(arn.toString().lastIndexOf(':') + 1));
+    }
 }

@@ -77,7 +77,15 @@ public final class DeadLetters {
             letters.add(w.errorHandling().deadLetter());
             w.nodes().forEach(n -> letters.add(w.errorHandling(n).deadLetter()));
             for (ErrorHandling.DeadLetter dl : letters) {
-                if (dl == null || dl.nativeDlq() || dl.destination() == null) {
+                if (dl != null && dl.nativeDlq()) {
+                    nativeDestination(w).ifPresent(d -> out.merge(d.queueType() + "\u0000" + d.destination() + "\u0000"
+                            + d.credentialId(), d, (a, b) -> {
+                                b.workflows().stream().filter(x -> !a.workflows().contains(x)).forEach(a.workflows()::add);
+                                return a;
+                            }));
+                    continue;
+                }
+                if (dl == null || dl.destination() == null) {
                     continue;
                 }
                 String key = dl.queueType() + "\u0000" + dl.destination() + "\u0000" + dl.credentialId();
@@ -89,6 +97,25 @@ public final class DeadLetters {
             }
         }
         return List.copyOf(out.values());
+    }
+
+    /**
+     * Where the trigger's broker itself dead-letters (a native dead letter), when it says: SQS's
+     * redrive policy; RabbitMQ's dead-letter exchange is the broker's to route, and not shown.
+     */
+    private Optional<Destination> nativeDestination(Workflow w) {
+        Optional<Target> source = source(w);
+        if (source.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return binding(source.get().queueType()).provisioner().nativeDeadLetter(context, new Channel(w.id(), w.trigger().id(),
+                            source.get().credentialId(), source.get().address(), w.trigger().config()))
+                    .map(q -> new Destination(source.get().queueType(), q, source.get().credentialId(), new ArrayList<>(List.of(w.id()))));
+        } catch (Exception e) {
+            LOG.debug("cannot ask {} for the native dead letter of workflow '{}': {}", source.get().queueType(), w.id(), e.toString());
+            return Optional.empty();
+        }
     }
 
     public Optional<Destination> destination(String queueType, String destination, String credentialId) {

@@ -50,6 +50,7 @@ class DeadLettersIT {
     static boolean redis;
     static final String ID = TestBrokers.unique("dl");
     static final String GONE = ID + "-gone";
+    static final String NATIVE = ID + "-n";
 
     /** A broker under test: its queue type, credential, source and default dead letter. */
     record Broker(String queueType, String credential, String source, String deadLetter) {
@@ -86,6 +87,25 @@ class DeadLettersIT {
                     edges: [{from: in, to: shape}]
                     """.formatted(b.queueType(), b.source(), b.credential()));
         }
+        // a workflow that lets SQS dead-letter: the source queue's redrive policy names its DLQ
+        var sqsClient = TestBrokers.sqs().client();
+        String nativeDlqUrl = sqsClient.createQueue(q -> q.queueName(NATIVE + "-dlq")).queueUrl();
+        String nativeDlqArn = sqsClient.getQueueAttributes(q -> q.queueUrl(nativeDlqUrl)
+                .attributeNames(software.amazon.awssdk.services.sqs.model.QueueAttributeName.QUEUE_ARN))
+                .attributes().get(software.amazon.awssdk.services.sqs.model.QueueAttributeName.QUEUE_ARN);
+        sqsClient.createQueue(q -> q.queueName(NATIVE).attributes(Map.of(
+                software.amazon.awssdk.services.sqs.model.QueueAttributeName.VISIBILITY_TIMEOUT, "1",
+                software.amazon.awssdk.services.sqs.model.QueueAttributeName.REDRIVE_POLICY,
+                "{\"deadLetterTargetArn\":\"" + nativeDlqArn + "\",\"maxReceiveCount\":\"2\"}")));
+        Files.writeString(workflows.resolve("native.yaml"), """
+                id: dl-native
+                error_handling:
+                  dead_letter: {native: true}
+                nodes:
+                  - {id: in, type: receive_message, config: {queue_type: sqs, source: %s, credential_id: sqs, wait_time: 1s}}
+                  - {id: shape, type: transform, config: {template: '{"x": "{{input.x}}"}'}}
+                edges: [{from: in, to: shape}]
+                """.formatted(NATIVE));
         // a workflow whose source is the redrive target that disappears
         Files.writeString(workflows.resolve("gone.yaml"), """
                 id: dl-gone
@@ -222,5 +242,23 @@ class DeadLettersIT {
                 () -> count(b) == 3 && ids(b).stream().noneMatch(before::contains));
         System.out.println("DEAD-LETTERS " + b.queueType() + ": 3 dead letters read twice, a failed redrive moved 0 and"
                 + " kept 3, one redriven came back as a new dead letter");
+    }
+
+    @org.junit.jupiter.api.Test
+    void anSqsQueuesOwnDeadLetterQueueIsListedBrowsedAndRedrivenToo() throws Exception {
+        Broker b = new Broker("sqs", "sqs", NATIVE, NATIVE + "-dlq");
+        var sqs = TestBrokers.sqs().client();
+        sqs.sendMessage(m -> m.queueUrl(sqs.getQueueUrl(u -> u.queueName(NATIVE)).queueUrl()).messageBody("native poison"));
+        // SQS moves it after two failed receives; the console finds the queue through the redrive policy
+        Await.until("SQS moved the poison to its own DLQ", Duration.ofSeconds(60), () -> count(b) == 1);
+        JsonNode listed = get("/dead-letters");
+        assertThat(listed.findValuesAsText("destination")).contains(NATIVE + "-dlq");
+        String first = ids(b).get(0);
+        JsonNode moved = post("/dead-letters/redrive", Map.of("queue_type", "sqs", "destination", NATIVE + "-dlq",
+                "credential_id", "sqs", "all", true));
+        assertThat(moved.get("moved").asInt()).as(moved.toString()).isEqualTo(1);
+        assertThat(moved.at("/target/address").asText()).isEqualTo(NATIVE);
+        Await.until("it failed twice again and SQS moved it back", Duration.ofSeconds(60),
+                () -> count(b) == 1 && !ids(b).contains(first));
     }
 }

@@ -34,6 +34,11 @@ public interface DeadLetterQueue extends AutoCloseable {
      */
     List<Taken> take(int max, Predicate<ReceivedMessage> wanted) throws Exception;
 
+    /** Why a message asked for by its id may not have been taken, for the redrive's answer. */
+    default String notTakenBecause() {
+        return "no longer there, or beyond the first 1000";
+    }
+
     /** A message held for a redrive. */
     interface Taken {
         ReceivedMessage message();

@@ -145,29 +145,29 @@ public final class Caravan {
     private int test(Args args) throws Exception {
         List<Path> paths = args.paths.isEmpty() ? List.of(home.resolve("workflows")) : args.paths;
         RuntimeOptions options = options(args);
-        CredentialStore credentials = Files.exists(options.credentialsFile())
-                ? CredentialStore.load(options.credentialsFile(), options.credentialsFile().toString(),
-                        WorkflowSet.credentialSpecs(), io.caravan.deploy.KubernetesManifests.keepReferences())
-                : CredentialStore.empty();
+        CredentialStore credentials = unresolvedCredentials(options);
         // the runs' own log lines (Camel starting, a workflow's log nodes, failures a case expects) are not the report
         org.apache.logging.log4j.core.config.Configurator.setAllLevels(org.apache.logging.log4j.LogManager.ROOT_LOGGER_NAME,
                 org.apache.logging.log4j.Level.OFF);
         return new io.caravan.workflowtest.WorkflowTests(out, credentials).run(paths);
     }
 
+    /**
+     * The credentials file read with every ${NAME} kept as written, for commands that connect to
+     * nothing and so need no variable set (test, deploy); empty when there is no file.
+     */
+    private static CredentialStore unresolvedCredentials(RuntimeOptions options) {
+        return Files.exists(options.credentialsFile())
+                ? CredentialStore.load(options.credentialsFile(), options.credentialsFile().toString(),
+                        WorkflowSet.credentialSpecs(), io.caravan.deploy.KubernetesManifests.keepReferences())
+                : CredentialStore.empty();
+    }
+
     /** {@code dlq list|show|redrive}: through the console API of the Caravan on the management port. */
     private int dlq(Args args) throws Exception {
         String url = args.url;
         if (url == null) {
-            RuntimeOptions options = options(args);
-            java.util.Properties p = new java.util.Properties();
-            Path file = home.resolve("config/application.properties");
-            if (Files.exists(file)) {
-                try (var in = Files.newBufferedReader(file)) {
-                    p.load(in);
-                }
-            }
-            p.putAll(options.properties());
+            java.util.Properties p = CaravanRuntime.userProperties(options(args), Sources.of(List.of(), false));
             url = "http://127.0.0.1:" + p.getProperty("caravan.management.port", "9876");
         }
         return new DlqCommand(out, err, url).run(args.paths.stream().map(Path::toString).toList(), args.credentialId, args.all,
@@ -263,10 +263,7 @@ public final class Caravan {
         // the credentials read with every ${NAME} kept as written: the manifests name the variables,
         // never their values, and the variables need not be set here; the workflows are validated
         // against them as run would
-        CredentialStore references = Files.exists(options.credentialsFile())
-                ? CredentialStore.load(options.credentialsFile(), options.credentialsFile().toString(),
-                        WorkflowSet.credentialSpecs(), io.caravan.deploy.KubernetesManifests.keepReferences())
-                : CredentialStore.empty();
+        CredentialStore references = unresolvedCredentials(options);
         List<Workflow> workflows = WorkflowSet.load(sources.workflows(), references);
         var result = io.caravan.deploy.KubernetesManifests.generate(workflows, sources.workflows(), sources.routes(), references,
                 new io.caravan.deploy.KubernetesManifests.Options(args.namespace, args.image,

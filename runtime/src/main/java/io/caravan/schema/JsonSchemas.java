@@ -363,7 +363,6 @@ public final class JsonSchemas {
 
     private static ObjectNode idempotency() {
         ObjectNode s = object(IdempotencyStores.allFields(), "skip copies of a message already processed");
-        ObjectNode props = (ObjectNode) s.get("properties");
         ArrayNode allOf = s.putArray("allOf");
         // a store's fields only with that store (memory is the default when store is not written)
         for (IdempotencyStores.Store store : IdempotencyStores.ALL) {
@@ -384,9 +383,6 @@ public final class JsonSchemas {
             others.forEach(n -> not.addObject().set("required", strings(List.of(n))));
             allOf.addObject().<ObjectNode>set("if", cond).set("then", then);
         }
-        if (props == null) {
-            throw new IllegalStateException("idempotency has no fields");
-        }
         return s;
     }
 
@@ -395,8 +391,9 @@ public final class JsonSchemas {
         ObjectNode s = F.objectNode().put("type", "object").put("description", description);
         ObjectNode props = s.putObject("properties");
         List<String> required = new ArrayList<>();
+        List<BrokerSpec> brokers = brokers();
         for (Field f : fields) {
-            props.set(f.name(), field(f, brokers()));
+            props.set(f.name(), field(f, brokers));
             if (f.required()) {
                 required.add(f.name());
             }

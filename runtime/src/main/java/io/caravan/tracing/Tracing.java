@@ -132,7 +132,7 @@ public final class Tracing implements AutoCloseable {
 
     /** The run's trace enters node {@code nodeId}, when the run is traced. */
     public static void enter(org.apache.camel.Exchange exchange, String nodeId) {
-        Object run = exchange.getProperty("CaravanRun");
+        Object run = exchange.getProperty(io.caravan.compile.Runs.RUN);
         if (run instanceof io.caravan.template.RunContext r && r.trace() != null) {
             r.trace().enter(nodeId);
         }

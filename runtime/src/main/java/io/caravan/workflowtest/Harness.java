@@ -103,7 +103,6 @@ final class Harness implements AutoCloseable, StubComponent.Wiring {
         for (String scheme : List.of("platform-http", "master")) {
             ctx.addComponent(scheme, new StubComponent(this));
         }
-        ctx.setUseMDCLogging(false);
         ctx.addRoutes(new RouteBuilder() {
             @Override
             public void configure() {

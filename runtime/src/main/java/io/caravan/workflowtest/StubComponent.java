@@ -1,7 +1,6 @@
 package io.caravan.workflowtest;
 
 import java.util.Map;
-import java.util.function.Consumer;
 import org.apache.camel.Endpoint;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
@@ -74,12 +73,11 @@ final class StubComponent extends DefaultComponent {
 
         @Override
         public org.apache.camel.Consumer createConsumer(Processor processor) {
-            Consumer<Processor> register = p -> wiring.consumer(scheme(), remaining, p);
             return new DefaultConsumer(this, processor) {
                 @Override
                 protected void doStart() throws Exception {
                     super.doStart();
-                    register.accept(getProcessor());
+                    wiring.consumer(scheme(), remaining, getProcessor());
                 }
             };
         }

@@ -98,13 +98,10 @@ record TestFile(Path path, String workflowId, Instant now, List<Case> cases) {
             }
             Map<String, Map<String, Object>> stubs = new LinkedHashMap<>();
             if (c.containsKey("stubs")) {
-                map(file, c.get("stubs"), where + ".stubs").forEach((node, stub) -> {
-                    stubs.put(node, null);
-                });
-                for (String node : stubs.keySet()) {
-                    Map<String, Object> stub = map(file, ((Map<?, ?>) c.get("stubs")).get(node), where + ".stubs." + node);
-                    unknown(file, stub, STUB_KEYS, where + ".stubs." + node);
-                    stubs.put(node, stub);
+                for (Map.Entry<String, Object> e : map(file, c.get("stubs"), where + ".stubs").entrySet()) {
+                    Map<String, Object> stub = map(file, e.getValue(), where + ".stubs." + e.getKey());
+                    unknown(file, stub, STUB_KEYS, where + ".stubs." + e.getKey());
+                    stubs.put(e.getKey(), stub);
                 }
             }
             Map<String, Object> expect = c.containsKey("expect") ? map(file, c.get("expect"), where + ".expect") : Map.of();

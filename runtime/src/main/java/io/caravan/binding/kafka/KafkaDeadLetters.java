@@ -136,6 +136,11 @@ final class KafkaDeadLetters implements DeadLetterQueue {
     }
 
     @Override
+    public String notTakenBecause() {
+        return "Kafka keeps a dead-letter topic in order: a record is redriven with the ones before it";
+    }
+
+    @Override
     public void close() {
         consumer.close();
     }

@@ -294,9 +294,10 @@ public final class Console {
         int max = Math.min(MAX_PAGE, Math.max(1, parseInt(rc.request().getParam("max"), 20)));
         try {
             Map<String, Object> m = describe(d);
-            m.put("count", deadLetters.count(d));
+            DeadLetters.Page page = deadLetters.browse(d, max);
+            m.put("count", page.count());
             List<Map<String, Object>> messages = new ArrayList<>();
-            for (ReceivedMessage r : deadLetters.browse(d, max)) {
+            for (ReceivedMessage r : page.messages()) {
                 Map<String, Object> one = new LinkedHashMap<>();
                 one.put("id", r.id());
                 one.put("timestamp", r.timestamp());

@@ -9,7 +9,6 @@ import io.caravan.binding.ReceivedMessage;
 import io.caravan.compile.CompiledWorkflow;
 import io.caravan.runtime.WorkflowDeployer;
 import io.caravan.workflow.ErrorHandling;
-import io.caravan.workflow.NodeSpecs;
 import io.caravan.workflow.NodeType;
 import io.caravan.workflow.Workflow;
 import io.caravan.workflow.WorkflowNode;
@@ -100,8 +99,8 @@ public final class DeadLetters {
     }
 
     /**
-     * Where the trigger's broker itself dead-letters (a native dead letter), when it says: SQS's
-     * redrive policy; RabbitMQ's dead-letter exchange is the broker's to route, and not shown.
+     * Where the trigger's broker itself dead-letters (a native dead letter), when the broker says
+     * ({@link io.caravan.binding.Provisioner#nativeDeadLetter}); otherwise it is not shown.
      */
     private Optional<Destination> nativeDestination(Workflow w) {
         Optional<Target> source = source(w);
@@ -142,11 +141,8 @@ public final class DeadLetters {
         if (t.type() != NodeType.RECEIVE_MESSAGE) {
             return Optional.empty();
         }
-        String source = t.config().string(NodeSpecs.Receive.SOURCE.name());
-        if (source == null && t.config().has("exchange")) {
-            // a RabbitMQ workflow bound to an exchange reads a queue of its own (see BrokerSpec)
-            source = t.config().string("exchange") + "." + w.id();
-        }
+        // the validator has filled in the source of a node that names one of its broker's stand-ins
+        String source = t.address();
         return source == null ? Optional.empty() : Optional.of(new Target(t.queueType(), source, t.credentialId(), w.id()));
     }
 
@@ -166,16 +162,21 @@ public final class DeadLetters {
         }
     }
 
-    public List<ReceivedMessage> browse(Destination d, int max) throws Exception {
+    /** How many wait and the first {@code max} of them, read through one opening of the destination. */
+    public record Page(long count, List<ReceivedMessage> messages) {
+    }
+
+    public Page browse(Destination d, int max) throws Exception {
         try (DeadLetterQueue q = open(d)) {
-            return q.browse(max);
+            return new Page(q.count(), q.browse(max));
         }
     }
 
     /**
      * Moves the dead letters with {@code ids} (all of them, up to {@code max}, when {@code ids}
      * is null) to {@code target}. The message goes with its body, its attributes but the
-     * {@code caravan-*} ones the failure added, and its key (Kafka).
+     * {@code caravan-*} ones the failure added, its key where the broker has keys, and its bytes
+     * where the broker kept them ({@link DeadLetterQueue#RAW}).
      */
     public Result redrive(Destination d, Set<String> ids, Target target, int max) throws Exception {
         Binding to = binding(target.queueType());
@@ -183,9 +184,11 @@ public final class DeadLetters {
                 "redrive", target.credentialId(), target.address(), null));
         List<String> moved = new ArrayList<>();
         String stopped = null;
+        String notTaken = null;
         synchronized (locks.computeIfAbsent(d.queueType() + ":" + d.destination() + ":" + d.credentialId(), k -> new Object())) {
             ProducerTemplate producer = context.createProducerTemplate();
             try (DeadLetterQueue q = open(d)) {
+                notTaken = q.notTakenBecause();
                 // only what waited when the redrive began: a message redriven to a workflow that fails it
                 // again comes back as a new dead letter, and must not be taken again (a loop until max)
                 java.time.Instant began = java.time.Instant.now();
@@ -217,9 +220,7 @@ public final class DeadLetters {
         if (ids != null && stopped == null) {
             List<String> missing = ids.stream().filter(i -> !moved.contains(i)).toList();
             if (!missing.isEmpty()) {
-                stopped = "not moved: " + String.join(", ", missing) + (d.queueType().equals("kafka")
-                        ? " (Kafka keeps a dead-letter topic in order: a record is redriven with the ones before it)"
-                        : " (no longer there, or beyond the first 1000)");
+                stopped = "not moved: " + String.join(", ", missing) + " (" + notTaken + ")";
             }
         }
         LOG.info("redrive from {} {}: {} message(s) to {} {}{}", d.queueType(), d.destination(), moved.size(),
